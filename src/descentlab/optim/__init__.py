@@ -1,0 +1,47 @@
+"""Classic optimizers written from scratch, equal step by step to torch.optim.
+
+Every class subclasses `torch.optim.Optimizer`, so param groups, state_dicts,
+hooks and lr schedulers work unchanged; every numeric hyperparameter may be a
+number or a tensor broadcastable to the parameter.
+
+>>> from descentlab import optim
+>>> optim.available()[:4]
+['sgd', 'momentum', 'nesterov', 'adagrad']
+"""
+
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
+from .base import Optimizer
+from .lion import Lion
+from .nadam import NAdam
+from .radam import RAdam
+from .registry import OptimizerInfo, available, info
+from .rmsprop import RMSprop
+from .rprop import Rprop
+from .sgd import SGD
+from .spec import OptimizerSpec, create, parse
+
+__all__ = [
+    "ASGD",
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Lion",
+    "NAdam",
+    "Optimizer",
+    "OptimizerInfo",
+    "OptimizerSpec",
+    "RAdam",
+    "RMSprop",
+    "Rprop",
+    "available",
+    "create",
+    "info",
+    "parse",
+]

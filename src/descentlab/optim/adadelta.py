@@ -1,0 +1,63 @@
+"""AdaDelta: steps whose units match the parameters, from two running averages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .base import Optimizer, is_nonzero, step_counter
+from .ops import add_product_, add_scaled_, scaled
+from .validation import check_range
+
+
+class Adadelta(Optimizer):
+    """AdaDelta (torch.optim.Adadelta semantics, including its ``lr`` factor)."""
+
+    summary = "Scales the gradient by RMS(past updates) / RMS(gradients): no step size to tune."
+    formula = (
+        r"v_t = \rho v_{t-1} + (1-\rho) g_t^2,\quad "
+        r"\Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\,g_t,\quad "
+        r"u_t = \rho u_{t-1} + (1-\rho)\Delta_t^2,\quad "
+        r"\theta_t = \theta_{t-1} - \gamma\,\Delta_t"
+    )
+    reference = "Zeiler 2012, ADADELTA: An Adaptive Learning Rate Method"
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Tensor = 1.0,
+        rho: float | Tensor = 0.9,
+        eps: float | Tensor = 1e-6,
+        weight_decay: float | Tensor = 0.0,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def validate(self, group: dict[str, Any]) -> None:
+        check_range(self.name, "lr", group["lr"], 0.0)
+        check_range(self.name, "rho", group["rho"], 0.0, 1.0)
+        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
+        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+
+    def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = step_counter()
+        state["square_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["acc_delta"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+
+    def update(
+        self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+        v, u = state["square_avg"], state["acc_delta"]
+        state["step"] += 1
+        if is_nonzero(wd):
+            grad = scaled(grad, wd, param)
+        add_product_(v.mul_(rho), 1 - rho, grad, grad)  # v_t = rho v + (1 - rho) g^2
+        std = v.add(eps).sqrt_()
+        delta = u.add(eps).sqrt_().div_(std).mul_(grad)  # Delta_t = RMS(u)/RMS(v) g
+        add_product_(u.mul_(rho), 1 - rho, delta, delta)  # u_t = rho u + (1 - rho) Delta^2
+        add_scaled_(param, -lr, delta)

@@ -1,0 +1,140 @@
+"""Adam, its AMSGrad variant, and AdamW (decoupled weight decay)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .base import Optimizer, is_nonzero, step_counter
+from .ops import add_product_, add_quotient_, scaled
+from .validation import check_pair, check_range
+
+
+class Adam(Optimizer):
+    """Adam (torch.optim.Adam semantics), with AMSGrad and decoupled weight decay.
+
+    ``eps`` is added to the bias-corrected root, ``sqrt(v_hat) + eps``, as in torch.
+    """
+
+    summary = "Momentum on the gradient, scaled per coordinate by a running RMS, bias-corrected."
+    formula = (
+        r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad "
+        r"v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad "
+        r"\theta_t = \theta_{t-1} - \gamma\,\frac{m_t/(1-\beta_1^t)}"
+        r"{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}"
+    )
+    reference = (
+        "Kingma & Ba 2015, Adam: A Method for Stochastic Optimization; "
+        "Reddi et al. 2018 (AMSGrad); Loshchilov & Hutter 2019 (decoupled weight decay)"
+    )
+    flags = ("amsgrad", "maximize", "decoupled_weight_decay")
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Tensor = 1e-3,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
+        eps: float | Tensor = 1e-8,
+        weight_decay: float | Tensor = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas) if isinstance(betas, list) else betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def validate(self, group: dict[str, Any]) -> None:
+        beta1, beta2 = check_pair(self.name, "betas", group["betas"])
+        check_range(self.name, "lr", group["lr"], 0.0)
+        check_range(self.name, "betas[0]", beta1, 0.0, 1.0, high_open=True)
+        check_range(self.name, "betas[1]", beta2, 0.0, 1.0, high_open=True)
+        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
+        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+
+    def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = step_counter()
+        state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+
+    def update(
+        self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        lr, (beta1, beta2), eps, wd = (
+            group["lr"],
+            group["betas"],
+            group["eps"],
+            group["weight_decay"],
+        )
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        state["step"] += 1
+        t = state["step"].item()
+
+        if is_nonzero(wd):
+            if group["decoupled_weight_decay"]:
+                param.mul_(1 - lr * wd)  # theta <- theta (1 - gamma lambda)
+            else:
+                grad = scaled(grad, wd, param)  # g_t + lambda theta
+
+        m.lerp_(grad, 1 - beta1)  # m_t = b1 m + (1 - b1) g
+        add_product_(v.mul_(beta2), 1 - beta2, grad, grad)  # v_t = b2 v + (1 - b2) g^2
+        if group["amsgrad"]:
+            v = torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        # sqrt(v_hat) + eps, then theta -= gamma m_hat / denom
+        denom = (v.sqrt() / bias_correction2**0.5).add_(eps)
+        add_quotient_(param, -lr / bias_correction1, m, denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (torch.optim.AdamW semantics)."""
+
+    summary = "Adam whose weight decay shrinks the weights directly, outside the adaptive step."
+    formula = (
+        r"\theta_{t-1} \leftarrow (1-\gamma\lambda)\,\theta_{t-1},\quad "
+        r"\text{then the Adam step: }\theta_t = \theta_{t-1} - \gamma\,"
+        r"\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
+    )
+    reference = "Loshchilov & Hutter 2019, Decoupled Weight Decay Regularization"
+    flags = ("amsgrad", "maximize")
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Tensor = 1e-3,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
+        eps: float | Tensor = 1e-8,
+        weight_decay: float | Tensor = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True

@@ -1,0 +1,91 @@
+"""ASGD: SGD with a decaying step and a running (Polyak-Ruppert) average of the iterates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .base import Optimizer, hyper_shape, is_nonzero, scalar_dtype, step_counter
+from .ops import add_scaled_, scaled
+from .validation import check_range
+
+
+class ASGD(Optimizer):
+    """Averaged SGD (torch.optim.ASGD semantics; the average is in state ``ax``)."""
+
+    summary = "SGD with a decaying step size; averages the iterates after step t0."
+    formula = (
+        r"\theta_t = (1-\lambda\eta_t)\,\theta_{t-1} - \eta_t g_t,\quad "
+        r"\bar\theta_t = \bar\theta_{t-1} + \mu_t(\theta_t - \bar\theta_{t-1}),\quad "
+        r"\eta_{t+1} = \frac{\gamma}{(1+\lambda\gamma t)^{\alpha}},\quad "
+        r"\mu_{t+1} = \frac{1}{\max(1,\ t - t_0)}"
+    )
+    reference = "Polyak & Juditsky 1992, Acceleration of Stochastic Approximation by Averaging"
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Tensor = 1e-2,
+        lambd: float | Tensor = 1e-4,
+        alpha: float | Tensor = 0.75,
+        t0: float | Tensor = 1e6,
+        weight_decay: float | Tensor = 0.0,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize
+        )
+        super().__init__(params, defaults)
+
+    def validate(self, group: dict[str, Any]) -> None:
+        check_range(self.name, "lr", group["lr"], 0.0)
+        check_range(self.name, "lambd", group["lambd"], 0.0)
+        check_range(self.name, "alpha", group["alpha"], 0.0)
+        check_range(self.name, "t0", group["t0"], 0.0)
+        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+
+    def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = step_counter()
+        lr = group["lr"]
+        # eta and mu are scalars, or one per run when lr (or t0) is a tensor
+        if isinstance(lr, Tensor):
+            state["eta"] = lr.detach().to(scalar_dtype()).clone()
+        else:
+            state["eta"] = torch.tensor(float(lr), dtype=scalar_dtype())
+        t0 = group["t0"]
+        state["mu"] = torch.ones(hyper_shape(t0), dtype=scalar_dtype(), device=_device_of(t0))
+        state["ax"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+
+    def update(
+        self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        lr, lambd, alpha = group["lr"], group["lambd"], group["alpha"]
+        t0, wd = group["t0"], group["weight_decay"]
+        eta, mu, ax = state["eta"], state["mu"], state["ax"]
+        state["step"] += 1
+        t = state["step"].item()
+        if is_nonzero(wd):
+            grad = scaled(grad, wd, param)
+
+        eta_t = eta.item() if eta.numel() == 1 else eta.to(param.dtype)
+        param.mul_(1 - lambd * eta_t)  # decay towards zero
+        add_scaled_(param, -eta_t, grad)
+
+        if bool(mu.eq(1).all()):  # before t0 the "average" is the iterate itself
+            ax.copy_(param)
+        else:
+            mu_t = mu.to(param.dtype)
+            ax.copy_(torch.where(mu_t == 1, param, ax + (param - ax) * mu_t))
+
+        eta.copy_(torch.as_tensor(lr / (1 + lambd * lr * t) ** alpha))
+        if isinstance(t0, Tensor):
+            mu.copy_(1 / torch.clamp(t - t0, min=1))
+        else:
+            mu.copy_(torch.as_tensor(1 / max(1, t - t0)))
+
+
+def _device_of(value: float | Tensor) -> torch.device | str:
+    return value.device if isinstance(value, Tensor) else "cpu"

@@ -1,0 +1,223 @@
+"""The base class every descentlab optimizer derives from.
+
+`torch.optim.Optimizer` supplies param groups, ``state_dict``, hooks and scheduler
+support. This class supplies the loop over parameters, the checks, and leaves two
+things to each optimizer: how its state starts (`init_state`) and its update rule
+(`update`), written for one parameter tensor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor
+
+from .validation import check_flag
+
+
+def scalar_dtype() -> torch.dtype:
+    """The dtype torch.optim uses for scalar state such as ``step``."""
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+
+
+def step_counter() -> Tensor:
+    """A fresh step count, held as torch.optim holds it (a 0-d CPU tensor)."""
+    return torch.tensor(0.0, dtype=scalar_dtype())
+
+
+def is_nonzero(value: float | Tensor) -> bool:
+    """True when a number, or any entry of a tensor, is not zero."""
+    if isinstance(value, Tensor):
+        return bool(value.ne(0).any())
+    return value != 0
+
+
+def hyper_shape(*values: float | Tensor) -> torch.Size:
+    """The broadcast shape of some hyperparameters (``()`` when all are numbers)."""
+    return torch.broadcast_shapes(*(v.shape for v in values if isinstance(v, Tensor)))
+
+
+def _tensors_in(value: Any) -> Iterable[Tensor]:
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _tensors_in(item)
+
+
+def _cast(value: Any, like: Tensor) -> Any:
+    if isinstance(value, Tensor):
+        return value.to(dtype=like.dtype, device=like.device)
+    if isinstance(value, tuple):
+        return tuple(_cast(item, like) for item in value)
+    return value
+
+
+class Optimizer(torch.optim.Optimizer):
+    """A `torch.optim.Optimizer` whose update rule is written per parameter tensor.
+
+    Subclasses set the class attributes below and implement `validate`,
+    `init_state` and `update`. Every numeric hyperparameter may be a number or a
+    tensor that broadcasts to each parameter of its group.
+    """
+
+    #: True when rows of a parameter never interact, so one tensor can hold many runs.
+    elementwise: ClassVar[bool] = True
+    #: One line saying what the optimizer does.
+    summary: ClassVar[str] = ""
+    #: The update rule in LaTeX.
+    formula: ClassVar[str] = ""
+    #: Where the method comes from.
+    reference: ClassVar[str] = ""
+    #: Hyperparameters that are switches (True/False), not numbers.
+    flags: ClassVar[tuple[str, ...]] = ("maximize",)
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        super().__init__(params, defaults)
+
+    # -- what each optimizer provides -------------------------------------------------
+
+    def validate(self, group: dict[str, Any]) -> None:
+        """Raise ValueError when a hyperparameter of ``group`` is out of range."""
+
+    def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Fill the empty ``state`` of ``param`` before its first update."""
+
+    def update(
+        self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        """Apply one step to ``param`` in place, given its gradient (already negated
+        when maximizing) and the hyperparameters of its group."""
+        raise NotImplementedError
+
+    # -- the shared machinery ---------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group as torch does, then check it; a rejected group is not kept."""
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        try:
+            for flag in self.flags:
+                check_flag(self.name, flag, group[flag])
+            self.validate(group)
+            self._check_params(group)
+        except (ValueError, TypeError):
+            self.param_groups.pop()
+            raise
+
+    def _check_params(self, group: dict[str, Any]) -> None:
+        tensors = {key: list(_tensors_in(value)) for key, value in group.items() if key != "params"}
+        for index, p in enumerate(group["params"]):
+            if not p.is_floating_point():
+                raise TypeError(
+                    f"{self.name}: parameter {index} has dtype {p.dtype}; "
+                    "only real floating-point parameters can be optimized"
+                )
+            for key, values in tensors.items():
+                for value in values:
+                    try:
+                        shape = torch.broadcast_shapes(value.shape, p.shape)
+                    except RuntimeError:
+                        shape = None
+                    if shape != p.shape:
+                        raise ValueError(
+                            f"{self.name}: hyperparameter {key} has shape {tuple(value.shape)}, "
+                            f"which does not broadcast to parameter {index} of shape "
+                            f"{tuple(p.shape)}"
+                        )
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        # state_dicts written by torch.optim or older versions may lack newer keys
+        for group in self.param_groups:
+            for key, default in self.defaults.items():
+                group.setdefault(key, default)
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one optimization step; ``closure`` re-evaluates the loss."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            hyper, hyper_for = group, None
+            has_tensors = any(
+                isinstance(v, Tensor) or (isinstance(v, tuple) and any(_tensors_in(v)))
+                for k, v in group.items()
+                if k != "params"
+            )
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if grad.is_sparse:
+                    raise TypeError(
+                        f"{self.name} does not support sparse gradients; "
+                        "use dense ones (for example nn.Embedding(sparse=False))"
+                    )
+                if has_tensors and hyper_for != (p.dtype, p.device):
+                    hyper = {k: _cast(v, p) for k, v in group.items() if k != "params"}
+                    hyper_for = (p.dtype, p.device)
+                if group["maximize"]:
+                    grad = -grad
+                state = self.state[p]
+                if not state:
+                    self.init_state(p, state, hyper)
+                self.update(p, grad, state, hyper)
+        return loss
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state_dict (ours or torch.optim's) after checking it fits."""
+        self._check_state_dict(state_dict)
+        super().load_state_dict(state_dict)
+
+    def _check_state_dict(self, state_dict: Any) -> None:
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            raise ValueError(
+                f"{self.name}: not an optimizer state_dict "
+                "(expected a dict with 'state' and 'param_groups')"
+            )
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{self.name}: the state_dict has {len(saved_groups)} parameter group(s), "
+                f"this optimizer has {len(self.param_groups)}"
+            )
+        for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{self.name}: group {g} of the state_dict holds {len(saved['params'])} "
+                    f"parameter(s), this optimizer's holds {len(group['params'])}"
+                )
+            hyper = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
+            for pid, p in zip(saved["params"], group["params"], strict=True):
+                self._check_saved_state(saved_state.get(pid, {}), p, pid, hyper)
+
+    def _check_saved_state(
+        self, saved: dict[str, Any], p: Tensor, pid: int, hyper: dict[str, Any]
+    ) -> None:
+        if not saved:
+            return
+        expected: dict[str, Any] = {}
+        self.init_state(p, expected, hyper)
+        missing = expected.keys() - saved.keys()
+        if missing:
+            raise ValueError(
+                f"{self.name}: the state_dict lacks {sorted(missing)} for parameter {pid}"
+            )
+        for key, value in saved.items():
+            if not isinstance(value, Tensor):
+                continue
+            want = expected[key].shape if key in expected else p.shape
+            if value.shape != want:
+                raise ValueError(
+                    f"{self.name}: state {key!r} of parameter {pid} has shape "
+                    f"{tuple(value.shape)}, expected {tuple(want)}"
+                )

@@ -1,0 +1,94 @@
+"""NAdam: Adam with Nesterov momentum and a momentum schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .base import Optimizer, hyper_shape, is_nonzero, scalar_dtype, step_counter
+from .ops import add_product_, add_quotient_, scaled
+from .validation import check_pair, check_range
+
+
+class NAdam(Optimizer):
+    """NAdam (torch.optim.NAdam semantics, with Dozat's momentum schedule mu_t)."""
+
+    summary = "Adam with a Nesterov look-ahead: the step mixes the new gradient and next momentum."
+    formula = (
+        r"\mu_t = \beta_1\bigl(1 - \tfrac12\,0.96^{t\psi}\bigr),\quad "
+        r"\theta_t = \theta_{t-1} - \gamma\Bigl(\frac{(1-\mu_t)\,g_t}{1-\prod_{i\le t}\mu_i}"
+        r" + \frac{\mu_{t+1} m_t}{1-\prod_{i\le t+1}\mu_i}\Bigr)"
+        r"\Big/\Bigl(\sqrt{v_t/(1-\beta_2^t)} + \epsilon\Bigr)"
+    )
+    reference = "Dozat 2016, Incorporating Nesterov Momentum into Adam"
+    flags = ("maximize", "decoupled_weight_decay")
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Tensor = 2e-3,
+        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
+        eps: float | Tensor = 1e-8,
+        weight_decay: float | Tensor = 0.0,
+        momentum_decay: float | Tensor = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas) if isinstance(betas, list) else betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def validate(self, group: dict[str, Any]) -> None:
+        beta1, beta2 = check_pair(self.name, "betas", group["betas"])
+        check_range(self.name, "lr", group["lr"], 0.0)
+        check_range(self.name, "betas[0]", beta1, 0.0, 1.0, high_open=True)
+        check_range(self.name, "betas[1]", beta2, 0.0, 1.0, high_open=True)
+        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
+        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+        check_range(self.name, "momentum_decay", group["momentum_decay"], 0.0)
+
+    def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = step_counter()
+        # prod of mu_i, one per run when beta1 or momentum_decay is a tensor
+        shape = hyper_shape(group["betas"][0], group["momentum_decay"])
+        device = param.device if shape else "cpu"
+        state["mu_product"] = torch.ones(shape, dtype=scalar_dtype(), device=device)
+        state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+
+    def update(
+        self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        wd, psi = group["weight_decay"], group["momentum_decay"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        state["step"] += 1
+        t = state["step"].item()
+
+        if is_nonzero(wd):
+            if group["decoupled_weight_decay"]:
+                param.mul_(1 - lr * wd)
+            else:
+                grad = scaled(grad, wd, param)
+
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+        stored = state["mu_product"].mul_(mu)  # kept in its stored dtype, as torch does
+        mu_product = stored.item() if stored.numel() == 1 else stored.to(param.dtype)
+        mu_product_next = mu_product * mu_next
+
+        m.lerp_(grad, 1 - beta1)
+        add_product_(v.mul_(beta2), 1 - beta2, grad, grad)
+        denom = v.div(1 - beta2**t).sqrt_().add_(eps)
+        add_quotient_(param, -lr * (1.0 - mu) / (1.0 - mu_product), grad, denom)
+        add_quotient_(param, -lr * mu_next / (1.0 - mu_product_next), m, denom)

@@ -1,0 +1,123 @@
+"""The table of optimizers: names, presets and what `info` tells about each."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import Any
+
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
+from .base import Optimizer
+from .lion import Lion
+from .nadam import NAdam
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
+from .sgd import SGD
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """What the registry knows about one name: its class, preset and documentation."""
+
+    name: str
+    cls: type[Optimizer]
+    preset: dict[str, Any] = field(default_factory=dict)
+    note: str = ""  # a summary of the preset, when it differs from the class's
+
+    @property
+    def summary(self) -> str:
+        """One line saying what the optimizer does."""
+        return self.note or self.cls.summary
+
+    @property
+    def hyperparameters(self) -> tuple[str, ...]:
+        """The keyword arguments the class accepts, in signature order."""
+        return hyperparameter_names(self.cls)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Every hyperparameter's default, with the preset applied."""
+        signature = inspect.signature(self.cls.__init__)
+        values = {name: signature.parameters[name].default for name in self.hyperparameters}
+        return {**values, **self.preset}
+
+    @property
+    def formula(self) -> str:
+        return self.cls.formula
+
+    @property
+    def reference(self) -> str:
+        return self.cls.reference
+
+    @property
+    def elementwise(self) -> bool:
+        return self.cls.elementwise
+
+
+def hyperparameter_names(cls: type) -> tuple[str, ...]:
+    """Keyword arguments of an optimizer class other than ``params``."""
+    parameters = inspect.signature(cls.__init__).parameters
+    return tuple(
+        name
+        for name, p in parameters.items()
+        if name not in ("self", "params")
+        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    )
+
+
+_TABLE: tuple[OptimizerInfo, ...] = (
+    OptimizerInfo("sgd", SGD),
+    OptimizerInfo("momentum", SGD, {"momentum": 0.9}, "SGD with heavy-ball momentum 0.9."),
+    OptimizerInfo(
+        "nesterov",
+        SGD,
+        {"momentum": 0.9, "nesterov": True},
+        "SGD with Nesterov momentum 0.9: the gradient step looks ahead along the velocity.",
+    ),
+    OptimizerInfo("adagrad", Adagrad),
+    OptimizerInfo("rmsprop", RMSprop),
+    OptimizerInfo("adadelta", Adadelta),
+    OptimizerInfo("adam", Adam),
+    OptimizerInfo(
+        "amsgrad",
+        Adam,
+        {"amsgrad": True},
+        "Adam that divides by the running maximum of v_t, so steps never grow from v alone.",
+    ),
+    OptimizerInfo("adamw", AdamW),
+    OptimizerInfo("adamax", Adamax),
+    OptimizerInfo("nadam", NAdam),
+    OptimizerInfo("radam", RAdam),
+    OptimizerInfo("asgd", ASGD),
+    OptimizerInfo("rprop", Rprop),
+    OptimizerInfo("lion", Lion),
+)
+_BY_NAME = {entry.name: entry for entry in _TABLE}
+
+
+def available() -> list[str]:
+    """Registry names of every optimizer, in the order of the documentation."""
+    return [entry.name for entry in _TABLE]
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    """' (did you mean X?)' for the closest choices, or '' when none is close."""
+    matches = get_close_matches(name, choices, n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(m) for m in matches)}?)" if matches else ""
+
+
+def info(name: str) -> OptimizerInfo:
+    """Class, preset, defaults, summary, formula and reference of a registry name."""
+    key = name.strip().lower()
+    if key not in _BY_NAME:
+        raise ValueError(
+            f"unknown optimizer {name!r}{suggest(key, available())}; "
+            f"available: {', '.join(available())}"
+        )
+    return _BY_NAME[key]

@@ -1,0 +1,88 @@
+"""Rprop: per-coordinate step sizes that grow while the gradient keeps its sign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .base import Optimizer, step_counter
+from .validation import check_pair, check_range
+
+
+class Rprop(Optimizer):
+    """Resilient backpropagation (torch.optim.Rprop semantics: iRprop- variant)."""
+
+    summary = "Uses only the sign of the gradient; each coordinate's step grows or shrinks."
+    formula = (
+        r"\eta_t = \operatorname{clip}\Bigl(\eta_{t-1}\cdot"
+        r"\begin{cases}\eta_+ & g_t g_{t-1} > 0\\ \eta_- & g_t g_{t-1} < 0\\ 1 & \text{else}"
+        r"\end{cases},\ \Gamma_{\min},\Gamma_{\max}\Bigr),\quad "
+        r"\theta_t = \theta_{t-1} - \eta_t\,\operatorname{sign}(g_t)"
+        r"\ \ (g_t \leftarrow 0 \text{ where the sign flipped})"
+    )
+    reference = (
+        "Riedmiller & Braun 1993, A Direct Adaptive Method for Faster Backpropagation "
+        "Learning: The RPROP Algorithm"
+    )
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Tensor = 1e-2,
+        etas: tuple[float | Tensor, float | Tensor] = (0.5, 1.2),
+        step_sizes: tuple[float | Tensor, float | Tensor] = (1e-6, 50.0),
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            etas=tuple(etas) if isinstance(etas, list) else etas,
+            step_sizes=tuple(step_sizes) if isinstance(step_sizes, list) else step_sizes,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def validate(self, group: dict[str, Any]) -> None:
+        eta_minus, eta_plus = check_pair(self.name, "etas", group["etas"])
+        low, high = check_pair(self.name, "step_sizes", group["step_sizes"])
+        check_range(self.name, "lr", group["lr"], 0.0)
+        check_range(self.name, "etas[0]", eta_minus, 0.0, 1.0, low_open=True, high_open=True)
+        check_range(self.name, "etas[1]", eta_plus, 1.0, low_open=True)
+        check_range(self.name, "step_sizes[0]", low, 0.0)
+        check_range(self.name, "step_sizes[1]", high, 0.0)
+        if bool(torch.as_tensor(high < low).any()):
+            raise ValueError(
+                f"{self.name}: step_sizes must be (min, max) with min <= max, "
+                f"got {group['step_sizes']!r}"
+            )
+
+    def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["step"] = step_counter()
+        state["prev"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["step_size"] = torch.zeros_like(param, memory_format=torch.preserve_format).add_(
+            group["lr"]
+        )
+
+    def update(
+        self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        (eta_minus, eta_plus), (size_min, size_max) = group["etas"], group["step_sizes"]
+        prev, step_size = state["prev"], state["step_size"]
+        state["step"] += 1
+
+        sign = grad.mul(prev).sign()
+        factor = torch.where(
+            sign > 0, eta_plus, torch.where(sign < 0, eta_minus, sign.new_ones(()))
+        )
+        if isinstance(size_min, Tensor) or isinstance(size_max, Tensor):
+            size_min, size_max = (
+                torch.as_tensor(s, dtype=param.dtype, device=param.device)
+                for s in (size_min, size_max)
+            )
+        step_size.mul_(factor).clamp_(size_min, size_max)
+        # where the sign flipped, skip this step and forget the gradient (iRprop-)
+        grad = grad.masked_fill(sign < 0, 0)
+        param.addcmul_(grad.sign(), step_size, value=-1)
+        prev.copy_(grad)

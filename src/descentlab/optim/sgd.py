@@ -1,0 +1,80 @@
+"""Stochastic gradient descent, with heavy-ball or Nesterov momentum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import Tensor
+
+from .base import Optimizer, is_nonzero
+from .ops import add_scaled_, scaled
+from .validation import check_range
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent (torch.optim.SGD semantics).
+
+    With momentum ``mu`` the velocity starts as the first gradient and then follows
+    ``b = mu * b + (1 - dampening) * g``; Nesterov looks ahead along it.
+    """
+
+    summary = "Gradient descent, optionally with heavy-ball or Nesterov momentum."
+    formula = (
+        r"g_t = \nabla f(\theta_{t-1}) + \lambda\theta_{t-1},\quad "
+        r"b_t = \mu b_{t-1} + (1-\tau)\,g_t,\quad "
+        r"\theta_t = \theta_{t-1} - \gamma\,b_t"
+        r"\ \ (\text{Nesterov: } \theta_t = \theta_{t-1} - \gamma\,(g_t + \mu b_t))"
+    )
+    reference = "Robbins & Monro 1951; Polyak 1964 (momentum); Sutskever et al. 2013 (Nesterov)"
+    flags = ("nesterov", "maximize")
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Tensor = 1e-3,
+        momentum: float | Tensor = 0.0,
+        dampening: float | Tensor = 0.0,
+        weight_decay: float | Tensor = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def validate(self, group: dict[str, Any]) -> None:
+        check_range(self.name, "lr", group["lr"], 0.0)
+        check_range(self.name, "momentum", group["momentum"], 0.0)
+        check_range(self.name, "dampening", group["dampening"], 0.0, 1.0)
+        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+        if group["nesterov"]:
+            try:
+                check_range(self.name, "momentum", group["momentum"], 0.0, low_open=True)
+                check_range(self.name, "dampening", group["dampening"], 0.0, 0.0)
+            except ValueError:
+                raise ValueError(
+                    f"{self.name}: nesterov=True needs momentum > 0 and dampening = 0, "
+                    f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+                ) from None
+
+    def update(
+        self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        lr, mu, tau, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+        if is_nonzero(wd):
+            grad = scaled(grad, wd, param)  # g_t + lambda theta_{t-1}
+        if is_nonzero(mu):
+            buf = state.get("momentum_buffer")
+            if buf is None:  # b_1 = g_1
+                buf = state["momentum_buffer"] = grad.clone()
+            else:  # b_t = mu b_{t-1} + (1 - tau) g_t
+                add_scaled_(buf.mul_(mu), 1 - tau, grad)
+            grad = scaled(grad, mu, buf) if group["nesterov"] else buf
+        add_scaled_(param, -lr, grad)  # theta_t = theta_{t-1} - gamma g_t

@@ -1,0 +1,173 @@
+"""Optimizer specs: ``"adam(lr=0.1)"``, ``"torch.Adam(lr=0.1)"`` or a callable.
+
+Spec strings are parsed with `ast` and their values read with `ast.literal_eval`;
+nothing a user types is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from .registry import available, hyperparameter_names, info, suggest
+
+MAX_SPEC_LENGTH = 1000
+
+Factory = Callable[[Any], torch.optim.Optimizer]
+
+
+def _torch_classes() -> dict[str, type[torch.optim.Optimizer]]:
+    return {
+        name.lower(): cls
+        for name, cls in vars(torch.optim).items()
+        if isinstance(cls, type)
+        and issubclass(cls, torch.optim.Optimizer)
+        and cls is not torch.optim.Optimizer
+    }
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """A parsed spec: which class, with which keyword arguments, and a label."""
+
+    name: str
+    cls: type[torch.optim.Optimizer] | None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    preset: dict[str, Any] = field(default_factory=dict)
+    factory: Factory | None = None
+
+    @property
+    def label(self) -> str:
+        """The spec written back canonically, e.g. ``adam(lr=0.1)``."""
+        if not self.kwargs:
+            return self.name
+        args = ", ".join(f"{key}={value!r}" for key, value in self.kwargs.items())
+        return f"{self.name}({args})"
+
+    def build(self, params: Any) -> torch.optim.Optimizer:
+        """Create the optimizer over ``params`` (anything torch.optim accepts)."""
+        if self.factory is not None:
+            optimizer = self.factory(params)
+            if not isinstance(optimizer, torch.optim.Optimizer):
+                raise TypeError(
+                    f"optimizer factory {self.name!r} returned {type(optimizer).__name__}, "
+                    "not a torch.optim.Optimizer"
+                )
+            return optimizer
+        assert self.cls is not None
+        return self.cls(params, **{**self.preset, **self.kwargs})
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _malformed(text: str, why: str) -> ValueError:
+    return ValueError(
+        f"malformed optimizer spec {text!r}: {why}; "
+        "expected name(key=value, ...), for example 'adam(lr=0.1, betas=(0.9, 0.99))'"
+    )
+
+
+def _dotted_name(node: ast.expr, text: str) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        raise _malformed(text, "the name must be a plain word such as adam or torch.Adam")
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _literal(node: ast.expr, key: str, text: str) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise _malformed(
+            text, f"the value of {key} must be a number, True/False, None or a tuple of them"
+        ) from None
+
+
+def _resolve(dotted: str) -> tuple[str, type[torch.optim.Optimizer], dict[str, Any]]:
+    """Map a written name to (canonical name, class, preset)."""
+    parts = dotted.split(".")
+    if parts[0] == "torch":
+        if parts[1:2] == ["optim"]:
+            parts = parts[1:]
+        if len(parts) != 2:
+            raise ValueError(
+                f"unknown torch optimizer {dotted!r}; write torch.<Class>, e.g. torch.Adam"
+            )
+        classes = _torch_classes()
+        key = parts[1].lower()
+        if key not in classes:
+            names = sorted(cls.__name__ for cls in classes.values())
+            hint = suggest(parts[1], names)
+            raise ValueError(
+                f"unknown torch optimizer {dotted!r}{hint}; available: {', '.join(names)}"
+            )
+        cls = classes[key]
+        return f"torch.{cls.__name__}", cls, {}
+    if len(parts) != 1:
+        raise ValueError(
+            f"unknown optimizer {dotted!r}; write a registry name such as adam, "
+            "or torch.<Class> for torch's own"
+        )
+    entry = info(dotted)
+    return entry.name, entry.cls, dict(entry.preset)
+
+
+def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
+    """Parse a spec string, or wrap a callable ``params -> Optimizer``."""
+    if isinstance(spec, OptimizerSpec):
+        return spec
+    if callable(spec) and not isinstance(spec, str):
+        name = getattr(spec, "__name__", None) or type(spec).__name__
+        return OptimizerSpec(name=name, cls=None, factory=spec)
+    if not isinstance(spec, str):
+        raise TypeError(
+            f"an optimizer spec is a string such as 'adam(lr=0.1)' or a callable, "
+            f"got {type(spec).__name__}"
+        )
+    text = spec.strip()
+    if not text:
+        raise ValueError(f"empty optimizer spec; available: {', '.join(available())}")
+    if len(text) > MAX_SPEC_LENGTH:
+        raise _malformed(text[:40] + "...", f"longer than {MAX_SPEC_LENGTH} characters")
+    try:
+        node = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+        why = getattr(error, "msg", None) or str(error) or type(error).__name__
+        raise _malformed(text, why) from None
+
+    if isinstance(node, ast.Call):
+        if node.args:
+            raise _malformed(text, "arguments must be named, as in adam(lr=0.1)")
+        dotted = _dotted_name(node.func, text)
+        kwargs: dict[str, Any] = {}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise _malformed(text, "** is not allowed")
+            kwargs[keyword.arg] = _literal(keyword.value, keyword.arg, text)
+    else:
+        dotted, kwargs = _dotted_name(node, text), {}
+
+    name, cls, preset = _resolve(dotted)
+    accepted = hyperparameter_names(cls)
+    for key in kwargs:
+        if key not in accepted:
+            raise TypeError(
+                f"{name} has no hyperparameter {key!r}{suggest(key, list(accepted))}; "
+                f"accepted: {', '.join(accepted)}"
+            )
+    return OptimizerSpec(name=name, cls=cls, kwargs=kwargs, preset=preset)
+
+
+def create(spec: str | OptimizerSpec | Factory, params: Any) -> torch.optim.Optimizer:
+    """Build an optimizer from a spec over ``params``, e.g.
+    ``create("adam(lr=0.1, betas=(0.9, 0.99))", model.parameters())``."""
+    return parse(spec).build(params)
