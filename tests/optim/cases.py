@@ -78,7 +78,7 @@ CASES: list[Case] = [
             "weight_decay": dict(lr=0.05, momentum=0.8, weight_decay=0.1),
             "maximize": dict(lr=0.05, momentum=0.5, maximize=True),
         },
-        per_row={"lr": [0.01, 0.05, 0.2], "momentum": [0.0, 0.5, 0.9]},
+        per_row={"lr": [0.01, 0.05, 0.1], "momentum": [0.0, 0.5, 0.9]},
     ),
     Case(
         "adagrad",
@@ -205,7 +205,7 @@ CASES: list[Case] = [
             "weight_decay": dict(lr=0.05, weight_decay=0.1, t0=5.0),
             "maximize": dict(lr=0.05, maximize=True),
         },
-        per_row={"lr": [0.01, 0.05, 0.2], "t0": [2.0, 5.0, 1e6]},
+        per_row={"lr": [0.01, 0.05, 0.1], "t0": [2.0, 5.0, 1e6]},
     ),
     Case(
         "rprop",

@@ -23,6 +23,7 @@ class ASGD(Optimizer):
         r"\mu_{t+1} = \frac{1}{\max(1,\ t - t_0)}"
     )
     reference = "Polyak & Juditsky 1992, Acceleration of Stochastic Approximation by Averaging"
+    scalar_state = frozenset({"eta", "mu"})
 
     def __init__(
         self,

@@ -73,6 +73,8 @@ class Optimizer(torch.optim.Optimizer):
     reference: ClassVar[str] = ""
     #: Hyperparameters that are switches (True/False), not numbers.
     flags: ClassVar[tuple[str, ...]] = ("maximize",)
+    #: Scalar state kept in its own dtype (torch.optim would cast it on load).
+    scalar_state: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         super().__init__(params, defaults)
@@ -149,7 +151,7 @@ class Optimizer(torch.optim.Optimizer):
         for group in self.param_groups:
             hyper, hyper_for = group, None
             has_tensors = any(
-                isinstance(v, Tensor) or (isinstance(v, tuple) and any(_tensors_in(v)))
+                next(iter(_tensors_in(v)), None) is not None
                 for k, v in group.items()
                 if k != "params"
             )
@@ -176,7 +178,23 @@ class Optimizer(torch.optim.Optimizer):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state_dict (ours or torch.optim's) after checking it fits."""
         self._check_state_dict(state_dict)
+        dtypes = {
+            (pid, key): value.dtype
+            for pid, saved in state_dict["state"].items()
+            for key, value in saved.items()
+            if key in self.scalar_state and isinstance(value, Tensor)
+        }
         super().load_state_dict(state_dict)
+        # torch casts every state tensor but `step` to its parameter's dtype; scalar
+        # state such as NAdam's mu_product keeps its own, so a resumed run is bitwise
+        # equal to an uninterrupted one.
+        saved_ids = [pid for group in state_dict["param_groups"] for pid in group["params"]]
+        params = [p for group in self.param_groups for p in group["params"]]
+        for pid, p in zip(saved_ids, params, strict=True):
+            state = self.state.get(p, {})
+            for key in self.scalar_state & state.keys():
+                if (pid, key) in dtypes:
+                    state[key] = state[key].to(dtypes[pid, key])
 
     def _check_state_dict(self, state_dict: Any) -> None:
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():

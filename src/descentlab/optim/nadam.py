@@ -24,6 +24,7 @@ class NAdam(Optimizer):
     )
     reference = "Dozat 2016, Incorporating Nesterov Momentum into Adam"
     flags = ("maximize", "decoupled_weight_decay")
+    scalar_state = frozenset({"mu_product"})
 
     def __init__(
         self,

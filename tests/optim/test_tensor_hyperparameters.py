@@ -1,0 +1,104 @@
+"""Hyperparameters as tensors: the same as numbers, and one value per run."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from .cases import CASES, CONFIGS, case_id
+from .harness import make_mlp, mlp_steps
+
+ROWS = 3
+STEPS = 20
+
+
+def as_tensors(value, shape=()):
+    """Numbers (also inside tuples) become float64 tensors; flags stay as they are."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return torch.full(shape, float(value), dtype=torch.float64)
+    if isinstance(value, tuple):
+        return tuple(as_tensors(v, shape) for v in value)
+    return value
+
+
+@pytest.mark.parametrize(("case", "config"), CONFIGS, ids=case_id)
+def test_tensor_hyperparameters_equal_numbers(case, config):
+    kwargs = case.configs[config]
+    if "lr" not in kwargs:
+        kwargs = {**kwargs, "lr": case.ours([torch.zeros(1, requires_grad=True)]).defaults["lr"]}
+    tensor_kwargs = {key: as_tensors(value) for key, value in kwargs.items()}
+    assert any(isinstance(v, torch.Tensor) for v in tensor_kwargs.values())
+
+    number_model = make_mlp(torch.float64)
+    tensor_model = copy.deepcopy(number_model)
+    number_opt = case.ours(number_model.parameters(), **kwargs)
+    tensor_opt = case.ours(tensor_model.parameters(), **tensor_kwargs)
+    for _ in zip(
+        mlp_steps(number_model, number_opt, 12),
+        mlp_steps(tensor_model, tensor_opt, 12),
+        strict=True,
+    ):
+        pass
+    for p, q in zip(number_model.parameters(), tensor_model.parameters(), strict=True):
+        torch.testing.assert_close(q, p)
+
+
+def row_loss(p: torch.Tensor) -> torch.Tensor:
+    """A sum of independent curved valleys, one per row (polynomial, so the gradient
+    of a row is computed bit for bit alike alone or among others)."""
+    x, y = p[..., 0], p[..., 1]
+    return ((1 - x) ** 2 + (y - 0.5 * x**2) ** 2 + 0.1 * x * y).sum()
+
+
+def _per_row_cases():
+    for case in CASES:
+        assert case.ours.elementwise, "every optimizer in the table is elementwise"
+        for name in case.per_row:
+            yield pytest.param(case, name, id=f"{case.name}-{name}")
+
+
+@pytest.mark.parametrize(("case", "name"), list(_per_row_cases()))
+def test_per_row_hyperparameter_equals_separate_optimizers(case, name):
+    values = case.per_row[name]
+    assert len(values) == ROWS
+    base = dict(next(iter(case.configs.values())))
+    start = torch.tensor([[-1.2, 1.0], [0.5, -0.5], [1.5, 1.8]], dtype=torch.float64)
+
+    # one optimizer over an (N, 2) parameter, the hyperparameter an (N, 1) tensor
+    if isinstance(values[0], tuple):
+        stacked = tuple(
+            torch.tensor([[v[i]] for v in values], dtype=torch.float64) for i in range(2)
+        )
+    else:
+        stacked = torch.tensor([[v] for v in values], dtype=torch.float64)
+    together = start.clone().requires_grad_(True)
+    optimizer = case.ours([together], **{**base, name: stacked})
+
+    # N optimizers, each over one row with a plain number
+    rows = [start[i].clone().requires_grad_(True) for i in range(ROWS)]
+    separate = [case.ours([rows[i]], **{**base, name: values[i]}) for i in range(ROWS)]
+
+    for _ in range(STEPS):
+        optimizer.zero_grad()
+        row_loss(together).backward()
+        optimizer.step()
+        for row, opt in zip(rows, separate, strict=True):
+            opt.zero_grad()
+            row_loss(row).backward()
+            opt.step()
+
+    for i in range(ROWS):
+        torch.testing.assert_close(together[i], rows[i], msg=lambda m, i=i: f"row {i}: {m}")
+    assert not torch.equal(together.detach(), start), "the runs moved"
+
+
+def test_hyperparameter_that_does_not_broadcast_is_rejected():
+    p = torch.zeros(4, 2, requires_grad=True)
+    with pytest.raises(ValueError, match=r"Adam: hyperparameter lr has shape \(3, 1\)"):
+        CASES[4].ours([p], lr=torch.full((3, 1), 0.1))
+    with pytest.raises(ValueError, match=r"hyperparameter betas has shape \(5,\)"):
+        CASES[4].ours([p], betas=(torch.full((5,), 0.9), 0.999))
