@@ -1,8 +1,7 @@
 """descentlab: an optimizer lab for PyTorch.
 
-Optimizers written from scratch and proven equal to torch.optim
-(`descentlab.optim`), raced on test landscapes, swept, animated and used to
-train real models.
+`descentlab.optim` holds the classic optimizers, written from scratch and proven
+equal to torch.optim step by step.
 """
 
 from importlib.metadata import PackageNotFoundError, version

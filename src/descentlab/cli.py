@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__, optim
 
 app = typer.Typer(
     name="descentlab",
-    help="An optimizer lab for PyTorch: optimizers from scratch, raced, swept and animated.",
+    help="An optimizer lab for PyTorch: classic optimizers written from scratch, "
+    "proven equal to torch.optim.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -46,33 +48,38 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """descentlab: optimizers from scratch, raced, swept and animated."""
+    """descentlab: classic optimizers written from scratch, proven equal to torch.optim."""
 
 
 @app.command("list")
 def list_catalog(
     what: Annotated[Catalog, typer.Argument(help="What to list.")],
     formulas: Annotated[
-        bool, typer.Option("--formulas", help="Add each update rule (LaTeX) and its reference.")
+        bool, typer.Option("--formulas", help="Show each update rule (LaTeX) and its reference.")
     ] = False,
 ) -> None:
     """List the optimizers with their defaults and what each does."""
-    table = Table(title="descentlab optimizers", show_lines=formulas)
-    table.add_column("name", style="bold cyan", no_wrap=True)
-    table.add_column("class")
-    table.add_column("defaults")
-    table.add_column("what it does")
     if formulas:
-        table.add_column("update rule (LaTeX)")
-        table.add_column("reference")
+        for name in optim.available():
+            entry = optim.info(name)
+            console.print(f"[bold cyan]{name}[/] ({entry.cls.__name__}): {escape(entry.summary)}")
+            console.print(f"  defaults: {_defaults(entry)}", soft_wrap=True, markup=False)
+            console.print(f"  update:   {entry.formula}", soft_wrap=True, markup=False)
+            console.print(f"  source:   {entry.reference}\n", soft_wrap=True, markup=False)
+        return
+    table = Table(title="descentlab optimizers")
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    table.add_column("class", overflow="fold")
+    table.add_column("defaults", overflow="fold")
+    table.add_column("what it does", overflow="fold")
     for name in optim.available():
         entry = optim.info(name)
-        defaults = ", ".join(f"{k}={_format_value(v)}" for k, v in entry.defaults.items())
-        row = [name, entry.cls.__name__, defaults, entry.summary]
-        if formulas:
-            row += [entry.formula, entry.reference]
-        table.add_row(*row)
+        table.add_row(name, entry.cls.__name__, _defaults(entry), entry.summary)
     console.print(table)
+
+
+def _defaults(entry: optim.OptimizerInfo) -> str:
+    return ", ".join(f"{k}={_format_value(v)}" for k, v in entry.defaults.items())
 
 
 def main() -> None:

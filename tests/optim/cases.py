@@ -205,7 +205,12 @@ CASES: list[Case] = [
             "weight_decay": dict(lr=0.05, weight_decay=0.1, t0=5.0),
             "maximize": dict(lr=0.05, maximize=True),
         },
-        per_row={"lr": [0.01, 0.05, 0.1], "t0": [2.0, 5.0, 1e6]},
+        per_row={
+            "lr": [0.01, 0.05, 0.1],
+            "t0": [2.0, 5.0, 1e6],
+            "lambd": [1e-4, 1e-2, 1e-1],
+            "alpha": [0.5, 0.75, 1.0],
+        },
     ),
     Case(
         "rprop",

@@ -120,6 +120,20 @@ def test_maximize_climbs_and_minimize_descends(name):
     assert results[True][-1] > 0.5 * results[True][0], f"{name} did not climb"
 
 
+def test_rmsprop_momentum_and_centering_can_be_switched_on_later():
+    x = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    optimizer = optim.RMSprop([x], lr=0.01)
+    for step in range(4):
+        if step == 1:
+            optimizer.param_groups[0]["momentum"] = 0.9
+            optimizer.param_groups[0]["centered"] = True
+        optimizer.zero_grad()
+        (x**2).sum().backward()
+        optimizer.step()
+    assert set(optimizer.state[x]) == {"step", "square_avg", "momentum_buffer", "grad_avg"}
+    assert torch.count_nonzero(optimizer.state[x]["momentum_buffer"]) == 2
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_step_hooks_run(case):
     x = torch.tensor([1.0], requires_grad=True)

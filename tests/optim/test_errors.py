@@ -46,7 +46,7 @@ def test_betas_outside_unit_interval(case, betas, message):
 @pytest.mark.parametrize("case", EPS_CASES, ids=case_id)
 @pytest.mark.parametrize("eps", [0.0, -1e-8, float("nan")])
 def test_eps_must_be_positive(case, eps):
-    with pytest.raises(ValueError, match=r"eps must be > 0, got"):
+    with pytest.raises(ValueError, match=r"eps must be (finite and )?> 0, got"):
         case.ours(params(), eps=eps)
 
 
@@ -61,8 +61,14 @@ def test_other_ranges():
         optim.Rprop(params(), etas=(0.5, 0.9))
     with pytest.raises(ValueError, match=r"Rprop: step_sizes must be \(min, max\) with min <= max"):
         optim.Rprop(params(), step_sizes=(1.0, 0.1))
-    with pytest.raises(ValueError, match=r"Adam: weight_decay must be >= 0, got inf"):
+    with pytest.raises(ValueError, match=r"Adam: weight_decay must be finite and >= 0, got inf"):
         optim.Adam(params(), weight_decay=float("inf"))
+    with pytest.raises(ValueError, match=r"^Adam: lr must be finite and >= 0, got an integer of"):
+        optim.Adam(params(), lr=10**400)
+    with pytest.raises(ValueError, match=r"^Adam: eps: an empty tensor has no value$"):
+        optim.Adam(params(), eps=torch.tensor([]))
+    with pytest.raises(TypeError, match=r"^Adam: betas must be a pair of numbers, got 0.9$"):
+        optim.Adam(params(), betas=0.9)
     with pytest.raises(TypeError, match=r"Adam: amsgrad must be True or False, got 'yes'"):
         optim.Adam(params(), amsgrad="yes")
     with pytest.raises(TypeError, match=r"Adam: lr: expected a number or a tensor, got str"):
@@ -79,6 +85,25 @@ def test_nesterov_needs_momentum_and_no_dampening(kwargs):
         optim.SGD(params(), **kwargs)
     with pytest.raises(ValueError, match=r"nesterov=True needs momentum > 0"):
         optim.create("sgd(nesterov=True)", params())
+
+
+def test_messages_about_tensors_fit_on_one_line():
+    momentum = torch.tensor([[0.0], [0.5], [0.9]])
+    with pytest.raises(ValueError) as caught:
+        optim.SGD([torch.zeros(3, 2, requires_grad=True)], momentum=momentum, nesterov=True)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "momentum=a tensor with entries in [0, 0.9]" in message
+
+
+def test_numpy_scalars_are_plain_numbers():
+    np = pytest.importorskip("numpy")
+    a, b = params(), params()
+    for p in a + b:
+        p.grad = torch.ones(3)
+    optim.Adam(a, lr=np.float32(0.5), betas=(np.float64(0.9), 0.99), amsgrad=np.True_).step()
+    optim.Adam(b, lr=0.5, betas=(0.9, 0.99), amsgrad=True).step()
+    torch.testing.assert_close(a[0], b[0])
 
 
 def test_rejected_param_group_is_not_kept():
@@ -117,6 +142,31 @@ def test_bad_specs(spec, message):
         optim.create(spec, params())
 
 
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("adam(lr=0.1, lr=0.2)", r"lr is given twice"),
+        ("adam(lr='0.1')", r"the value of lr must be a number, True/False, or a tuple of them"),
+        ("adam(betas={0.9, 0.99})", r"the value of betas must be a number"),
+        ("adam(eps=None)", r"the value of eps must be a number"),
+        ("adam(eps=0)", r"^Adam: eps must be > 0, got 0$"),
+        ("rprop(etas=(0.5,))", r"^Rprop: etas must be a pair of numbers, got \(0.5,\)$"),
+    ],
+)
+def test_specs_are_checked_when_parsed(spec, message):
+    with pytest.raises(ValueError, match=message):
+        optim.parse(spec)
+
+
+def test_spec_lists_become_tuples():
+    assert optim.parse("adam(betas=[0.9, 0.99])").label == "adam(betas=(0.9, 0.99))"
+
+
+def test_info_needs_a_name():
+    with pytest.raises(TypeError, match=r"an optimizer name is a string such as 'adam', got None"):
+        optim.info(None)
+
+
 def test_spec_values_are_never_evaluated(capsys):
     with pytest.raises(ValueError, match=r"the value of lr must be a number"):
         optim.parse("adam(lr=print('executed'))")
@@ -150,3 +200,15 @@ def test_sparse_gradients_are_refused(case):
     with pytest.raises(TypeError, match=rf"^{case.ours.__name__} does not support sparse grad"):
         optimizer.step()
     assert torch.equal(embedding.weight.detach(), before)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_a_sparse_gradient_anywhere_stops_the_step_before_any_update(case):
+    dense = torch.ones(3, requires_grad=True)
+    embedding = nn.Embedding(10, 3, sparse=True)
+    optimizer = case.ours([dense, embedding.weight], **next(iter(case.configs.values())))
+    ((dense**2).sum() + embedding(torch.tensor([1])).sum()).backward()
+    with pytest.raises(TypeError, match="does not support sparse gradients"):
+        optimizer.step()
+    assert torch.equal(dense.detach(), torch.ones(3))
+    assert len(optimizer.state[dense]) == (2 if case.name == "adagrad" else 0)

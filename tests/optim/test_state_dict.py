@@ -8,6 +8,8 @@ import io
 import pytest
 import torch
 
+from descentlab import optim
+
 from .cases import CASES, CONFIGS, case_id
 from .harness import assert_params_close, make_mlp, mlp_loss
 
@@ -129,6 +131,72 @@ def test_state_dict_with_other_group_count_is_a_clear_error(case):
     fewer = case.ours(params[:3])
     with pytest.raises(ValueError, match=r"group 0 of the state_dict holds 5 parameter\(s\)"):
         fewer.load_state_dict(state)
+
+
+def test_state_dict_with_bad_hyperparameters_is_refused():
+    _, optimizer = _trained(CASES[4])  # adam
+    state = copy.deepcopy(optimizer.state_dict())
+    state["param_groups"][0]["betas"] = (1.5, 0.999)
+    before = _snapshot(optimizer)
+    with pytest.raises(ValueError, match=r"^group 0 of the state_dict: Adam: betas\[0\] must be"):
+        optimizer.load_state_dict(state)
+    state["param_groups"][0]["betas"] = (0.9, 0.999)
+    state["param_groups"][0]["lr"] = "fast"
+    with pytest.raises(ValueError, match=r"group 0 of the state_dict: Adam: lr: expected a number"):
+        optimizer.load_state_dict(state)
+    _assert_unchanged(optimizer, before)
+
+
+def test_state_dict_of_another_optimizer_is_refused():
+    model = make_mlp(torch.float64)
+    adadelta = optim.Adadelta(model.parameters())
+    train(model, adadelta, range(2))
+    rmsprop = optim.RMSprop(model.parameters())
+    with pytest.raises(
+        ValueError,
+        match=r"holds state \['acc_delta'\] for parameter 0, which "
+        r"RMSprop does not keep .*; was it saved by another optimizer\?",
+    ):
+        rmsprop.load_state_dict(adadelta.state_dict())
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        None,
+        {"state": None, "param_groups": []},
+        {"state": {}, "param_groups": None},
+        {"state": {}, "param_groups": [{"lr": 0.1}]},
+        {"state": {0: [1, 2]}, "param_groups": [{"params": [0]}]},
+    ],
+)
+def test_malformed_state_dicts_are_refused(broken):
+    optimizer = optim.Adam([torch.zeros(2, requires_grad=True)])
+    with pytest.raises(ValueError, match=r"^Adam: not an optimizer state_dict"):
+        optimizer.load_state_dict(broken)
+
+
+def test_state_that_is_not_a_tensor_is_refused():
+    _, optimizer = _trained(CASES[4])
+    state = copy.deepcopy(optimizer.state_dict())
+    state["state"][1]["exp_avg"] = state["state"][1]["exp_avg"].tolist()
+    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 1 is a list, not a tensor"):
+        optimizer.load_state_dict(state)
+
+
+@pytest.mark.parametrize("case", TORCH_CASES, ids=case_id)
+def test_old_state_dicts_with_plain_number_steps_load(case):
+    model = make_mlp(torch.float64)
+    optimizer = case.ours(model.parameters(), **list(case.configs.values())[-1])
+    train(model, optimizer, range(2))
+    state = copy.deepcopy(optimizer.state_dict())
+    for saved in state["state"].values():
+        if "step" in saved:
+            saved["step"] = 2  # as older torch versions stored it
+    reloaded = case.ours(model.parameters(), **list(case.configs.values())[-1])
+    reloaded.load_state_dict(state)
+    train(model, reloaded, [2])
+    assert all(s["step"].item() == 3 for s in reloaded.state.values() if "step" in s)
 
 
 # SGD and Lion keep a single state tensor: without it a parameter has simply not

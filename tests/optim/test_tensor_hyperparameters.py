@@ -54,6 +54,15 @@ def row_loss(p: torch.Tensor) -> torch.Tensor:
     return ((1 - x) ** 2 + (y - 0.5 * x**2) ** 2 + 0.1 * x * y).sum()
 
 
+def descend(runs, steps):
+    """Step every (optimizer, parameter) pair on `row_loss`, round after round."""
+    for _ in range(steps):
+        for optimizer, param in runs:
+            optimizer.zero_grad()
+            row_loss(param).backward()
+            optimizer.step()
+
+
 def _per_row_cases():
     for case in CASES:
         assert case.ours.elementwise, "every optimizer in the table is elementwise"
@@ -82,18 +91,26 @@ def test_per_row_hyperparameter_equals_separate_optimizers(case, name):
     rows = [start[i].clone().requires_grad_(True) for i in range(ROWS)]
     separate = [case.ours([rows[i]], **{**base, name: values[i]}) for i in range(ROWS)]
 
-    for _ in range(STEPS):
-        optimizer.zero_grad()
-        row_loss(together).backward()
-        optimizer.step()
-        for row, opt in zip(rows, separate, strict=True):
-            opt.zero_grad()
-            row_loss(row).backward()
-            opt.step()
+    descend([(optimizer, together), *zip(separate, rows, strict=True)], STEPS)
 
     for i in range(ROWS):
         torch.testing.assert_close(together[i], rows[i], msg=lambda m, i=i: f"row {i}: {m}")
     assert not torch.equal(together.detach(), start), "the runs moved"
+
+
+def test_sgd_rows_without_momentum_step_plainly_even_with_dampening():
+    start = torch.tensor([[1.0, -1.0], [0.5, 2.0]], dtype=torch.float64)
+    together = start.clone().requires_grad_(True)
+    momentum = torch.tensor([[0.0], [0.9]], dtype=torch.float64)
+    optimizer = CASES[0].ours([together], lr=0.1, momentum=momentum, dampening=0.5)
+    rows = [start[i].clone().requires_grad_(True) for i in range(2)]
+    references = [
+        torch.optim.SGD([rows[0]], lr=0.1, momentum=0.0, dampening=0.5),
+        torch.optim.SGD([rows[1]], lr=0.1, momentum=0.9, dampening=0.5),
+    ]
+    descend([(optimizer, together), *zip(references, rows, strict=True)], 10)
+    for i in range(2):
+        torch.testing.assert_close(together[i], rows[i])
 
 
 def test_hyperparameter_that_does_not_broadcast_is_rejected():

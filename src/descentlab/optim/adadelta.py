@@ -23,6 +23,7 @@ class Adadelta(Optimizer):
         r"\theta_t = \theta_{t-1} - \gamma\,\Delta_t"
     )
     reference = "Zeiler 2012, ADADELTA: An Adaptive Learning Rate Method"
+    state_keys = frozenset({"step", "square_avg", "acc_delta"})
 
     def __init__(
         self,

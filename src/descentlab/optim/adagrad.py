@@ -24,6 +24,7 @@ class Adagrad(Optimizer):
         "Duchi, Hazan & Singer 2011, Adaptive Subgradient Methods for Online Learning "
         "and Stochastic Optimization"
     )
+    state_keys = frozenset({"step", "sum"})
 
     def __init__(
         self,
@@ -48,7 +49,7 @@ class Adagrad(Optimizer):
         # torch.optim.Adagrad creates its state up front; so do we, so state_dicts match
         for group in self.param_groups:
             for p in group["params"]:
-                self.init_state(p, self.state[p], group)
+                self.init_state(p, self.state[p], self.hyperparameters(group, p))
 
     def validate(self, group: dict[str, Any]) -> None:
         check_range(self.name, "lr", group["lr"], 0.0)

@@ -30,6 +30,7 @@ class Adam(Optimizer):
         "Reddi et al. 2018 (AMSGrad); Loshchilov & Hutter 2019 (decoupled weight decay)"
     )
     flags = ("amsgrad", "maximize", "decoupled_weight_decay")
+    state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
 
     def __init__(
         self,

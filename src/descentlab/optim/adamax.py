@@ -22,6 +22,7 @@ class Adamax(Optimizer):
         r"\theta_t = \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\,\frac{m_t}{u_t}"
     )
     reference = "Kingma & Ba 2015, Adam: A Method for Stochastic Optimization, section 7.1"
+    state_keys = frozenset({"step", "exp_avg", "exp_inf"})
 
     def __init__(
         self,

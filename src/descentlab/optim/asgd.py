@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .base import Optimizer, hyper_shape, is_nonzero, scalar_dtype, step_counter
+from .base import Optimizer, is_nonzero, per_run_scalar, step_counter
 from .ops import add_scaled_, scaled
 from .validation import check_range
 
@@ -15,7 +15,10 @@ from .validation import check_range
 class ASGD(Optimizer):
     """Averaged SGD (torch.optim.ASGD semantics; the average is in state ``ax``)."""
 
-    summary = "SGD with a decaying step size; averages the iterates after step t0."
+    summary = (
+        "SGD with a decaying step size; from step t0 on it also keeps the average of the "
+        "iterates (in state 'ax'; the parameters themselves are not averaged)."
+    )
     formula = (
         r"\theta_t = (1-\lambda\eta_t)\,\theta_{t-1} - \eta_t g_t,\quad "
         r"\bar\theta_t = \bar\theta_{t-1} + \mu_t(\theta_t - \bar\theta_{t-1}),\quad "
@@ -23,6 +26,7 @@ class ASGD(Optimizer):
         r"\mu_{t+1} = \frac{1}{\max(1,\ t - t_0)}"
     )
     reference = "Polyak & Juditsky 1992, Acceleration of Stochastic Approximation by Averaging"
+    state_keys = frozenset({"step", "eta", "mu", "ax"})
     scalar_state = frozenset({"eta", "mu"})
 
     def __init__(
@@ -50,14 +54,9 @@ class ASGD(Optimizer):
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
-        lr = group["lr"]
-        # eta and mu are scalars, or one per run when lr (or t0) is a tensor
-        if isinstance(lr, Tensor):
-            state["eta"] = lr.detach().to(scalar_dtype()).clone()
-        else:
-            state["eta"] = torch.tensor(float(lr), dtype=scalar_dtype())
-        t0 = group["t0"]
-        state["mu"] = torch.ones(hyper_shape(t0), dtype=scalar_dtype(), device=_device_of(t0))
+        # eta and mu are scalars, or one per run when what they depend on is a tensor
+        state["eta"] = per_run_scalar(group["lr"], group["lambd"], group["alpha"])
+        state["mu"] = per_run_scalar(1.0, group["t0"])
         state["ax"] = torch.zeros_like(param, memory_format=torch.preserve_format)
 
     def update(
@@ -86,7 +85,3 @@ class ASGD(Optimizer):
             mu.copy_(1 / torch.clamp(t - t0, min=1))
         else:
             mu.copy_(torch.as_tensor(1 / max(1, t - t0)))
-
-
-def _device_of(value: float | Tensor) -> torch.device | str:
-    return value.device if isinstance(value, Tensor) else "cpu"

@@ -1,9 +1,9 @@
 """The base class every descentlab optimizer derives from.
 
 `torch.optim.Optimizer` supplies param groups, ``state_dict``, hooks and scheduler
-support. This class supplies the loop over parameters, the checks, and leaves two
-things to each optimizer: how its state starts (`init_state`) and its update rule
-(`update`), written for one parameter tensor.
+support. This class supplies the loop over parameters and the checks, and leaves
+two things to each optimizer: how its state starts (`init_state`) and its update
+rule (`update`), written for one parameter tensor.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from .validation import check_flag
+from .validation import check_flag, plain_value
 
 
 def scalar_dtype() -> torch.dtype:
@@ -39,12 +39,32 @@ def hyper_shape(*values: float | Tensor) -> torch.Size:
     return torch.broadcast_shapes(*(v.shape for v in values if isinstance(v, Tensor)))
 
 
+def device_of(*values: float | Tensor) -> torch.device:
+    """Where tensor hyperparameters live (the CPU when all are numbers)."""
+    for value in values:
+        if isinstance(value, Tensor):
+            return value.device
+    return torch.device("cpu")
+
+
+def per_run_scalar(value: float | Tensor, *depends_on: float | Tensor) -> Tensor:
+    """Scalar state starting at ``value``: 0-d, or one entry per run when any of the
+    hyperparameters it depends on is a tensor."""
+    shape = hyper_shape(value, *depends_on)
+    start = torch.as_tensor(value, dtype=scalar_dtype(), device=device_of(value, *depends_on))
+    return start.expand(shape).clone()
+
+
 def _tensors_in(value: Any) -> Iterable[Tensor]:
     if isinstance(value, Tensor):
         yield value
     elif isinstance(value, tuple | list):
         for item in value:
             yield from _tensors_in(item)
+
+
+def _holds_tensor(group: dict[str, Any]) -> bool:
+    return any(any(True for _ in _tensors_in(v)) for k, v in group.items() if k != "params")
 
 
 def _cast(value: Any, like: Tensor) -> Any:
@@ -60,7 +80,8 @@ class Optimizer(torch.optim.Optimizer):
 
     Subclasses set the class attributes below and implement `validate`,
     `init_state` and `update`. Every numeric hyperparameter may be a number or a
-    tensor that broadcasts to each parameter of its group.
+    tensor that broadcasts to each parameter of its group; tensors are used in the
+    parameter's dtype and on its device.
     """
 
     #: True when rows of a parameter never interact, so one tensor can hold many runs.
@@ -73,11 +94,13 @@ class Optimizer(torch.optim.Optimizer):
     reference: ClassVar[str] = ""
     #: Hyperparameters that are switches (True/False), not numbers.
     flags: ClassVar[tuple[str, ...]] = ("maximize",)
+    #: Every key the state of a parameter may hold.
+    state_keys: ClassVar[frozenset[str]] = frozenset()
     #: Scalar state kept in its own dtype (torch.optim would cast it on load).
     scalar_state: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
-        super().__init__(params, defaults)
+        super().__init__(params, {key: plain_value(value) for key, value in defaults.items()})
 
     # -- what each optimizer provides -------------------------------------------------
 
@@ -100,18 +123,30 @@ class Optimizer(torch.optim.Optimizer):
     def name(self) -> str:
         return type(self).__name__
 
+    def hyperparameters(self, group: dict[str, Any], param: Tensor) -> dict[str, Any]:
+        """The hyperparameters of ``group`` with tensors in ``param``'s dtype and device."""
+        return {key: _cast(value, param) for key, value in group.items() if key != "params"}
+
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group as torch does, then check it; a rejected group is not kept."""
+        if isinstance(param_group, dict):
+            param_group = {
+                key: value if key == "params" else plain_value(value)
+                for key, value in param_group.items()
+            }
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         try:
-            for flag in self.flags:
-                check_flag(self.name, flag, group[flag])
-            self.validate(group)
+            self._check_group(group)
             self._check_params(group)
         except (ValueError, TypeError):
             self.param_groups.pop()
             raise
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for flag in self.flags:
+            check_flag(self.name, flag, group[flag])
+        self.validate(group)
 
     def _check_params(self, group: dict[str, Any]) -> None:
         tensors = {key: list(_tensors_in(value)) for key, value in group.items() if key != "params"}
@@ -136,10 +171,15 @@ class Optimizer(torch.optim.Optimizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        # state_dicts written by torch.optim or older versions may lack newer keys
+        # state_dicts written by torch.optim or older versions may lack newer keys,
+        # or hold scalar state as plain numbers
         for group in self.param_groups:
             for key, default in self.defaults.items():
                 group.setdefault(key, default)
+        for param_state in self.state.values():
+            for key in {"step", *self.scalar_state} & param_state.keys():
+                if not isinstance(param_state[key], Tensor):
+                    param_state[key] = torch.tensor(float(param_state[key]), dtype=scalar_dtype())
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -149,24 +189,21 @@ class Optimizer(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            hyper, hyper_for = group, None
-            has_tensors = any(
-                next(iter(_tensors_in(v)), None) is not None
-                for k, v in group.items()
-                if k != "params"
-            )
             for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                if grad.is_sparse:
+                if p.grad is not None and p.grad.is_sparse:
                     raise TypeError(
                         f"{self.name} does not support sparse gradients; "
                         "use dense ones (for example nn.Embedding(sparse=False))"
                     )
-                if has_tensors and hyper_for != (p.dtype, p.device):
-                    hyper = {k: _cast(v, p) for k, v in group.items() if k != "params"}
-                    hyper_for = (p.dtype, p.device)
+        for group in self.param_groups:
+            hyper, cast_for = group, None
+            has_tensors = _holds_tensor(group)
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if has_tensors and cast_for != (p.dtype, p.device):
+                    hyper, cast_for = self.hyperparameters(group, p), (p.dtype, p.device)
                 if group["maximize"]:
                     grad = -grad
                 state = self.state[p]
@@ -176,7 +213,8 @@ class Optimizer(torch.optim.Optimizer):
         return loss
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a state_dict (ours or torch.optim's) after checking it fits."""
+        """Load a state_dict (ours or torch.optim's) after checking it fits; a
+        state_dict that does not fit raises ValueError and changes nothing."""
         self._check_state_dict(state_dict)
         dtypes = {
             (pid, key): value.dtype
@@ -197,10 +235,20 @@ class Optimizer(torch.optim.Optimizer):
                     state[key] = state[key].to(dtypes[pid, key])
 
     def _check_state_dict(self, state_dict: Any) -> None:
-        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+        well_formed = (
+            isinstance(state_dict, dict)
+            and isinstance(state_dict.get("state"), dict)
+            and isinstance(state_dict.get("param_groups"), list | tuple)
+            and all(
+                isinstance(g, dict) and isinstance(g.get("params"), list | tuple)
+                for g in state_dict["param_groups"]
+            )
+            and all(isinstance(s, dict) for s in state_dict["state"].values())
+        )
+        if not well_formed:
             raise ValueError(
-                f"{self.name}: not an optimizer state_dict "
-                "(expected a dict with 'state' and 'param_groups')"
+                f"{self.name}: not an optimizer state_dict (expected a dict with 'state', "
+                "a dict per parameter, and 'param_groups', a list of dicts with 'params')"
             )
         saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
         if len(saved_groups) != len(self.param_groups):
@@ -214,25 +262,41 @@ class Optimizer(torch.optim.Optimizer):
                     f"{self.name}: group {g} of the state_dict holds {len(saved['params'])} "
                     f"parameter(s), this optimizer's holds {len(group['params'])}"
                 )
-            hyper = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
+            merged = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
+            try:
+                self._check_group(merged)
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"group {g} of the state_dict: {error}") from None
             for pid, p in zip(saved["params"], group["params"], strict=True):
-                self._check_saved_state(saved_state.get(pid, {}), p, pid, hyper)
+                self._check_saved_state(saved_state.get(pid, {}), p, pid, merged)
 
     def _check_saved_state(
-        self, saved: dict[str, Any], p: Tensor, pid: int, hyper: dict[str, Any]
+        self, saved: dict[str, Any], p: Tensor, pid: int, group: dict[str, Any]
     ) -> None:
         if not saved:
             return
+        unknown = saved.keys() - self.state_keys
+        if unknown:
+            raise ValueError(
+                f"{self.name}: the state_dict holds state {sorted(unknown)} for parameter "
+                f"{pid}, which {self.name} does not keep (it keeps "
+                f"{', '.join(sorted(self.state_keys))}); was it saved by another optimizer?"
+            )
         expected: dict[str, Any] = {}
-        self.init_state(p, expected, hyper)
+        self.init_state(p, expected, self.hyperparameters(group, p))
         missing = expected.keys() - saved.keys()
         if missing:
             raise ValueError(
                 f"{self.name}: the state_dict lacks {sorted(missing)} for parameter {pid}"
             )
         for key, value in saved.items():
+            if key == "step" or (key in self.scalar_state and not isinstance(value, Tensor)):
+                continue  # a plain number is converted on load
             if not isinstance(value, Tensor):
-                continue
+                raise ValueError(
+                    f"{self.name}: state {key!r} of parameter {pid} is a "
+                    f"{type(value).__name__}, not a tensor"
+                )
             want = expected[key].shape if key in expected else p.shape
             if value.shape != want:
                 raise ValueError(

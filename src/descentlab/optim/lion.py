@@ -15,8 +15,9 @@ from .validation import check_pair, check_range
 class Lion(Optimizer):
     """Lion (EvoLved Sign Momentum), Algorithm 2 of Chen et al. 2023.
 
-    Every coordinate moves by exactly ``lr`` (plus weight decay) each step, so Lion
-    wants a learning rate 3-10x smaller than AdamW's.
+    Every coordinate whose interpolated momentum is not zero moves by exactly ``lr``
+    (plus weight decay) each step, so Lion wants a learning rate 3-10x smaller than
+    AdamW's.
     """
 
     summary = "Steps by the sign of an interpolation of momentum and gradient; one state tensor."
@@ -26,6 +27,7 @@ class Lion(Optimizer):
         r"\quad m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t"
     )
     reference = "Chen et al. 2023, Symbolic Discovery of Optimization Algorithms, Algorithm 2"
+    state_keys = frozenset({"exp_avg"})
 
     def __init__(
         self,

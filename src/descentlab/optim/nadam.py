@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .base import Optimizer, hyper_shape, is_nonzero, scalar_dtype, step_counter
+from .base import Optimizer, is_nonzero, per_run_scalar, step_counter
 from .ops import add_product_, add_quotient_, scaled
 from .validation import check_pair, check_range
 
@@ -24,6 +24,7 @@ class NAdam(Optimizer):
     )
     reference = "Dozat 2016, Incorporating Nesterov Momentum into Adam"
     flags = ("maximize", "decoupled_weight_decay")
+    state_keys = frozenset({"step", "mu_product", "exp_avg", "exp_avg_sq"})
     scalar_state = frozenset({"mu_product"})
 
     def __init__(
@@ -61,9 +62,7 @@ class NAdam(Optimizer):
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
         # prod of mu_i, one per run when beta1 or momentum_decay is a tensor
-        shape = hyper_shape(group["betas"][0], group["momentum_decay"])
-        device = param.device if shape else "cpu"
-        state["mu_product"] = torch.ones(shape, dtype=scalar_dtype(), device=device)
+        state["mu_product"] = per_run_scalar(1.0, group["betas"][0], group["momentum_decay"])
         state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
         state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
 

@@ -13,7 +13,8 @@ from .validation import check_pair, check_range
 
 
 def rectification(rho_t: float | Tensor, rho_inf: float | Tensor) -> float | Tensor:
-    """The variance rectification term r_t of Liu et al. (only used where rho_t > 5)."""
+    """The variance rectification term r_t of Liu et al.; meaningful where rho_t > 5
+    (elsewhere a tensor holds 0 and the caller takes the unrectified step)."""
     ratio = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
     if isinstance(ratio, Tensor):
         return ratio.clamp(min=0).sqrt()
@@ -32,6 +33,7 @@ class RAdam(Optimizer):
     )
     reference = "Liu et al. 2020, On the Variance of the Adaptive Learning Rate and Beyond"
     flags = ("maximize", "decoupled_weight_decay")
+    state_keys = frozenset({"step", "exp_avg", "exp_avg_sq"})
 
     def __init__(
         self,

@@ -27,13 +27,13 @@ class OptimizerInfo:
 
     name: str
     cls: type[Optimizer]
-    preset: dict[str, Any] = field(default_factory=dict)
-    note: str = ""  # a summary of the preset, when it differs from the class's
+    preset: dict[str, Any] = field(default_factory=dict, hash=False)
+    preset_summary: str = ""
 
     @property
     def summary(self) -> str:
-        """One line saying what the optimizer does."""
-        return self.note or self.cls.summary
+        """One line saying what the optimizer does (the preset's, or the class's)."""
+        return self.preset_summary or self.cls.summary
 
     @property
     def hyperparameters(self) -> tuple[str, ...]:
@@ -128,6 +128,8 @@ def suggest(name: str, choices: list[str]) -> str:
 
 def info(name: str) -> OptimizerInfo:
     """Class, preset, defaults, summary, formula and reference of a registry name."""
+    if not isinstance(name, str):
+        raise TypeError(f"an optimizer name is a string such as 'adam', got {name!r}")
     key = name.strip().lower()
     if key not in _BY_NAME:
         raise ValueError(

@@ -24,6 +24,7 @@ class RMSprop(Optimizer):
     )
     reference = "Tieleman & Hinton 2012, Lecture 6.5 of Neural Networks for Machine Learning"
     flags = ("centered", "maximize")
+    state_keys = frozenset({"step", "square_avg", "momentum_buffer", "grad_avg"})
 
     def __init__(
         self,
@@ -73,13 +74,19 @@ class RMSprop(Optimizer):
 
         v = add_product_(state["square_avg"].mul_(alpha), 1 - alpha, grad, grad)
         if group["centered"]:  # subtract the squared running mean: a variance estimate
+            if "grad_avg" not in state:  # centering switched on after the first step
+                state["grad_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
             g_bar = state["grad_avg"].lerp_(grad, 1 - alpha)
             rms = v.addcmul(g_bar, g_bar, value=-1).sqrt_()
         else:
             rms = v.sqrt()
         rms.add_(eps)
 
-        if "momentum_buffer" in state:  # b_t = mu b_{t-1} + g / rms
+        if is_nonzero(group["momentum"]):  # b_t = mu b_{t-1} + g / rms
+            if "momentum_buffer" not in state:  # momentum switched on after the first step
+                state["momentum_buffer"] = torch.zeros_like(
+                    param, memory_format=torch.preserve_format
+                )
             buf = state["momentum_buffer"].mul_(group["momentum"]).addcdiv_(grad, rms)
             add_scaled_(param, -lr, buf)
         else:

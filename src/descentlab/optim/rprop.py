@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from .base import Optimizer, step_counter
-from .validation import check_pair, check_range
+from .validation import check_pair, check_range, describe
 
 
 class Rprop(Optimizer):
@@ -24,8 +24,9 @@ class Rprop(Optimizer):
     )
     reference = (
         "Riedmiller & Braun 1993, A Direct Adaptive Method for Faster Backpropagation "
-        "Learning: The RPROP Algorithm"
+        "Learning: The RPROP Algorithm; Igel & Huesken 2000 (the iRprop- variant)"
     )
+    state_keys = frozenset({"step", "prev", "step_size"})
 
     def __init__(
         self,
@@ -55,7 +56,7 @@ class Rprop(Optimizer):
         if bool(torch.as_tensor(high < low).any()):
             raise ValueError(
                 f"{self.name}: step_sizes must be (min, max) with min <= max, "
-                f"got {group['step_sizes']!r}"
+                f"got {describe(group['step_sizes'])}"
             )
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:

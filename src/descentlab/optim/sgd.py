@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import Tensor
 
 from .base import Optimizer, is_nonzero
 from .ops import add_scaled_, scaled
-from .validation import check_range
+from .validation import check_range, describe
 
 
 class SGD(Optimizer):
@@ -27,6 +28,7 @@ class SGD(Optimizer):
     )
     reference = "Robbins & Monro 1951; Polyak 1964 (momentum); Sutskever et al. 2013 (Nesterov)"
     flags = ("nesterov", "maximize")
+    state_keys = frozenset({"momentum_buffer"})
 
     def __init__(
         self,
@@ -61,7 +63,8 @@ class SGD(Optimizer):
             except ValueError:
                 raise ValueError(
                     f"{self.name}: nesterov=True needs momentum > 0 and dampening = 0, "
-                    f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+                    f"got momentum={describe(group['momentum'])}, "
+                    f"dampening={describe(group['dampening'])}"
                 ) from None
 
     def update(
@@ -76,5 +79,7 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = grad.clone()
             else:  # b_t = mu b_{t-1} + (1 - tau) g_t
                 add_scaled_(buf.mul_(mu), 1 - tau, grad)
-            grad = scaled(grad, mu, buf) if group["nesterov"] else buf
+            step = scaled(grad, mu, buf) if group["nesterov"] else buf
+            # runs whose momentum is 0 take the plain gradient step, as torch does
+            grad = torch.where(mu != 0, step, grad) if isinstance(mu, Tensor) else step
         add_scaled_(param, -lr, grad)  # theta_t = theta_{t-1} - gamma g_t

@@ -36,8 +36,8 @@ class OptimizerSpec:
 
     name: str
     cls: type[torch.optim.Optimizer] | None
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    preset: dict[str, Any] = field(default_factory=dict)
+    kwargs: dict[str, Any] = field(default_factory=dict, hash=False)
+    preset: dict[str, Any] = field(default_factory=dict, hash=False)
     factory: Factory | None = None
 
     @property
@@ -58,7 +58,8 @@ class OptimizerSpec:
                     "not a torch.optim.Optimizer"
                 )
             return optimizer
-        assert self.cls is not None
+        if self.cls is None:
+            raise TypeError(f"optimizer spec {self.name!r} has neither a class nor a factory")
         return self.cls(params, **{**self.preset, **self.kwargs})
 
     def __str__(self) -> str:
@@ -83,13 +84,26 @@ def _dotted_name(node: ast.expr, text: str) -> str:
     return ".".join(reversed(parts))
 
 
+def _plain_literal(value: Any) -> Any:
+    """Numbers and booleans, or tuples of them (lists become tuples); else None."""
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, tuple | list):
+        items = [_plain_literal(item) for item in value]
+        return None if any(item is None for item in items) else tuple(items)
+    return None
+
+
 def _literal(node: ast.expr, key: str, text: str) -> Any:
     try:
-        return ast.literal_eval(node)
+        value = _plain_literal(ast.literal_eval(node))
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        value = None
+    if value is None:
         raise _malformed(
-            text, f"the value of {key} must be a number, True/False, None or a tuple of them"
-        ) from None
+            text, f"the value of {key} must be a number, True/False, or a tuple of them"
+        )
+    return value
 
 
 def _resolve(dotted: str) -> tuple[str, type[torch.optim.Optimizer], dict[str, Any]]:
@@ -152,6 +166,8 @@ def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise _malformed(text, "** is not allowed")
+            if keyword.arg in kwargs:
+                raise _malformed(text, f"{keyword.arg} is given twice")
             kwargs[keyword.arg] = _literal(keyword.value, keyword.arg, text)
     else:
         dotted, kwargs = _dotted_name(node, text), {}
@@ -164,7 +180,9 @@ def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
                 f"{name} has no hyperparameter {key!r}{suggest(key, list(accepted))}; "
                 f"accepted: {', '.join(accepted)}"
             )
-    return OptimizerSpec(name=name, cls=cls, kwargs=kwargs, preset=preset)
+    spec = OptimizerSpec(name=name, cls=cls, kwargs=kwargs, preset=preset)
+    spec.build([torch.zeros(1, requires_grad=True)])  # range errors now, not at first use
+    return spec
 
 
 def create(spec: str | OptimizerSpec | Factory, params: Any) -> torch.optim.Optimizer:

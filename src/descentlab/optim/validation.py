@@ -3,32 +3,55 @@
 from __future__ import annotations
 
 import math
+import numbers
+from typing import Any
 
 import torch
 from torch import Tensor
 
-Number = float | int
-Hyper = Number | Tensor
+Hyper = float | int | Tensor
+
+
+def plain_value(value: Any) -> Any:
+    """NumPy scalars and 0-d arrays as Python numbers; tuples item by item."""
+    if isinstance(value, tuple | list):
+        return type(value)(plain_value(item) for item in value)
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()
+    return value
 
 
 def _extremes(value: Hyper) -> tuple[float, float, bool]:
     """Smallest and largest entry of a number or tensor, and whether all are finite."""
     if isinstance(value, Tensor):
         if value.numel() == 0:
-            raise ValueError("a hyperparameter tensor must not be empty")
+            raise ValueError("an empty tensor has no value")
         if value.is_complex() or value.dtype == torch.bool:
-            raise TypeError(f"a hyperparameter tensor must be real, got dtype {value.dtype}")
+            raise TypeError(f"expected a real tensor, got dtype {value.dtype}")
         flat = value.detach().double()
         return flat.min().item(), flat.max().item(), bool(torch.isfinite(flat).all())
-    if isinstance(value, bool) or not isinstance(value, Number):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"expected a number or a tensor, got {type(value).__name__} {value!r}")
-    return float(value), float(value), math.isfinite(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return math.inf, math.inf, False
+    return number, number, math.isfinite(number)
 
 
-def _describe(value: Hyper) -> str:
+def describe(value: Any) -> str:
+    """A one-line description of a hyperparameter's value."""
     if isinstance(value, Tensor):
-        lo, hi, _ = _extremes(value)
+        try:
+            lo, hi, _ = _extremes(value)
+        except (TypeError, ValueError):
+            return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
         return f"a tensor with entries in [{lo:g}, {hi:g}]"
+    if isinstance(value, tuple | list):
+        inner = ", ".join(describe(item) for item in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+        return f"an integer of {len(str(abs(value)))} digits"
     return repr(value)
 
 
@@ -42,7 +65,7 @@ def check_range(
     low_open: bool = False,
     high_open: bool = False,
 ) -> None:
-    """Raise ValueError unless every entry of ``value`` lies in the given interval.
+    """Raise ValueError unless every entry of ``value`` is finite and in the interval.
 
     The message names the owner, the hyperparameter, the allowed range and the value.
     """
@@ -50,6 +73,8 @@ def check_range(
         lo, hi, finite = _extremes(value)
     except TypeError as error:
         raise TypeError(f"{owner}: {name}: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"{owner}: {name}: {error}") from None
     ok = finite
     if low is not None:
         ok = ok and (lo > low if low_open else lo >= low)
@@ -65,17 +90,21 @@ def check_range(
         allowed = f"{'<' if high_open else '<='} {high:g}"
     else:
         allowed = "finite"
-    raise ValueError(f"{owner}: {name} must be {allowed}, got {_describe(value)}")
+    if not finite and allowed != "finite":
+        allowed = f"finite and {allowed}"
+    raise ValueError(f"{owner}: {name} must be {allowed}, got {describe(value)}")
 
 
 def check_pair(owner: str, name: str, value: object) -> tuple[Hyper, Hyper]:
-    """Return ``value`` as a pair, or raise ValueError saying a pair was expected."""
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        raise ValueError(f"{owner}: {name} must be a pair of numbers, got {value!r}")
+    """Return ``value`` as a pair, or say that a pair was expected."""
+    if not isinstance(value, tuple | list):
+        raise TypeError(f"{owner}: {name} must be a pair of numbers, got {describe(value)}")
+    if len(value) != 2:
+        raise ValueError(f"{owner}: {name} must be a pair of numbers, got {describe(value)}")
     return value[0], value[1]
 
 
 def check_flag(owner: str, name: str, value: object) -> None:
     """Raise TypeError unless ``value`` is a bool."""
     if not isinstance(value, bool):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+        raise TypeError(f"{owner}: {name} must be True or False, got {describe(value)}")
