@@ -1,16 +1,27 @@
 """descentlab: an optimizer lab for PyTorch.
 
 `descentlab.optim` holds the classic optimizers, written from scratch and proven
-equal to torch.optim step by step.
+equal to torch.optim step by step; `descentlab.landscapes` the test functions they
+race on; `run` races them and `sweep` crosses hyperparameter and start grids.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import optim
+from . import landscapes, optim
+from .engine import Race, Sweep, grid_starts, run, sweep
 
 try:
     __version__ = version("descentlab")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__", "optim"]
+__all__ = [
+    "Race",
+    "Sweep",
+    "__version__",
+    "grid_starts",
+    "landscapes",
+    "optim",
+    "run",
+    "sweep",
+]

@@ -18,9 +18,10 @@ from .base import Optimizer
 from .lion import Lion
 from .nadam import NAdam
 from .radam import RAdam
-from .registry import OptimizerInfo, available, info
+from .registry import OptimizerInfo, available, info, is_elementwise
 from .rmsprop import RMSprop
 from .rprop import Rprop
+from .schedule import parse_scheduler
 from .sgd import SGD
 from .spec import OptimizerSpec, create, parse
 
@@ -43,5 +44,7 @@ __all__ = [
     "available",
     "create",
     "info",
+    "is_elementwise",
     "parse",
+    "parse_scheduler",
 ]

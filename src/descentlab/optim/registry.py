@@ -101,6 +101,21 @@ _TABLE: tuple[OptimizerInfo, ...] = (
 _BY_NAME = {entry.name: entry for entry in _TABLE}
 
 
+# torch.optim classes whose update never mixes coordinates
+_TORCH_ELEMENTWISE = frozenset(
+    {"SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam", "RAdam",
+     "ASGD", "Rprop"}
+)  # fmt: skip
+
+
+def is_elementwise(optimizer: type | object) -> bool:
+    """Whether an optimizer (class or instance) updates every coordinate on its own."""
+    cls = optimizer if isinstance(optimizer, type) else type(optimizer)
+    if issubclass(cls, Optimizer):
+        return cls.elementwise
+    return cls.__module__.startswith("torch.optim") and cls.__name__ in _TORCH_ELEMENTWISE
+
+
 def available() -> list[str]:
     """Registry names of every optimizer, in the order of the documentation."""
     return [entry.name for entry in _TABLE]

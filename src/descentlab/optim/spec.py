@@ -66,20 +66,26 @@ class OptimizerSpec:
         return self.label
 
 
-def _malformed(text: str, why: str) -> ValueError:
+def _malformed(
+    text: str,
+    why: str,
+    what: str = "optimizer spec",
+    example: str = "adam(lr=0.1, betas=(0.9, 0.99))",
+) -> ValueError:
     return ValueError(
-        f"malformed optimizer spec {text!r}: {why}; "
-        "expected name(key=value, ...), for example 'adam(lr=0.1, betas=(0.9, 0.99))'"
+        f"malformed {what} {text!r}: {why}; expected name(key=value, ...), for example {example!r}"
     )
 
 
-def _dotted_name(node: ast.expr, text: str) -> str:
+def _dotted_name(node: ast.expr, text: str, what: str, example: str) -> str:
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
     if not isinstance(node, ast.Name):
-        raise _malformed(text, "the name must be a plain word such as adam or torch.Adam")
+        raise _malformed(
+            text, "the name must be a plain word such as adam or torch.Adam", what, example
+        )
     parts.append(node.id)
     return ".".join(reversed(parts))
 
@@ -94,14 +100,17 @@ def _plain_literal(value: Any) -> Any:
     return None
 
 
-def _literal(node: ast.expr, key: str, text: str) -> Any:
+def _literal(node: ast.expr, key: str, text: str, what: str, example: str) -> Any:
     try:
         value = _plain_literal(ast.literal_eval(node))
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         value = None
     if value is None:
         raise _malformed(
-            text, f"the value of {key} must be a number, True/False, or a tuple of them"
+            text,
+            f"the value of {key} must be a number, True/False, or a tuple of them",
+            what,
+            example,
         )
     return value
 
@@ -135,6 +144,36 @@ def _resolve(dotted: str) -> tuple[str, type[torch.optim.Optimizer], dict[str, A
     return entry.name, entry.cls, dict(entry.preset)
 
 
+def parse_call(
+    text: str, what: str = "optimizer spec", example: str = "adam(lr=0.1, betas=(0.9, 0.99))"
+) -> tuple[str, dict[str, Any]]:
+    """Read ``name(key=value, ...)`` (or a bare name) into the dotted name and kwargs."""
+    source = text.strip()
+    if not source:
+        raise ValueError(f"empty {what}; expected name(key=value, ...), for example {example!r}")
+    if len(source) > MAX_SPEC_LENGTH:
+        raise _malformed(
+            source[:40] + "...", f"longer than {MAX_SPEC_LENGTH} characters", what, example
+        )
+    try:
+        node = ast.parse(source, mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+        why = getattr(error, "msg", None) or str(error) or type(error).__name__
+        raise _malformed(source, why, what, example) from None
+    if not isinstance(node, ast.Call):
+        return _dotted_name(node, source, what, example), {}
+    if node.args:
+        raise _malformed(source, f"arguments must be named, as in {example}", what, example)
+    kwargs: dict[str, Any] = {}
+    for keyword in node.keywords:
+        if keyword.arg is None:
+            raise _malformed(source, "** is not allowed", what, example)
+        if keyword.arg in kwargs:
+            raise _malformed(source, f"{keyword.arg} is given twice", what, example)
+        kwargs[keyword.arg] = _literal(keyword.value, keyword.arg, source, what, example)
+    return _dotted_name(node.func, source, what, example), kwargs
+
+
 def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
     """Parse a spec string, or wrap a callable ``params -> Optimizer``."""
     if isinstance(spec, OptimizerSpec):
@@ -147,31 +186,9 @@ def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
             f"an optimizer spec is a string such as 'adam(lr=0.1)' or a callable, "
             f"got {type(spec).__name__}"
         )
-    text = spec.strip()
-    if not text:
+    if not spec.strip():
         raise ValueError(f"empty optimizer spec; available: {', '.join(available())}")
-    if len(text) > MAX_SPEC_LENGTH:
-        raise _malformed(text[:40] + "...", f"longer than {MAX_SPEC_LENGTH} characters")
-    try:
-        node = ast.parse(text, mode="eval").body
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
-        why = getattr(error, "msg", None) or str(error) or type(error).__name__
-        raise _malformed(text, why) from None
-
-    if isinstance(node, ast.Call):
-        if node.args:
-            raise _malformed(text, "arguments must be named, as in adam(lr=0.1)")
-        dotted = _dotted_name(node.func, text)
-        kwargs: dict[str, Any] = {}
-        for keyword in node.keywords:
-            if keyword.arg is None:
-                raise _malformed(text, "** is not allowed")
-            if keyword.arg in kwargs:
-                raise _malformed(text, f"{keyword.arg} is given twice")
-            kwargs[keyword.arg] = _literal(keyword.value, keyword.arg, text)
-    else:
-        dotted, kwargs = _dotted_name(node, text), {}
-
+    dotted, kwargs = parse_call(spec)
     name, cls, preset = _resolve(dotted)
     accepted = hyperparameter_names(cls)
     for key in kwargs:

@@ -1,0 +1,262 @@
+"""Races: every optimizer from every start on one landscape, every step recorded."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import landscapes, optim
+from ..landscapes import Landscape
+from ..optim.spec import OptimizerSpec
+from .lockstep import Lockstep
+from .storage import load_frame, save_frame
+
+SpecLike = str | OptimizerSpec | Callable[[Any], torch.optim.Optimizer]
+COORDINATES = ("x", "y", "z")
+
+
+@dataclass(eq=False)
+class Race:
+    """The result of `run`: K optimizers x S starts x (T + 1) recorded points.
+
+    ``positions`` (K, S, T+1, D) and ``losses`` (K, S, T+1) hold step 0 (the start)
+    to step T. A diverged trajectory is frozen at its last good point from
+    ``diverged_at`` (K, S) on; -1 means it never diverged.
+    """
+
+    landscape: Landscape
+    labels: list[str]
+    specs: list[str]
+    starts: np.ndarray
+    positions: np.ndarray
+    losses: np.ndarray
+    diverged_at: np.ndarray
+    options: dict[str, Any]
+
+    @property
+    def steps(self) -> int:
+        return self.positions.shape[2] - 1
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per optimizer, start and step: optimizer, start, step, x, (y,) loss,
+        diverged."""
+        k, s, t1, d = self.positions.shape
+        index = np.indices((k, s, t1)).reshape(3, -1)
+        frame = pd.DataFrame(
+            {
+                "optimizer": np.asarray(self.labels, dtype=object)[index[0]],
+                "start": index[1],
+                "step": index[2],
+            }
+        )
+        for axis in range(d):
+            frame[COORDINATES[axis]] = self.positions[..., axis].reshape(-1)
+        frame["loss"] = self.losses.reshape(-1)
+        at = self.diverged_at[index[0], index[1]]
+        frame["diverged"] = (at >= 0) & (index[2] >= at)
+        return frame
+
+    def save(self, path: str | Path) -> Path:
+        """Write the race as .csv, .parquet or .npz (chosen by the extension)."""
+        meta = {
+            "kind": "race",
+            "landscape": _describe_landscape(self.landscape),
+            "labels": self.labels,
+            "specs": self.specs,
+            "starts": self.starts.tolist(),
+            "dtype": str(self.positions.dtype),
+            "options": self.options,
+        }
+        return save_frame(path, self.to_frame(), meta)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Race:
+        """Read a race written by `save`."""
+        frame, meta = load_frame(path)
+        if meta.get("kind") != "race":
+            raise ValueError(f"{str(path)!r} holds a {meta.get('kind')}, not a race")
+        land = _rebuild_landscape(meta["landscape"])
+        k, s = len(meta["labels"]), len(meta["starts"])
+        t1 = len(frame) // (k * s)
+        dtype = np.dtype(meta["dtype"])
+        axes = [COORDINATES[a] for a in range(land.dim)]
+        positions = frame[axes].to_numpy().astype(dtype).reshape(k, s, t1, land.dim)
+        losses = frame["loss"].to_numpy().astype(dtype).reshape(k, s, t1)
+        diverged = frame["diverged"].to_numpy().astype(bool).reshape(k, s, t1)
+        first = np.where(diverged.any(-1), diverged.argmax(-1), -1)
+        return cls(
+            landscape=land,
+            labels=list(meta["labels"]),
+            specs=list(meta["specs"]),
+            starts=np.asarray(meta["starts"], dtype=np.float64).reshape(s, land.dim),
+            positions=positions,
+            losses=losses,
+            diverged_at=first,
+            options=dict(meta["options"]),
+        )
+
+
+def _describe_landscape(land: Landscape) -> dict[str, Any]:
+    return {"name": land.name, "domain": [list(pair) for pair in land.domain]}
+
+
+def _rebuild_landscape(described: dict[str, Any]) -> Landscape:
+    name = described["name"]
+    if name in landscapes.available():
+        return landscapes.get(name)
+    return landscapes.from_expression(name, domain=[tuple(p) for p in described["domain"]])
+
+
+def as_starts(land: Landscape, starts: Any) -> np.ndarray:
+    """Starts as an (S, D) float64 array; warns about starts outside the domain."""
+    if starts is None:
+        array = np.asarray([land.start], dtype=np.float64)
+    else:
+        try:
+            array = np.asarray(starts, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"starts must be numbers, got {starts!r}") from None
+        if array.ndim == 1 and array.shape[0] == land.dim:
+            array = array[None, :]
+        elif land.dim == 1 and array.ndim == 1:
+            array = array[:, None]
+    if array.ndim != 2 or array.shape[1] != land.dim or array.shape[0] == 0:
+        raise ValueError(
+            f"starts must be points of {land.dim} coordinate(s) for {land.name}, "
+            f"got shape {array.shape}"
+        )
+    if not np.isfinite(array).all():
+        raise ValueError("starts must be finite")
+    outside = [tuple(p) for p in array if not land.contains(tuple(p))]
+    if outside:
+        warnings.warn(
+            f"{len(outside)} start(s) lie outside the domain of {land.name} "
+            f"{list(land.domain)}, e.g. {outside[0]}",
+            stacklevel=3,
+        )
+    return array
+
+
+def is_vectorisable(spec: OptimizerSpec) -> bool:
+    """Whether a spec's optimizer can move many trajectories as one tensor."""
+    if spec.cls is not None:
+        return optim.is_elementwise(spec.cls)
+    probe = spec.build([torch.zeros(1, requires_grad=True)])
+    return optim.is_elementwise(probe)
+
+
+def unique_labels(specs: Sequence[OptimizerSpec]) -> list[str]:
+    labels: list[str] = []
+    for spec in specs:
+        label, n = spec.label, 2
+        while label in labels:
+            label, n = f"{spec.label} #{n}", n + 1
+        labels.append(label)
+    return labels
+
+
+def run(
+    landscape: str | Landscape,
+    optimizers: SpecLike | Sequence[SpecLike],
+    starts: Any = None,
+    steps: int = 100,
+    *,
+    noise: float = 0.0,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float32,
+    scheduler: str | Callable[[torch.optim.Optimizer], Any] | None = None,
+    maximize: bool = False,
+    vectorize: bool = True,
+) -> Race:
+    """Race every optimizer from every start on a landscape.
+
+    Parameters
+    ----------
+    landscape : a catalog name, an expression such as ``"x**2 - y**2"``, or a Landscape.
+    optimizers : one spec or a list (``"adam(lr=0.1)"``, ``"torch.SGD(lr=0.01)"``, a callable).
+    starts : one point, a list of points, an (S, D) array; default the landscape's start.
+    steps : number of optimizer steps.
+    noise : standard deviation of Gaussian noise added to every gradient (seeded).
+    scheduler : an lr schedule spec such as ``"step(step_size=50, gamma=0.5)"``.
+    maximize : climb instead of descend.
+    vectorize : run each elementwise optimizer's starts as one tensor (else one by one;
+        both give the same trajectories).
+    """
+    land = landscapes.get(landscape)
+    if isinstance(optimizers, str | OptimizerSpec) or callable(optimizers):
+        optimizers = [optimizers]
+    specs = [optim.parse(spec) for spec in optimizers]
+    if not specs:
+        raise ValueError("give at least one optimizer")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    schedule = optim.parse_scheduler(scheduler) if scheduler is not None else None
+    points = as_starts(land, starts)
+    k, s, d = len(specs), len(points), land.dim
+
+    columns = torch.as_tensor(points, dtype=dtype).T.repeat(1, k)  # (D, K*S)
+    engine = Lockstep(land, columns, noise=noise, seed=seed, maximize=maximize)
+    for index, spec in enumerate(specs):
+        if vectorize and is_vectorisable(spec):
+            block = slice(index * s, (index + 1) * s)
+            engine.add(spec.build, block, shared=True, scheduler=schedule)
+        else:
+            for start in range(s):
+                column = slice(index * s + start, index * s + start + 1)
+                engine.add(spec.build, column, shared=False, scheduler=schedule)
+
+    record = torch.empty((steps + 1, d, k * s), dtype=dtype)
+    record[0] = engine.positions()
+    for t in range(1, steps + 1):
+        engine.step()
+        record[t] = engine.positions()
+
+    losses = land(*record.unbind(1))  # (T+1, K*S)
+    diverged_at = _freeze_undefined(record, losses, engine.diverged_at.clone())
+    positions = record.permute(2, 0, 1).reshape(k, s, steps + 1, d)
+    return Race(
+        landscape=land,
+        labels=unique_labels(specs),
+        specs=[spec.label for spec in specs],
+        starts=points,
+        positions=positions.numpy().copy(),
+        losses=losses.T.reshape(k, s, steps + 1).numpy().copy(),
+        diverged_at=diverged_at.reshape(k, s).numpy().copy(),
+        options={
+            "steps": steps,
+            "noise": float(noise),
+            "seed": int(seed),
+            "scheduler": scheduler if isinstance(scheduler, str) or scheduler is None else "custom",
+            "maximize": bool(maximize),
+        },
+    )
+
+
+def _freeze_undefined(record: torch.Tensor, losses: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
+    """Where f is not finite at a finite point, count the trajectory as diverged there
+    and freeze it at the point before (in place); return the updated diverged_at."""
+    bad = ~torch.isfinite(losses)
+    if not bool(bad.any()):
+        return at
+    steps = losses.shape[0]
+    first = torch.where(bad.any(0), bad.float().argmax(0), steps)
+    for column in torch.nonzero(first < steps).flatten().tolist():
+        t = int(first[column])
+        if at[column] < 0 or t < at[column]:
+            at[column] = t
+        stop = int(at[column])
+        keep = max(stop - 1, 0)
+        record[stop:, :, column] = record[keep, :, column]
+        losses[stop:, column] = losses[keep, column]
+    return at

@@ -1,0 +1,62 @@
+"""Test landscapes: the catalog, and landscapes typed as expressions.
+
+>>> from descentlab import landscapes
+>>> landscapes.get("himmelblau").min_value
+0.0
+>>> landscapes.get("x**2 - y**2").dim
+2
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..optim.registry import suggest
+from .catalog import CATALOG
+from .expression import ExpressionError, from_expression
+from .landscape import Landscape, Minimum
+
+_BY_NAME = {landscape.name: landscape for landscape in CATALOG}
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def available() -> list[str]:
+    """Names of the catalog's landscapes."""
+    return [landscape.name for landscape in CATALOG]
+
+
+def get(name_or_expression: str | Landscape, **options: object) -> Landscape:
+    """A catalog landscape by name, or one built from an expression in x and y.
+
+    ``options`` (domain, start, name) apply to expressions only.
+    """
+    if isinstance(name_or_expression, Landscape):
+        return name_or_expression
+    if not isinstance(name_or_expression, str):
+        raise TypeError(
+            f"a landscape is a name such as 'beale' or an expression such as 'x**2 + y**2', "
+            f"got {name_or_expression!r}"
+        )
+    text = name_or_expression.strip()
+    key = text.lower().replace("_", "-")
+    if key in _BY_NAME:
+        if options:
+            raise ValueError(f"options {sorted(options)} apply only to expressions, not {key!r}")
+        return _BY_NAME[key]
+    if _WORD.fullmatch(text) and text not in ("x", "y"):
+        raise ValueError(
+            f"unknown landscape {text!r}{suggest(key, available())}; "
+            f"available: {', '.join(available())}; or type an expression such as 'x**2 + y**2'"
+        )
+    return from_expression(text, **options)  # type: ignore[arg-type]
+
+
+__all__ = [
+    "CATALOG",
+    "ExpressionError",
+    "Landscape",
+    "Minimum",
+    "available",
+    "from_expression",
+    "get",
+]
