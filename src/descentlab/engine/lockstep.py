@@ -2,15 +2,16 @@
 
 All trajectories live as columns of one coordinates-first buffer of shape (D, N).
 An elementwise optimizer owns a block of columns as a view into that buffer, so
-the gradient of every such trajectory comes from one vectorised call. Any other
-optimizer owns a single trajectory in a tensor of its own and gets its gradient
-through a closure (which is what L-BFGS-like methods need). Noise is drawn once
-per step for the whole buffer, so a trajectory sees the same noise whichever way
-it is run.
+the gradient of every such trajectory comes from one vectorised call (the
+*probe*). Any other optimizer owns a single trajectory in a tensor of its own and
+gets its gradient through a closure (which is what L-BFGS-like methods need).
+Noise is drawn once per step for the whole buffer, so a trajectory sees the same
+noise whichever way it is run.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,10 @@ from ..landscapes import Landscape
 # a trajectory has diverged when a coordinate is farther from the domain's centre
 # than this many half-widths of the domain
 DIVERGENCE_FACTOR = 1000.0
+
+#: points (D, N) -> (gradient (D, N), diverged (N,) bool, or None when the probe's
+#: owner keeps track of divergence itself)
+Probe = Callable[[Tensor], tuple[Tensor, Tensor | None]]
 
 
 @dataclass
@@ -37,10 +42,46 @@ class Unit:
     active: bool = True
 
 
+def divergence_bounds(landscape: Landscape) -> list[tuple[float, float]]:
+    """(centre, limit) per axis: beyond the limit from the centre a run has diverged."""
+    return [((lo + hi) / 2, DIVERGENCE_FACTOR * (hi - lo) / 2) for lo, hi in landscape.domain]
+
+
+def excursion(coords: tuple[Tensor, ...], bounds: list[tuple[float, float]]) -> Tensor:
+    """How far out each point is, in divergence limits: above 1, or NaN for a non-finite
+    point, means diverged. A float, written per coordinate without reductions, so a
+    compiler fuses it with the rest of a probe (bool outputs compile poorly on CPUs)."""
+    far = None
+    for c, (centre, limit) in zip(coords, bounds, strict=True):
+        ratio = (c - centre).abs() / limit  # NaN and inf stay NaN and inf
+        far = ratio if far is None else torch.maximum(far, ratio)
+    assert far is not None
+    return far
+
+
+def diverged(coords: tuple[Tensor, ...], bounds: list[tuple[float, float]]) -> Tensor:
+    """Which points are non-finite or out of bounds."""
+    return ~(excursion(coords, bounds) <= 1)
+
+
+def _gradient_probe(
+    landscape: Landscape, bounds: list[tuple[float, float]], points: Tensor
+) -> tuple[Tensor, Tensor]:
+    coords = points.unbind(0)
+    return torch.stack(landscape.gradient(*coords)), diverged(coords, bounds)
+
+
+def gradient_probe(landscape: Landscape) -> Probe:
+    """The default probe: the landscape's gradient and the divergence test."""
+    return functools.partial(_gradient_probe, landscape, divergence_bounds(landscape))
+
+
 class Lockstep:
     """Steps units over a landscape and tracks divergence.
 
-    ``starts`` has shape (D, N): one column per trajectory.
+    ``starts`` has shape (D, N): one column per trajectory. With ``freeze`` a
+    diverged trajectory is put back at its last good point after every step (races
+    record whole paths); without it, it is only marked (sweeps keep summaries).
     """
 
     def __init__(
@@ -51,31 +92,23 @@ class Lockstep:
         noise: float = 0.0,
         seed: int = 0,
         maximize: bool = False,
-        track_loss: bool = False,
-        compile: bool = False,
+        probe: Probe | None = None,
+        freeze: bool = True,
     ) -> None:
         self.landscape = landscape
         self.buffer = starts.clone()
-        self.grad = torch.zeros_like(self.buffer)
         self.noise = float(noise)
         self.sign = -1.0 if maximize else 1.0
         self.generator = torch.Generator().manual_seed(int(seed))
         self.units: list[Unit] = []
         self.step_count = 0
-        n = self.buffer.shape[1]
-        self.diverged_at = torch.full((n,), -1, dtype=torch.long)
-        self.frozen = self.buffer.clone()
+        self.diverged_at = torch.full((self.buffer.shape[1],), -1, dtype=torch.long)
+        self.freeze = freeze
+        self.frozen = self.buffer.clone() if freeze else None
         self._any_diverged = False
-        lows = torch.tensor([lo for lo, _ in landscape.domain], dtype=self.buffer.dtype)
-        highs = torch.tensor([hi for _, hi in landscape.domain], dtype=self.buffer.dtype)
-        self._centre = ((lows + highs) / 2).unsqueeze(1)
-        self._limit = (DIVERGENCE_FACTOR * (highs - lows) / 2).unsqueeze(1)
+        self._probe = probe or gradient_probe(landscape)
+        self._probed: tuple[Tensor, Tensor | None] | None = None
         self._step_noise: Tensor | None = None
-        self.track_loss = track_loss
-        self._probe = make_probe(landscape, self._centre, self._limit, track_loss, compile)
-        self._probed: tuple[Tensor, Tensor | None, Tensor] | None = None
-        #: f at the current points (kept up to date when ``track_loss``)
-        self.loss: Tensor | None = None
 
     # -- building -------------------------------------------------------------------
 
@@ -94,7 +127,6 @@ class Lockstep:
         if shared:
             param = self.buffer[:, columns]
             param.requires_grad_(True)
-            param.grad = self.grad[:, columns]
         else:
             param = self.buffer[:, columns].clone().requires_grad_(True)
         optimizer = build([param])
@@ -106,9 +138,12 @@ class Lockstep:
 
     # -- stepping -------------------------------------------------------------------
 
-    def objective(self, points: Tensor) -> Tensor:
-        """f at each column of ``points`` (D, M)."""
-        return self.landscape(*points)
+    def probe(self) -> tuple[Tensor, Tensor | None]:
+        """Gradient and divergence test at the current points (computed once per step)."""
+        if self._probed is None:
+            with torch.no_grad():
+                self._probed = self._probe(self.buffer)
+        return self._probed
 
     @torch.no_grad()
     def step(self) -> None:
@@ -120,8 +155,10 @@ class Lockstep:
             else None
         )
         if any(unit.shared and unit.active for unit in self.units):
-            grads = self.probe()[0]
-            self._finish_gradient(self.grad, grads, slice(None))
+            grads = self._finish_gradient(self.probe()[0], slice(None))
+            for unit in self.units:
+                if unit.shared:
+                    unit.param.grad = grads[:, unit.columns]
         for unit in self.units:
             if not unit.active:
                 continue
@@ -136,81 +173,53 @@ class Lockstep:
         self._probed = None
         self._check_divergence()
 
-    def probe(self) -> tuple[Tensor, Tensor | None, Tensor]:
-        """Gradient, f (when tracked) and the divergence test at the current points,
-        computed together once per step."""
-        if self._probed is None:
-            self._probed = self._probe(self.buffer)
-        return self._probed
-
-    def _finish_gradient(self, out: Tensor, grads: Tensor, columns: slice) -> None:
-        out.copy_(grads)
+    def _finish_gradient(self, grads: Tensor, columns: slice) -> Tensor:
+        """Sign (for maximizing) and noise, applied in place to a fresh gradient."""
         if self.sign < 0:
-            out.neg_()
+            grads.neg_()
         if self._step_noise is not None:
-            out.add_(self._step_noise[:, columns], alpha=self.noise)
+            grads.add_(self._step_noise[:, columns], alpha=self.noise)
+        return grads
 
     def _closure(self, unit: Unit) -> Callable[[], Tensor]:
         def closure() -> Tensor:
             with torch.no_grad():
                 points = unit.param.detach()
-                grad = torch.empty_like(points)
-                self._finish_gradient(
-                    grad, torch.stack(self.landscape.gradient(*points)), unit.columns
-                )
-                unit.param.grad = grad
-                return self.sign * self.objective(points).sum()
+                grads = torch.stack(self.landscape.gradient(*points))
+                unit.param.grad = self._finish_gradient(grads, unit.columns)
+                return self.sign * self.landscape(*points).sum()
 
         return closure
 
     def _schedule(self, unit: Unit, loss: Tensor | None) -> None:
         if isinstance(unit.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             if loss is None:
-                loss = self.sign * self.objective(self.buffer[:, unit.columns]).sum()
+                loss = self.sign * self.landscape(*self.buffer[:, unit.columns]).sum()
             unit.scheduler.step(float(loss))
         else:
             unit.scheduler.step()
 
     def _check_divergence(self) -> None:
-        _, loss, bad = self.probe()
-        self.loss = loss
+        bad = self.probe()[1]
+        if bad is None:
+            return
         fresh = bad & (self.diverged_at < 0)
         if bool(fresh.any()):
             self.diverged_at[fresh] = self.step_count
             self._any_diverged = True
         if self._any_diverged:
             gone = self.diverged_at >= 0
-            # frozen columns go back to their last good point; what the probe says of
-            # them (taken where the step had moved them) is not used
-            self.buffer[:, gone] = self.frozen[:, gone]
+            if self.frozen is not None:
+                # frozen columns go back to their last good point; what the probe says
+                # of them (taken where the step had moved them) is not used
+                self.buffer[:, gone] = self.frozen[:, gone]
             for unit in self.units:
                 if not unit.shared and unit.active and bool(gone[unit.columns].all()):
                     unit.active = False  # a trajectory of its own that has stopped
-        self.frozen.copy_(self.buffer)
+        if self.frozen is not None:
+            self.frozen.copy_(self.buffer)
 
     def positions(self) -> Tensor:
-        """The current points, (D, N); diverged columns hold their last good point."""
+        """The current points, (D, N); with ``freeze``, diverged columns hold their last
+        good point."""
         return self.buffer
-
-
-def make_probe(
-    landscape: Landscape, centre: Tensor, limit: Tensor, track_loss: bool, compile: bool
-) -> Callable[[Tensor], tuple[Tensor, Tensor | None, Tensor]]:
-    """A function of the points (D, N) giving the stacked gradient, f (or None) and
-    which columns have diverged (non-finite, or farther out than the limit).
-
-    Compiled, the whole probe becomes one pass over the points (the coordinates-first
-    layout is what lets the compiler vectorise it).
-    """
-
-    def probe(points: Tensor) -> tuple[Tensor, Tensor | None, Tensor]:
-        coords = points.unbind(0)
-        grads = torch.stack(landscape.gradient(*coords))
-        loss = landscape(*coords) if track_loss else None
-        # written per coordinate, with no reduction, so a compiler fuses it all
-        bad = torch.zeros_like(coords[0], dtype=torch.bool)
-        for axis, c in enumerate(coords):
-            bad = bad | ~torch.isfinite(c) | ((c - centre[axis, 0]).abs() > limit[axis, 0])
-        return grads, loss, bad
-
-    return torch.compile(probe, dynamic=False) if compile else probe

@@ -134,11 +134,12 @@ def as_starts(land: Landscape, starts: Any) -> np.ndarray:
         )
     if not np.isfinite(array).all():
         raise ValueError("starts must be finite")
-    outside = [tuple(p) for p in array if not land.contains(tuple(p))]
-    if outside:
+    lows, highs = np.asarray(land.domain).T
+    outside = ((array < lows) | (array > highs)).any(axis=1)
+    if outside.any():
         warnings.warn(
-            f"{len(outside)} start(s) lie outside the domain of {land.name} "
-            f"{list(land.domain)}, e.g. {outside[0]}",
+            f"{int(outside.sum())} start(s) lie outside the domain of {land.name} "
+            f"{list(land.domain)}, e.g. {tuple(array[outside.argmax()].tolist())}",
             stacklevel=3,
         )
     return array

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from .. import landscapes, optim
 from ..landscapes import Landscape
 from ..optim.registry import hyperparameter_names
 from ..optim.spec import OptimizerSpec
-from .lockstep import Lockstep
+from .lockstep import Lockstep, divergence_bounds, excursion
 from .race import COORDINATES, as_starts, is_vectorisable
 from .storage import load_frame, save_frame
 
@@ -197,21 +198,21 @@ def sweep(
         )
     summary = {key: np.concatenate([p[key] for p in summaries]) for key in summaries[0]}
 
-    frame = pd.DataFrame()
+    columns: dict[str, np.ndarray] = {}
     for name, first_value in combos[0].items():
-        column = [c[name] for c in combos for _ in range(s)]
         if isinstance(first_value, tuple):
             for i in range(len(first_value)):
-                frame[f"{name}[{i}]"] = [v[i] for v in column]
+                columns[f"{name}[{i}]"] = np.repeat([c[name][i] for c in combos], s)
         else:
-            frame[name] = column
-    frame["start"] = np.tile(np.arange(s), len(combos))
+            columns[name] = np.repeat([c[name] for c in combos], s)
+    columns["start"] = np.tile(np.arange(s), len(combos))
     for axis in range(land.dim):
-        frame[f"start_{COORDINATES[axis]}"] = np.tile(points[:, axis], len(combos))
+        columns[f"start_{COORDINATES[axis]}"] = np.tile(points[:, axis], len(combos))
     for axis in range(land.dim):
-        frame[f"final_{COORDINATES[axis]}"] = summary["final"][:, axis]
+        columns[f"final_{COORDINATES[axis]}"] = summary["final"][:, axis]
     for key in ("final_loss", "best_loss", "steps_to_tol", "basin", "diverged", "diverged_at"):
-        frame[key] = summary[key]
+        columns[key] = summary[key]
+    frame = pd.DataFrame(columns, copy=False)
     return Sweep(
         landscape=land,
         spec=spec.label,
@@ -253,8 +254,23 @@ def _sweep_part(
 ) -> dict[str, np.ndarray]:
     s, c = len(points), len(combos)
     columns = torch.as_tensor(points, dtype=dtype).T.repeat(1, c)  # (D, C*S)
+    n = columns.shape[1]
+    # running summaries; all floats, which a compiled observer handles best
+    summary = {
+        "best": torch.full((n,), float("inf"), dtype=dtype),
+        "steps_to_tol": torch.full((n,), -1.0, dtype=dtype),
+        "diverged_at": torch.full((n,), -1.0, dtype=dtype),
+    }
+    observe = observer(land, tol, compile)
+    grads = torch.empty_like(columns)  # refilled by every probe, read by the next step
+
+    def probe(current: torch.Tensor) -> tuple[torch.Tensor, None]:
+        t = torch.tensor(float(engine.step_count), dtype=dtype)
+        observe(current, grads, *summary.values(), t)  # fills grads, updates summary
+        return grads, None  # divergence is part of the summary
+
     engine = Lockstep(
-        land, columns, noise=noise, seed=seed, maximize=maximize, track_loss=True, compile=compile
+        land, columns, noise=noise, seed=seed, maximize=maximize, probe=probe, freeze=False
     )
     base = {**spec.preset, **spec.kwargs}
     if vectorised:
@@ -276,35 +292,69 @@ def _sweep_part(
                     column = index * s + start
                     engine.add(build, slice(column, column + 1), shared=False)
 
-    target = land.min_value
-    loss = engine.probe()[1]
-    best = loss.clone()
-    steps_to_tol = torch.full_like(loss, -1, dtype=torch.long)
-    if target is not None:
-        steps_to_tol[(loss - target).abs() <= tol] = 0
-    for t in range(1, steps + 1):
+    engine.probe()  # the starts count as step 0
+    for _ in range(steps):
         engine.step()
-        loss = engine.loss
-        alive = engine.diverged_at < 0  # a frozen trajectory adds nothing to its summary
-        torch.where(alive, torch.fmin(best, loss), best, out=best)
-        if target is not None:
-            reached = ((loss - target).abs() <= tol) & (steps_to_tol < 0) & alive
-            steps_to_tol.masked_fill_(reached, t)
-    loss = land(*engine.positions())
+    engine.probe()  # the summary of the last step
 
     final = engine.positions().T.clone()  # (N, D)
-    diverged = engine.diverged_at >= 0
-    final_loss = loss.clone()
-    final_loss[diverged] = float("nan")
+    diverged_at = summary["diverged_at"].long()
+    gone = diverged_at >= 0
+    final[gone] = float("nan")
+    final_loss = land(*final.T)
     return {
         "final": final.double().numpy(),
         "final_loss": final_loss.double().numpy(),
-        "best_loss": best.double().numpy(),
-        "steps_to_tol": steps_to_tol.numpy(),
-        "basin": _basins(land, final, diverged).numpy(),
-        "diverged": diverged.numpy(),
-        "diverged_at": engine.diverged_at.numpy(),
+        "best_loss": summary["best"].double().numpy(),
+        "steps_to_tol": summary["steps_to_tol"].long().numpy(),
+        "basin": _basins(land, final, gone).numpy(),
+        "diverged": gone.numpy(),
+        "diverged_at": diverged_at.numpy(),
     }
+
+
+Observer = Callable[..., None]
+_OBSERVERS: dict[tuple[Any, ...], tuple[Landscape, Observer]] = {}
+
+
+def observer(land: Landscape, tol: float, compile: bool) -> Observer:
+    """The sweep's probe: gradient, divergence and the running summaries, in one pass
+    over the points (one fused kernel when compiled; compiled ones are reused)."""
+    observe = functools.partial(_observe, land, divergence_bounds(land), land.min_value, tol)
+    if not compile:
+        return observe
+    key = (id(land), tol)
+    if key not in _OBSERVERS:
+        _OBSERVERS[key] = (land, torch.compile(observe, dynamic=False))
+    return _OBSERVERS[key][1]
+
+
+def _observe(
+    land: Landscape,
+    bounds: list[tuple[float, float]],
+    target: float | None,
+    tol: float,
+    points: torch.Tensor,
+    grads: torch.Tensor,
+    best: torch.Tensor,
+    steps_to_tol: torch.Tensor,
+    diverged_at: torch.Tensor,
+    t: torch.Tensor,
+) -> None:
+    """Write the gradient at ``points`` into ``grads`` and update the summaries in
+    place (in place, a compiled kernel allocates nothing)."""
+    coords = points.unbind(0)
+    grads.copy_(torch.stack(land.gradient(*coords)))
+    loss = land(*coords)
+    inside = excursion(coords, bounds) <= 1  # False for far-out and non-finite points
+    fresh = (diverged_at < 0) & ~inside
+    # a diverged trajectory adds nothing more to its summary
+    alive = (diverged_at < 0) & inside
+    diverged_at.copy_(torch.where(fresh, t, diverged_at))
+    best.copy_(torch.where(alive, torch.fmin(best, loss), best))
+    if target is not None:
+        reached = alive & (steps_to_tol < 0) & ((loss - target).abs() <= tol)
+        steps_to_tol.copy_(torch.where(reached, t, steps_to_tol))
 
 
 def _basins(land: Landscape, final: torch.Tensor, diverged: torch.Tensor) -> torch.Tensor:

@@ -96,8 +96,8 @@ class Adam(Optimizer):
 
         bias_correction1 = 1 - beta1**t
         bias_correction2 = 1 - beta2**t
-        # sqrt(v_hat) + eps, then theta -= gamma m_hat / denom
-        denom = (v.sqrt() / bias_correction2**0.5).add_(eps)
+        # sqrt(v_hat) + eps, then theta -= gamma m_hat / denom (torch's order of operations)
+        denom = v.sqrt().div_(bias_correction2**0.5).add_(eps)
         add_quotient_(param, -lr / bias_correction1, m, denom)
 
 
