@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: $(STAMP)
 	$(BIN)/descentlab list optimizers
+	$(BIN)/descentlab list landscapes
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -40,6 +40,17 @@ def test_list_optimizers_with_formulas():
     assert "\\beta_1 m_{t-1}" in result.output
 
 
+def test_list_landscapes_shows_domains_and_minima():
+    result = runner.invoke(app, ["list", "landscapes"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    for name in ("cs231n-saddle", "himmelblau", "six-hump-camel", "bukin6"):
+        assert name in result.output
+    assert "(3, 0.5) -> 0" in result.output  # beale's minimum
+    assert "[-4.5, 4.5] x [-4.5, 4.5]" in result.output
+    formulas = runner.invoke(app, ["list", "landscapes", "--formulas"], env={"COLUMNS": "300"})
+    assert "(1 - x)^2 + 100\\,(y - x^2)^2" in formulas.output
+
+
 def test_unknown_catalog_is_a_user_error():
     result = runner.invoke(app, ["list", "optimisers"])
     assert result.exit_code == 2

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, optim
+from . import __version__, landscapes, optim
 
 app = typer.Typer(
     name="descentlab",
@@ -25,6 +25,7 @@ console = Console()
 
 class Catalog(StrEnum):
     optimizers = "optimizers"
+    landscapes = "landscapes"
 
 
 def _format_value(value: Any) -> str:
@@ -55,10 +56,14 @@ def _root(
 def list_catalog(
     what: Annotated[Catalog, typer.Argument(help="What to list.")],
     formulas: Annotated[
-        bool, typer.Option("--formulas", help="Show each update rule (LaTeX) and its reference.")
+        bool,
+        typer.Option("--formulas", help="Show each formula (LaTeX) in full, with its source."),
     ] = False,
 ) -> None:
-    """List the optimizers with their defaults and what each does."""
+    """List the optimizers (defaults, what each does) or the landscapes (domains, minima)."""
+    if what is Catalog.landscapes:
+        _list_landscapes(formulas)
+        return
     if formulas:
         for name in optim.available():
             entry = optim.info(name)
@@ -76,6 +81,35 @@ def list_catalog(
         entry = optim.info(name)
         table.add_row(name, entry.cls.__name__, _defaults(entry), entry.summary)
     console.print(table)
+
+
+def _list_landscapes(formulas: bool) -> None:
+    if formulas:
+        for name in landscapes.available():
+            land = landscapes.get(name)
+            console.print(f"[bold cyan]{name}[/]: {escape(land.description)}")
+            console.print(f"  formula: {land.formula}", soft_wrap=True, markup=False)
+            console.print(f"  domain:  {_domain(land)}; start {_point(land.start)}\n")
+        return
+    table = Table(title="descentlab landscapes")
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    table.add_column("domain", overflow="fold")
+    table.add_column("known minima", overflow="fold")
+    table.add_column("start", overflow="fold")
+    table.add_column("what it shows", overflow="fold")
+    for name in landscapes.available():
+        land = landscapes.get(name)
+        minima = "; ".join(f"{_point(m.point)} -> {m.value:.6g}" for m in land.minima) or "none"
+        table.add_row(name, _domain(land), minima, _point(land.start), land.description)
+    console.print(table)
+
+
+def _point(point: tuple[float, ...]) -> str:
+    return "(" + ", ".join(f"{v:.6g}" for v in point) + ")"
+
+
+def _domain(land: landscapes.Landscape) -> str:
+    return " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in land.domain)
 
 
 def _defaults(entry: optim.OptimizerInfo) -> str:
