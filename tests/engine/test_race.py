@@ -196,3 +196,97 @@ def test_a_start_outside_the_domain_is_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dl.run("beale", "adam(lr=0.1)", starts=[(1.0, 1.0)], steps=3)
+
+
+def test_every_optimizer_meets_the_same_noise_from_the_same_start():
+    kwargs = dict(starts=[(1.0, 1.0), (-2.0, 0.5)], steps=20, noise=0.3, seed=7)
+    alone = dl.run("bowl", ["sgd(lr=0.05)"], **kwargs)
+    with_others = dl.run("bowl", ["adam(lr=0.1)", "sgd(lr=0.05)", "sgd(lr=0.05)"], **kwargs)
+    np.testing.assert_array_equal(with_others.positions[1], alone.positions[0])
+    np.testing.assert_array_equal(with_others.positions[2], alone.positions[0])
+    fewer_starts = dl.run("bowl", ["sgd(lr=0.05)"], **kwargs | {"starts": [(1.0, 1.0)]})
+    np.testing.assert_array_equal(fewer_starts.positions[0, 0], alone.positions[0, 0])
+
+
+def test_a_plateau_schedule_follows_each_start_alone():
+    kwargs = dict(starts=[(1, 1.5), (-3, 2), (0.5, 0.5)], steps=60,
+                  scheduler="plateau(patience=2, factor=0.5)", dtype=torch.float64)  # fmt: skip
+    together = dl.run("beale", "sgd(lr=0.01)", **kwargs)
+    one_by_one = dl.run("beale", "sgd(lr=0.01)", vectorize=False, **kwargs)
+    single = dl.run("beale", "sgd(lr=0.01)", **kwargs | {"starts": [(1, 1.5)]})
+    np.testing.assert_allclose(together.positions, one_by_one.positions)
+    np.testing.assert_allclose(together.positions[0, 0], single.positions[0, 0])
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "message"),
+    [
+        ("step(step_size=0)", r"the scheduler fails at step 1"),
+        ("onecycle(max_lr=0.1, total_steps=10)", r"the scheduler fails at step 11"),
+        ("exponential(gamma=-1.0)", r"makes the learning rate -0.1 at step 1"),
+        ("step(step_sizes=3)", r"scheduler step has no argument 'step_sizes' \(did you mean"),
+        (123, r"a scheduler is a spec such as"),
+    ],
+)
+def test_bad_schedules_fail_before_the_run(scheduler, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        dl.run("bowl", "sgd(lr=0.1)", steps=20, scheduler=scheduler)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (dict(seed=1.5), ValueError, r"seed must be a whole number >= 0, got 1.5"),
+        (dict(seed=2**70), ValueError, r"seed must be a whole number in \[0, "),
+        (dict(noise="0.1"), ValueError, r"noise must be a finite number >= 0, got '0.1'"),
+        (dict(maximize="no"), TypeError, r"maximize must be True or False, got 'no'"),
+        (dict(steps=10**12), ValueError, r"too much to record every point.*use sweep"),
+        (dict(starts=[(float("nan"), 1.0)]), ValueError, r"starts must be finite"),
+    ],
+)
+def test_arguments_are_checked_up_front(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        dl.run("beale", "adam", **dict(steps=5) | kwargs)
+
+
+def test_numpy_integers_and_tensors_are_fine():
+    race = dl.run("beale", "adam(lr=0.1)", starts=torch.tensor([[1.0, 1.0]], requires_grad=True),
+                  steps=np.int64(3), seed=np.int64(2))  # fmt: skip
+    assert race.positions.shape == (1, 1, 4, 2)
+
+
+def test_typed_and_custom_landscapes_come_back_from_files(tmp_path):
+    typed = dl.landscapes.from_expression("x**4 + y**4", name="bowl", domain=(-2, 2), start=(1, 1))
+    race = dl.run(typed, "sgd(lr=0.01)", steps=5)
+    loaded = Race.load(race.save(tmp_path / "typed.npz"))
+    assert loaded.landscape.formula == typed.formula and loaded.landscape.domain == typed.domain
+    assert loaded.landscape.start == (1.0, 1.0)
+    np.testing.assert_allclose(
+        loaded.landscape(*torch.from_numpy(loaded.positions[0, 0].T)), loaded.losses[0, 0]
+    )
+    custom = dl.landscapes.Landscape(
+        "custom", lambda x, y: x**2 + y**2, "f = x^2 + y^2", ((-1.0, 1.0), (-1.0, 1.0)), (0.5, 0.5)
+    )
+    path = dl.run(custom, "sgd(lr=0.1)", steps=3).save(tmp_path / "custom.csv")
+    with pytest.raises(ValueError, match=r"'custom' was built in Python .*pass it as landscape="):
+        Race.load(path)
+    assert Race.load(path, landscape=custom).landscape is custom
+
+
+def test_damaged_files_are_refused(tmp_path):
+    race = dl.run("bowl", ["sgd(lr=0.1)", "adam(lr=0.1)"], starts=[(1, 1), (2, 2)], steps=9)
+    path = race.save(tmp_path / "race.csv")
+    lines = path.read_text().splitlines()
+    (tmp_path / "short.csv").write_text("\n".join(lines[:-4]) + "\n")  # one step of rows lost
+    with pytest.raises(ValueError, match=r"is not a readable race: it has 36 rows, not 2 x 2 x 10"):
+        Race.load(tmp_path / "short.csv")
+    npz = race.save(tmp_path / "race.npz")
+    (tmp_path / "cut.npz").write_bytes(npz.read_bytes()[:200])
+    with pytest.raises(ValueError, match="is not a descentlab result file"):
+        Race.load(tmp_path / "cut.npz")
+    np.save(tmp_path / "array.npy", np.zeros(3))
+    (tmp_path / "array.npy").rename(tmp_path / "array.npz")
+    with pytest.raises(ValueError, match="is not a descentlab result file"):
+        Race.load(tmp_path / "array.npz")
+    with pytest.raises(ValueError, match=r"the folder .*missing' does not exist"):
+        race.save(tmp_path / "missing" / "race.csv")

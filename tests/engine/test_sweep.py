@@ -140,3 +140,40 @@ def test_a_million_trajectories_fit(tmp_path):
     sw = dl.sweep("himmelblau", "adam(lr=0.1)", starts=starts, steps=3, compile=False)
     assert len(sw.frame) == 1_000_000
     assert sw.frame.final_loss.notna().all()
+
+
+def test_climbing_keeps_the_highest_value_and_no_minimum_targets():
+    sw = dl.sweep("-(x**2 + y**2)", "sgd(lr=0.1)", starts=[(1.0, 1.0)], steps=30, maximize=True)
+    row = sw.frame.iloc[0]
+    assert row.best_loss == pytest.approx(row.final_loss) and row.best_loss > -1e-3
+    assert row.steps_to_tol == -1 and row.basin == -1
+
+
+def test_undefined_values_count_as_divergence_as_in_races():
+    sw = dl.sweep("sqrt(x) + y**2", "sgd(lr=0.5)", starts=[(1.0, 1.0)], steps=10)
+    race = dl.run("sqrt(x) + y**2", "sgd(lr=0.5)", starts=[(1.0, 1.0)], steps=10)
+    assert sw.frame.diverged_at[0] == race.diverged_at[0, 0] > 0
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ({"betas": [(0.9, 0.99), (0.8, 0.9, 0.7)]}, r"grid 'betas' must hold pairs of numbers"),
+        ({"betas": [(0.9, 0.99), 0.5]}, r"grid 'betas' must hold pairs of numbers"),
+        ({"lr": ["0.1", "0.2"]}, r"grid 'lr' must hold numbers, got '0.1'"),
+        ({"momentum": [0.9, True]}, r"grid 'momentum' must hold numbers, got True"),
+        ({"amsgrad": [1, 0]}, r"grid 'amsgrad' must hold True or False, got 1"),
+    ],
+)
+def test_grid_values_must_fit_their_hyperparameter(grid, message):
+    spec = "sgd" if "momentum" in grid else "adam"
+    with pytest.raises(ValueError, match=message):
+        dl.sweep("himmelblau", spec, grid=grid, starts=[(0.0, 0.0)], steps=2)
+
+
+def test_grid_values_from_numpy_ranges_and_tuples_of_numbers(tmp_path):
+    grid = {"lr": np.linspace(0.1, 0.3, 3, dtype=np.float32), "amsgrad": (True, False)}
+    sw = dl.sweep("himmelblau", "adam", starts=[(0.0, 0.0)], steps=2, grid=grid)
+    assert len(sw.frame) == 6 and sw.frame.lr.dtype.kind == "f"
+    loaded = Sweep.load(sw.save(tmp_path / "grid.parquet"))
+    assert loaded.grid == sw.grid

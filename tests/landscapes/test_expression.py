@@ -137,3 +137,41 @@ def test_fuzz_only_valid_expressions_pass_and_they_evaluate(text):
 def test_fuzz_arbitrary_text_never_escapes_as_another_error(text):
     with contextlib.suppress(ExpressionError):
         from_expression(text)
+
+
+def test_caret_gets_a_hint_and_huge_literals_are_infinite():
+    with pytest.raises(ExpressionError, match=r"\^ is not a power here; write x\*\*2"):
+        from_expression("x^2 + y")
+    assert math.isinf(from_expression("1" + "0" * 400 + " * x")(torch.tensor(1.0)).item())
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("-(x + y)", r"-\left(x + y\right)"),
+        ("x*-y", r"x\,\left(-y\right)"),
+        ("1e20*x", r"1 \times 10^{20}\,x"),
+        ("(x - 1)**2 / y", r"\frac{\left(x - 1\right)^{2}}{y}"),
+        ("log10(x) + abs(y)", r"\log_{10}\left(x\right) + \left|y\right|"),
+    ],
+)
+def test_latex(text, latex):
+    assert from_expression(text).formula.split(" = ", 1)[1] == latex
+
+
+def test_integer_inputs_are_evaluated_in_floating_point():
+    assert from_expression("x**2 + 0.5")(torch.tensor([1])).tolist() == [1.5]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (dict(domain=5), r"must be 1 \(low, high\) pair"),
+        (dict(start=5), r"start must be a point of 1 number"),
+        (dict(start=(9.0,)), r"inside the domain"),
+        (dict(start=(float("nan"),)), r"inside the domain"),
+    ],
+)
+def test_bad_options(options, message):
+    with pytest.raises(ExpressionError, match=message):
+        from_expression("x", **options)

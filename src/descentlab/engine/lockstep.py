@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -40,6 +41,11 @@ class Unit:
     shared: bool  # param is a view into the buffer (else a tensor of its own)
     scheduler: Any = None
     active: bool = True
+
+
+def _stream_seed(seed: int, stream: int) -> int:
+    """A seed for one noise stream, distinct for every (seed, stream) pair."""
+    return int(np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
 def divergence_bounds(landscape: Landscape) -> list[tuple[float, float]]:
@@ -94,12 +100,17 @@ class Lockstep:
         maximize: bool = False,
         probe: Probe | None = None,
         freeze: bool = True,
+        noise_streams: Tensor | None = None,
     ) -> None:
         self.landscape = landscape
         self.buffer = starts.clone()
         self.noise = float(noise)
         self.sign = -1.0 if maximize else 1.0
-        self.generator = torch.Generator().manual_seed(int(seed))
+        # noise: one generator for the whole buffer, or one per stream (columns that
+        # share a stream id see the same noise)
+        self.noise_streams = noise_streams
+        ids = [0] if noise_streams is None else sorted(set(noise_streams.tolist()))
+        self.generators = [torch.Generator().manual_seed(_stream_seed(seed, i)) for i in ids]
         self.units: list[Unit] = []
         self.step_count = 0
         self.diverged_at = torch.full((self.buffer.shape[1],), -1, dtype=torch.long)
@@ -149,11 +160,7 @@ class Lockstep:
     def step(self) -> None:
         """One step of every unit, then the divergence check."""
         self.step_count += 1
-        self._step_noise = (
-            torch.randn(self.buffer.shape, generator=self.generator, dtype=self.buffer.dtype)
-            if self.noise
-            else None
-        )
+        self._step_noise = self._draw_noise() if self.noise else None
         if any(unit.shared and unit.active for unit in self.units):
             grads = self._finish_gradient(self.probe()[0], slice(None))
             for unit in self.units:
@@ -172,6 +179,16 @@ class Lockstep:
                 self._schedule(unit, loss)
         self._probed = None
         self._check_divergence()
+
+    def _draw_noise(self) -> Tensor:
+        d, n = self.buffer.shape
+        dtype = self.buffer.dtype
+        if self.noise_streams is None:
+            return torch.randn((d, n), generator=self.generators[0], dtype=dtype)
+        per_stream = torch.stack(
+            [torch.randn(d, generator=g, dtype=dtype) for g in self.generators], dim=1
+        )
+        return per_stream[:, self.noise_streams]
 
     def _finish_gradient(self, grads: Tensor, columns: slice) -> Tensor:
         """Sign (for maximizing) and noise, applied in place to a fresh gradient."""

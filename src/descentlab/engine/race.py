@@ -15,11 +15,13 @@ import torch
 from .. import landscapes, optim
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec
+from . import checks
 from .lockstep import Lockstep
 from .storage import load_frame, save_frame
 
 SpecLike = str | OptimizerSpec | Callable[[Any], torch.optim.Optimizer]
 COORDINATES = ("x", "y", "z")
+RECORD_LIMIT = 2_000_000_000  # numbers a race may record (8 GB in float32)
 
 
 @dataclass(eq=False)
@@ -67,7 +69,7 @@ class Race:
         """Write the race as .csv, .parquet or .npz (chosen by the extension)."""
         meta = {
             "kind": "race",
-            "landscape": _describe_landscape(self.landscape),
+            "landscape": landscapes.describe(self.landscape),
             "labels": self.labels,
             "specs": self.specs,
             "starts": self.starts.tolist(),
@@ -77,14 +79,26 @@ class Race:
         return save_frame(path, self.to_frame(), meta)
 
     @classmethod
-    def load(cls, path: str | Path) -> Race:
-        """Read a race written by `save`."""
+    def load(cls, path: str | Path, landscape: Landscape | None = None) -> Race:
+        """Read a race written by `save`. A landscape built in Python (not from the
+        catalog or an expression) must be passed again as ``landscape``."""
         frame, meta = load_frame(path)
         if meta.get("kind") != "race":
             raise ValueError(f"{str(path)!r} holds a {meta.get('kind')}, not a race")
-        land = _rebuild_landscape(meta["landscape"])
+        try:
+            return cls._from_frame(frame, meta, landscape)
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
+            raise ValueError(f"{str(path)!r} is not a readable race: {error}") from None
+
+    @classmethod
+    def _from_frame(
+        cls, frame: pd.DataFrame, meta: dict[str, Any], landscape: Landscape | None
+    ) -> Race:
+        land = landscape if landscape is not None else landscapes.rebuild(meta["landscape"])
         k, s = len(meta["labels"]), len(meta["starts"])
-        t1 = len(frame) // (k * s)
+        t1 = int(meta["options"]["steps"]) + 1
+        if len(frame) != k * s * t1:
+            raise ValueError(f"it has {len(frame)} rows, not {k} x {s} x {t1}")
         dtype = np.dtype(meta["dtype"])
         axes = [COORDINATES[a] for a in range(land.dim)]
         positions = frame[axes].to_numpy().astype(dtype).reshape(k, s, t1, land.dim)
@@ -103,19 +117,10 @@ class Race:
         )
 
 
-def _describe_landscape(land: Landscape) -> dict[str, Any]:
-    return {"name": land.name, "domain": [list(pair) for pair in land.domain]}
-
-
-def _rebuild_landscape(described: dict[str, Any]) -> Landscape:
-    name = described["name"]
-    if name in landscapes.available():
-        return landscapes.get(name)
-    return landscapes.from_expression(name, domain=[tuple(p) for p in described["domain"]])
-
-
 def as_starts(land: Landscape, starts: Any) -> np.ndarray:
     """Starts as an (S, D) float64 array; warns about starts outside the domain."""
+    if isinstance(starts, torch.Tensor):
+        starts = starts.detach().cpu().numpy()
     if starts is None:
         array = np.asarray([land.start], dtype=np.float64)
     else:
@@ -196,18 +201,32 @@ def run(
     specs = [optim.parse(spec) for spec in optimizers]
     if not specs:
         raise ValueError("give at least one optimizer")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
-    if dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    schedule = optim.parse_scheduler(scheduler) if scheduler is not None else None
+    steps = checks.whole_number("steps", steps)
+    noise = checks.real_number("noise", noise)
+    seed = checks.whole_number("seed", seed, high=checks.SEED_LIMIT)
+    dtype = checks.float_dtype(dtype)
+    checks.switch("maximize", maximize)
+    checks.switch("vectorize", vectorize)
     points = as_starts(land, starts)
     k, s, d = len(specs), len(points), land.dim
+    if (steps + 1) * d * k * s > RECORD_LIMIT:
+        raise ValueError(
+            f"{steps} steps x {k} optimizer(s) x {s} start(s) is too much to record every "
+            f"point (over {RECORD_LIMIT:,} numbers); use sweep() for summaries"
+        )
+    schedule = None
+    if scheduler is not None:
+        schedule = optim.parse_scheduler(scheduler)
+        optim.check_scheduler(schedule, steps)
+        # a schedule driven by the loss must see each trajectory's own loss
+        vectorize = vectorize and not optim.is_metric_driven(schedule)
 
     columns = torch.as_tensor(points, dtype=dtype).T.repeat(1, k)  # (D, K*S)
-    engine = Lockstep(land, columns, noise=noise, seed=seed, maximize=maximize)
+    # every optimizer meets the same noise from the same start: one stream per start
+    streams = torch.arange(s).repeat(k)
+    engine = Lockstep(
+        land, columns, noise=noise, seed=seed, maximize=maximize, noise_streams=streams
+    )
     for index, spec in enumerate(specs):
         if vectorize and is_vectorisable(spec):
             block = slice(index * s, (index + 1) * s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,10 @@ def save_frame(path: str | Path, frame: pd.DataFrame, meta: dict[str, Any]) -> P
     """
     path = Path(path)
     suffix = _suffix(path)
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"cannot save to {str(path)!r}: the folder {str(path.parent)!r} does not exist"
+        )
     text = json.dumps(meta)
     temporary = path.with_name(f".{path.name}.partial")
     try:
@@ -87,6 +92,9 @@ def load_frame(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
                 frame = pd.DataFrame(
                     {k.split(":", 1)[1]: data[k] for k in data.files if k.startswith("column:")}
                 )
-    except (KeyError, ValueError, OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"{str(path)!r} is not a descentlab result file: {error}") from None
+    except (KeyError, ValueError, OSError, TypeError, AttributeError, zipfile.BadZipFile) as error:
+        why = str(error).split(".")[0] if "pickle" in str(error) else error
+        raise ValueError(f"{str(path)!r} is not a descentlab result file: {why}") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{str(path)!r} is not a descentlab result file: bad metadata")
     return frame, meta

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
-from collections.abc import Callable
+import math
+import numbers
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,8 @@ from .. import landscapes, optim
 from ..landscapes import Landscape
 from ..optim.registry import hyperparameter_names
 from ..optim.spec import OptimizerSpec
+from ..optim.validation import plain_value
+from . import checks
 from .lockstep import Lockstep, divergence_bounds, excursion
 from .race import COORDINATES, as_starts, is_vectorisable
 from .storage import load_frame, save_frame
@@ -55,7 +60,7 @@ class Sweep:
         """Write the sweep as .csv, .parquet or .npz (chosen by the extension)."""
         meta = {
             "kind": "sweep",
-            "landscape": {"name": self.landscape.name, "domain": list(self.landscape.domain)},
+            "landscape": landscapes.describe(self.landscape),
             "spec": self.spec,
             "grid": self.grid,
             "starts": self.starts.tolist(),
@@ -64,14 +69,24 @@ class Sweep:
         return save_frame(path, self.frame, meta)
 
     @classmethod
-    def load(cls, path: str | Path) -> Sweep:
-        """Read a sweep written by `save`."""
-        from .race import _rebuild_landscape
-
+    def load(cls, path: str | Path, landscape: Landscape | None = None) -> Sweep:
+        """Read a sweep written by `save` (a landscape built in Python is passed again)."""
         frame, meta = load_frame(path)
         if meta.get("kind") != "sweep":
             raise ValueError(f"{str(path)!r} holds a {meta.get('kind')}, not a sweep")
-        land = _rebuild_landscape(meta["landscape"])
+        try:
+            return cls._from_frame(frame, meta, landscape)
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
+            raise ValueError(f"{str(path)!r} is not a readable sweep: {error}") from None
+
+    @classmethod
+    def _from_frame(
+        cls, frame: pd.DataFrame, meta: dict[str, Any], landscape: Landscape | None
+    ) -> Sweep:
+        land = landscape if landscape is not None else landscapes.rebuild(meta["landscape"])
+        rows = len(meta["starts"]) * int(np.prod([len(v) for v in meta["grid"].values()]))
+        if len(frame) != rows:
+            raise ValueError(f"it has {len(frame)} rows, not {rows}")
         grid = {
             k: [tuple(v) if isinstance(v, list) else v for v in vs]
             for k, vs in meta["grid"].items()
@@ -86,24 +101,50 @@ class Sweep:
         )
 
 
+def _grid_values(name: str, options: Any, default: Any) -> list[Any]:
+    """The values of one grid entry, checked against the kind of its default: numbers,
+    switches (True/False), or pairs (for betas, etas, step_sizes)."""
+    if isinstance(options, str | bytes) or not isinstance(options, Iterable):
+        options = [options]
+    pair = isinstance(default, tuple)
+    if pair and isinstance(options, tuple) and all(isinstance(v, numbers.Real) for v in options):
+        options = [options]  # a single pair, such as betas=(0.9, 0.99)
+    values = [plain_value(v) for v in options]
+    if not values:
+        raise ValueError(f"grid {name!r} has no values")
+    for value in values:
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+            kind = "True or False"
+        elif pair:
+            ok = (
+                isinstance(value, tuple | list)
+                and len(value) == len(default)
+                and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
+            )
+            kind = f"pairs of numbers such as {default!r}"
+        else:
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            kind = "numbers"
+        if not ok:
+            raise ValueError(f"grid {name!r} must hold {kind}, got {value!r}")
+    return [tuple(float(x) for x in v) if pair else v for v in values]
+
+
 def _grid_combinations(spec: OptimizerSpec, grid: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(grid, dict):
         raise TypeError(f"grid must map hyperparameter names to values, got {grid!r}")
     if grid and spec.cls is None:
         raise ValueError(f"a callable optimizer ({spec.name}) cannot be swept over a grid")
     accepted = hyperparameter_names(spec.cls) if spec.cls is not None else ()
+    defaults = inspect.signature(spec.cls.__init__).parameters if spec.cls is not None else {}
     values: dict[str, list[Any]] = {}
     for name, options in grid.items():
         if name not in accepted:
             raise TypeError(
                 f"{spec.name} has no hyperparameter {name!r}; accepted: {', '.join(accepted)}"
             )
-        listed = list(np.atleast_1d(np.asarray(options, dtype=object)).tolist())
-        if isinstance(options, tuple) and all(isinstance(v, int | float) for v in options):
-            listed = [options]  # a single pair such as betas=(0.9, 0.99)
-        if not listed:
-            raise ValueError(f"grid {name!r} has no values")
-        values[name] = [tuple(v) if isinstance(v, list | tuple) else v for v in listed]
+        values[name] = _grid_values(name, options, defaults[name].default)
     names = list(values)
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values.values())]
 
@@ -150,8 +191,12 @@ def sweep(
     trajectory gets a row: its hyperparameters, start, final point and loss, best
     loss, ``steps_to_tol`` (first step within ``tol`` of the known minimum value, -1
     if never or none is known), ``basin`` (index of the known minimum it ends
-    nearest; -1 if it diverged or none is known) and whether it diverged. Only
-    summaries are kept, so millions of trajectories fit in memory.
+    nearest; -1 if it diverged or none is known) and whether it diverged (then its
+    final point and loss are NaN). ``starts`` default to a 20 x 20 grid over the
+    domain. Only summaries are kept, so millions of trajectories fit in memory.
+    With ``noise``, each chunk of ``chunk`` trajectories draws its own stream, so
+    rows depend on the chunk size. Climbing (``maximize``), the best loss is the
+    highest value and steps to tolerance and basin are -1.
 
     ``compile`` fuses the landscape's gradient, value and divergence test into one
     compiled kernel (torch.compile); by default it is used for sweeps of at least
@@ -161,12 +206,15 @@ def sweep(
     spec = optim.parse(optimizer)
     combos = _grid_combinations(spec, grid or {})
     points = as_starts(land, grid_starts(land, 20) if starts is None else starts)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
-    if dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
-    if not (np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    steps = checks.whole_number("steps", steps)
+    tol = checks.real_number("tol", tol)
+    noise = checks.real_number("noise", noise)
+    seed = checks.whole_number("seed", seed, high=checks.SEED_LIMIT)
+    chunk = checks.whole_number("chunk", chunk, low=1)
+    dtype = checks.float_dtype(dtype)
+    checks.switch("maximize", maximize)
+    if compile is not None:
+        checks.switch("compile", compile)
     s = len(points)
     vectorised = (
         spec.cls is not None
@@ -174,28 +222,42 @@ def sweep(
         and spec.cls.elementwise
         and not any(isinstance(v, bool) for v in combos[0].values())
     )
-    per_chunk = max(1, chunk // s) if vectorised else 1
     if compile is None:
         compile = vectorised and len(combos) * s * steps >= COMPILE_FROM
+    run = functools.partial(
+        _run_columns, land, steps=steps, tol=tol, noise=noise, dtype=dtype,
+        maximize=maximize, compile=compile,
+    )  # fmt: skip
+    base = {**spec.preset, **spec.kwargs}
     summaries = []
-    for first in range(0, len(combos), per_chunk):
-        part = combos[first : first + per_chunk]
-        summaries.append(
-            _sweep_part(
-                land,
-                spec,
-                part,
-                points,
-                steps,
-                tol,
-                noise,
-                seed + first,
-                dtype,
-                maximize,
-                vectorised,
-                compile,
-            )
-        )
+    if vectorised:
+        # every (combination, start) is a column; columns go in cache-sized chunks, each
+        # stepped to the end before the next starts
+        tensors = _per_column(combos, s, dtype)
+        start_of_column = np.tile(np.arange(s), len(combos))
+        for first in range(0, len(combos) * s, chunk):
+            part = slice(first, min(first + chunk, len(combos) * s))
+            hyper = {k: _take(v, part) for k, v in tensors.items()}
+
+            def add(engine: Lockstep, hyper: dict[str, Any] = hyper) -> None:
+                engine.add(lambda p: spec.cls(p, **{**base, **hyper}), slice(None), shared=True)
+
+            summaries.append(run(points[start_of_column[part]], add, seed=_seed(seed, first)))
+    else:
+        shared = is_vectorisable(spec)
+        for index, combo in enumerate(combos):
+
+            def build(p: list[torch.Tensor], combo: dict[str, Any] = combo) -> Any:
+                return spec.build(p) if spec.cls is None else spec.cls(p, **{**base, **combo})
+
+            def add(engine: Lockstep, build: Callable[..., Any] = build) -> None:
+                if shared:
+                    engine.add(build, slice(None), shared=True)
+                else:
+                    for start in range(s):
+                        engine.add(build, slice(start, start + 1), shared=False)
+
+            summaries.append(run(points, add, seed=_seed(seed, index * s)))
     summary = {key: np.concatenate([p[key] for p in summaries]) for key in summaries[0]}
 
     columns: dict[str, np.ndarray] = {}
@@ -238,30 +300,43 @@ def _unique(values: list[Any]) -> list[Any]:
     return seen
 
 
-def _sweep_part(
+def _seed(seed: int, first_column: int) -> int:
+    """The noise seed of the chunk of trajectories that begins at ``first_column``."""
+    return int(np.random.SeedSequence([seed, first_column]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def _take(value: Any, part: slice) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value[part]
+    if isinstance(value, tuple):
+        return tuple(_take(v, part) for v in value)
+    return value
+
+
+def _run_columns(
     land: Landscape,
-    spec: OptimizerSpec,
-    combos: list[dict[str, Any]],
     points: np.ndarray,
+    add_units: Callable[[Lockstep], None],
+    *,
     steps: int,
     tol: float,
     noise: float,
     seed: int,
     dtype: torch.dtype,
     maximize: bool,
-    vectorised: bool,
     compile: bool,
 ) -> dict[str, np.ndarray]:
-    s, c = len(points), len(combos)
-    columns = torch.as_tensor(points, dtype=dtype).T.repeat(1, c)  # (D, C*S)
+    """Step one column per row of ``points`` and summarise each trajectory."""
+    columns = torch.as_tensor(points, dtype=dtype).T.contiguous()  # (D, N)
     n = columns.shape[1]
+    sign = -1.0 if maximize else 1.0
     # running summaries; all floats, which a compiled observer handles best
     summary = {
         "best": torch.full((n,), float("inf"), dtype=dtype),
         "steps_to_tol": torch.full((n,), -1.0, dtype=dtype),
         "diverged_at": torch.full((n,), -1.0, dtype=dtype),
     }
-    observe = observer(land, tol, compile)
+    observe = observer(land, tol, maximize, compile)
     grads = torch.empty_like(columns)  # refilled by every probe, read by the next step
 
     def probe(current: torch.Tensor) -> tuple[torch.Tensor, None]:
@@ -272,30 +347,11 @@ def _sweep_part(
     engine = Lockstep(
         land, columns, noise=noise, seed=seed, maximize=maximize, probe=probe, freeze=False
     )
-    base = {**spec.preset, **spec.kwargs}
-    if vectorised:
-        tensors = _per_column(combos, s, dtype)
-        engine.add(lambda p: spec.cls(p, **{**base, **tensors}), slice(None), shared=True)
-    else:
-        shared = is_vectorisable(spec)
-        for index, combo in enumerate(combos):
-
-            def build(p: list[torch.Tensor], combo: dict[str, Any] = combo) -> Any:
-                if spec.cls is None:
-                    return spec.build(p)
-                return spec.cls(p, **{**base, **combo})
-
-            if shared:
-                engine.add(build, slice(index * s, (index + 1) * s), shared=True)
-            else:
-                for start in range(s):
-                    column = index * s + start
-                    engine.add(build, slice(column, column + 1), shared=False)
+    add_units(engine)
 
     engine.probe()  # the starts count as step 0
     for _ in range(steps):
-        engine.step()
-    engine.probe()  # the summary of the last step
+        engine.step()  # each step ends with the probe (and summary) at the new points
 
     final = engine.positions().T.clone()  # (N, D)
     diverged_at = summary["diverged_at"].long()
@@ -305,9 +361,9 @@ def _sweep_part(
     return {
         "final": final.double().numpy(),
         "final_loss": final_loss.double().numpy(),
-        "best_loss": summary["best"].double().numpy(),
+        "best_loss": (sign * summary["best"]).double().numpy(),
         "steps_to_tol": summary["steps_to_tol"].long().numpy(),
-        "basin": _basins(land, final, gone).numpy(),
+        "basin": _basins(land, final, gone | maximize).numpy(),
         "diverged": gone.numpy(),
         "diverged_at": diverged_at.numpy(),
     }
@@ -317,14 +373,19 @@ Observer = Callable[..., None]
 _OBSERVERS: dict[tuple[Any, ...], tuple[Landscape, Observer]] = {}
 
 
-def observer(land: Landscape, tol: float, compile: bool) -> Observer:
+def observer(land: Landscape, tol: float, maximize: bool, compile: bool) -> Observer:
     """The sweep's probe: gradient, divergence and the running summaries, in one pass
-    over the points (one fused kernel when compiled; compiled ones are reused)."""
-    observe = functools.partial(_observe, land, divergence_bounds(land), land.min_value, tol)
+    over the points (one fused kernel when compiled; the last few compiled ones are
+    kept for later sweeps)."""
+    # climbing, the best value is the highest and no known value is a target
+    sign, target = (-1.0, None) if maximize else (1.0, land.min_value)
+    observe = functools.partial(_observe, land, divergence_bounds(land), target, tol, sign)
     if not compile:
         return observe
-    key = (id(land), tol)
+    key = (id(land), tol, sign)
     if key not in _OBSERVERS:
+        while len(_OBSERVERS) >= 8:
+            _OBSERVERS.pop(next(iter(_OBSERVERS)))
         _OBSERVERS[key] = (land, torch.compile(observe, dynamic=False))
     return _OBSERVERS[key][1]
 
@@ -334,6 +395,7 @@ def _observe(
     bounds: list[tuple[float, float]],
     target: float | None,
     tol: float,
+    sign: float,
     points: torch.Tensor,
     grads: torch.Tensor,
     best: torch.Tensor,
@@ -346,12 +408,13 @@ def _observe(
     coords = points.unbind(0)
     grads.copy_(torch.stack(land.gradient(*coords)))
     loss = land(*coords)
-    inside = excursion(coords, bounds) <= 1  # False for far-out and non-finite points
+    # False for far-out and non-finite points, and where f itself is not finite
+    inside = (excursion(coords, bounds) <= 1) & (loss.abs() < math.inf)
     fresh = (diverged_at < 0) & ~inside
     # a diverged trajectory adds nothing more to its summary
     alive = (diverged_at < 0) & inside
     diverged_at.copy_(torch.where(fresh, t, diverged_at))
-    best.copy_(torch.where(alive, torch.fmin(best, loss), best))
+    best.copy_(torch.where(alive, torch.fmin(best, sign * loss), best))
     if target is not None:
         reached = alive & (steps_to_tol < 0) & ((loss - target).abs() <= tol)
         steps_to_tol.copy_(torch.where(reached, t, steps_to_tol))

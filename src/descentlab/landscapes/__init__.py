@@ -25,12 +25,45 @@ def available() -> list[str]:
     return [landscape.name for landscape in CATALOG]
 
 
+def describe(land: Landscape) -> dict[str, object]:
+    """What it takes to rebuild a landscape later (see `rebuild`), as JSON-able data."""
+    common = {
+        "name": land.name,
+        "domain": [list(p) for p in land.domain],
+        "start": list(land.start),
+    }
+    if _BY_NAME.get(land.name) is land:
+        return {"catalog": land.name, **common}
+    if land.expression is not None:
+        return {"expression": land.expression, **common}
+    return {"custom": land.name, **common}
+
+
+def rebuild(described: dict[str, object]) -> Landscape:
+    """The landscape `describe` described: from the catalog, or its expression again."""
+    if "catalog" in described:
+        return get(str(described["catalog"]))
+    if "expression" in described:
+        return from_expression(
+            str(described["expression"]),
+            domain=[tuple(p) for p in described["domain"]],  # type: ignore[attr-defined]
+            start=tuple(described["start"]),  # type: ignore[arg-type]
+            name=str(described["name"]),
+        )
+    raise ValueError(
+        f"landscape {described.get('custom', described.get('name'))!r} was built in Python and "
+        "cannot be rebuilt from a file; pass it as landscape=... when loading"
+    )
+
+
 def get(name_or_expression: str | Landscape, **options: object) -> Landscape:
     """A catalog landscape by name, or one built from an expression in x and y.
 
     ``options`` (domain, start, name) apply to expressions only.
     """
     if isinstance(name_or_expression, Landscape):
+        if options:
+            raise ValueError(f"options {sorted(options)} apply only to expressions")
         return name_or_expression
     if not isinstance(name_or_expression, str):
         raise TypeError(
@@ -57,6 +90,8 @@ __all__ = [
     "Landscape",
     "Minimum",
     "available",
+    "describe",
     "from_expression",
     "get",
+    "rebuild",
 ]

@@ -1,9 +1,12 @@
 """The catalog: lecture and textbook landscapes, and the classic test functions.
 
-Formulas, domains and minima of the classic functions follow Surjanovic & Bingham's
-Virtual Library of Simulation Experiments and the Wikipedia list of test functions
-for optimization; the minima were re-checked numerically. Each landscape carries a
-hand-derived gradient, tested against autograd.
+Formulas and minima of the classic functions follow Surjanovic & Bingham's Virtual
+Library of Simulation Experiments and the Wikipedia list of test functions for
+optimization; the minima were re-checked numerically. Domains are theirs, except
+where a narrower one shows the interesting part in a plot (rosenbrock, easom,
+six-hump-camel, three-hump-camel). Where a function has several local minima,
+only the global ones are listed, except for xcos and himmelblau. Each landscape
+carries a hand-derived gradient, tested against autograd.
 """
 
 from __future__ import annotations

@@ -40,7 +40,13 @@ FUNCTIONS: dict[str, Callable[[Tensor], Tensor]] = {
 }
 CONSTANTS = {"pi": math.pi, "e": math.e}
 VARIABLES = ("x", "y")
-_LATEX_FUNCTIONS = {"asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan", "abs": ""}
+_LATEX_FUNCTIONS = {
+    "asin": r"\arcsin",
+    "acos": r"\arccos",
+    "atan": r"\arctan",
+    "log2": r"\log_2",
+    "log10": r"\log_{10}",
+}
 
 _BINARY: dict[type, Callable[[Tensor, Tensor], Tensor]] = {
     ast.Add: torch.add,
@@ -50,6 +56,10 @@ _BINARY: dict[type, Callable[[Tensor, Tensor], Tensor]] = {
     ast.Pow: torch.pow,
 }
 Evaluator = Callable[[dict[str, Tensor]], Tensor]
+
+
+def _float_dtype(like: Tensor) -> torch.dtype:
+    return like.dtype if like.is_floating_point() else torch.get_default_dtype()
 
 
 class ExpressionError(ValueError):
@@ -80,16 +90,19 @@ class _Compiler:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 raise self.fail(f"{node.value!r} is not a number")
-            value = float(node.value) if math.isfinite(float(node.value)) else math.inf
-            return lambda env: torch.tensor(value, dtype=env["x"].dtype)
+            try:
+                value = float(node.value)
+            except OverflowError:  # an integer literal beyond float range
+                value = math.inf
+            return lambda env: torch.tensor(value, dtype=_float_dtype(env["x"]))
         if isinstance(node, ast.Name):
             if node.id in VARIABLES:
                 self.variables.add(node.id)
                 name = node.id
                 return lambda env: env[name]
             if node.id in CONSTANTS:
-                value = CONSTANTS[node.id]
-                return lambda env: torch.tensor(value, dtype=env["x"].dtype)
+                constant = CONSTANTS[node.id]
+                return lambda env: torch.tensor(constant, dtype=_float_dtype(env["x"]))
             raise self.fail(f"unknown name {node.id!r}")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             operand = self.compile(node.operand, depth + 1)
@@ -110,17 +123,26 @@ class _Compiler:
             function = FUNCTIONS[node.func.id]
             argument = self.compile(node.args[0], depth + 1)
             return lambda env: function(argument(env))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+            raise self.fail("^ is not a power here; write x**2 for x squared")
         raise self.fail(f"{type(node).__name__} is not allowed")
 
 
 def _latex(node: ast.AST) -> str:
     """A LaTeX rendering of a whitelisted expression (for titles)."""
     if isinstance(node, ast.Constant):
-        return f"{node.value:g}" if isinstance(node.value, float) else str(node.value)
+        text = f"{float(node.value):g}" if isinstance(node.value, float) else str(node.value)
+        if "e" in text:  # 1e+20 -> 1 \times 10^{20}
+            mantissa, exponent = text.split("e")
+            return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+        return text
     if isinstance(node, ast.Name):
         return {"pi": r"\pi", "e": "e"}.get(node.id, node.id)
     if isinstance(node, ast.UnaryOp):
-        return ("-" if isinstance(node.op, ast.USub) else "+") + _latex(node.operand)
+        inner = _latex(node.operand)
+        if isinstance(node.operand, ast.BinOp) and isinstance(node.operand.op, ast.Add | ast.Sub):
+            inner = rf"\left({inner}\right)"
+        return ("-" if isinstance(node.op, ast.USub) else "+") + inner
     if isinstance(node, ast.Call):
         name = node.func.id  # type: ignore[attr-defined]
         inner = _latex(node.args[0])
@@ -128,9 +150,7 @@ def _latex(node: ast.AST) -> str:
             return rf"\left|{inner}\right|"
         if name == "sqrt":
             return rf"\sqrt{{{inner}}}"
-        command = _LATEX_FUNCTIONS.get(name, rf"\{name}" if name != "log2" else r"\log_2")
-        if name == "log10":
-            command = r"\log_{10}"
+        command = _LATEX_FUNCTIONS.get(name, rf"\{name}")
         return rf"{command}\left({inner}\right)"
     assert isinstance(node, ast.BinOp)
     left, right = _latex(node.left), _latex(node.right)
@@ -142,7 +162,8 @@ def _latex(node: ast.AST) -> str:
     if isinstance(node.op, ast.Mult):
         wrap = [
             rf"\left({s}\right)"
-            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add | ast.Sub)
+            if (isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add | ast.Sub))
+            or isinstance(n, ast.UnaryOp)
             else s
             for s, n in ((left, node.left), (right, node.right))
         ]
@@ -196,8 +217,15 @@ def from_expression(
     domain = _normalise_domain(domain, dim, text)
     if start is None:
         start = tuple(low + 0.8 * (high - low) for low, high in domain)
-    elif len(start) != dim:
-        raise ExpressionError(f"start {start} must have {dim} coordinate(s) for {text!r}")
+    try:
+        start = tuple(float(v) for v in start)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ExpressionError(f"start must be a point of {dim} number(s), got {start!r}") from None
+    inside = all(lo <= v <= hi for v, (lo, hi) in zip(start, domain, strict=False))
+    if len(start) != dim or not inside:
+        raise ExpressionError(
+            f"start {start} must be a point of {dim} coordinate(s) inside the domain {domain}"
+        )
 
     if dim == 1:
 
@@ -217,6 +245,7 @@ def from_expression(
         domain=domain,
         start=tuple(float(v) for v in start),
         description="A landscape typed as an expression.",
+        expression=text.strip(),
     )
 
 
@@ -224,9 +253,12 @@ def _normalise_domain(domain: object, dim: int, text: str) -> tuple[tuple[float,
     if domain is None:
         return ((-5.0, 5.0),) * dim
     try:
-        pairs = [tuple(float(v) for v in pair) for pair in domain]  # type: ignore[union-attr]
-    except TypeError:
-        pairs = [tuple(float(v) for v in domain)]  # type: ignore[union-attr]
+        try:
+            pairs = [tuple(float(v) for v in pair) for pair in domain]  # type: ignore[union-attr]
+        except TypeError:
+            pairs = [tuple(float(v) for v in domain)]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        pairs = []
     if len(pairs) == 1:
         pairs = pairs * dim
     ok = len(pairs) == dim and all(

@@ -38,6 +38,7 @@ class Landscape:
     view: tuple[float, float] = (35.0, -60.0)  # 3-D camera: elevation, azimuth (degrees)
     levels: Literal["linear", "log"] = "linear"  # how contour levels are best spaced
     description: str = ""
+    expression: str | None = None  # the text it was typed as, for a typed landscape
 
     def __post_init__(self) -> None:
         if len(self.start) != self.dim:

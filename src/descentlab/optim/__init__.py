@@ -21,7 +21,7 @@ from .radam import RAdam
 from .registry import OptimizerInfo, available, info, is_elementwise
 from .rmsprop import RMSprop
 from .rprop import Rprop
-from .schedule import parse_scheduler
+from .schedule import check_scheduler, is_metric_driven, parse_scheduler
 from .sgd import SGD
 from .spec import OptimizerSpec, create, parse
 
@@ -42,9 +42,11 @@ __all__ = [
     "RMSprop",
     "Rprop",
     "available",
+    "check_scheduler",
     "create",
     "info",
     "is_elementwise",
+    "is_metric_driven",
     "parse",
     "parse_scheduler",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +34,11 @@ def parse_scheduler(spec: str | SchedulerFactory) -> SchedulerFactory:
     """
     if callable(spec) and not isinstance(spec, str):
         return spec
+    if not isinstance(spec, str):
+        raise TypeError(
+            f"a scheduler is a spec such as 'step(step_size=10, gamma=0.1)' or a callable, "
+            f"got {spec!r}"
+        )
     name, kwargs = parse_call(spec, what="scheduler spec", example="step(step_size=10, gamma=0.1)")
     key = name.lower()
     if key not in SCHEDULERS:
@@ -55,3 +62,37 @@ def parse_scheduler(spec: str | SchedulerFactory) -> SchedulerFactory:
             raise ValueError(f"scheduler {spec!r}: {error}") from None
 
     return build
+
+
+def _dry_run_optimizer() -> torch.optim.Optimizer:
+    return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+
+
+def is_metric_driven(factory: SchedulerFactory) -> bool:
+    """Whether the schedule is driven by a loss (ReduceLROnPlateau), not by steps."""
+    return isinstance(factory(_dry_run_optimizer()), lr_scheduler.ReduceLROnPlateau)
+
+
+def check_scheduler(factory: SchedulerFactory, steps: int, rehearse: int = 10_000) -> None:
+    """Rehearse a schedule on a dummy optimizer for (up to ``rehearse``) ``steps`` steps,
+    so that a schedule that fails or turns the learning rate negative fails now, in one
+    line, rather than in the middle of a run."""
+    optimizer = _dry_run_optimizer()
+    scheduler = factory(optimizer)
+    if not callable(getattr(scheduler, "step", None)):
+        raise TypeError(
+            f"the scheduler factory returned {type(scheduler).__name__}, not a scheduler"
+        )
+    for step in range(1, min(steps, rehearse) + 1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch's "optimizer.step() before" notice
+                if isinstance(scheduler, lr_scheduler.ReduceLROnPlateau):
+                    scheduler.step(1.0)
+                else:
+                    scheduler.step()
+        except (ValueError, ZeroDivisionError, RuntimeError, TypeError, OverflowError) as error:
+            raise ValueError(f"the scheduler fails at step {step}: {error}") from None
+        lr = optimizer.param_groups[0]["lr"]
+        if not (isinstance(lr, float | int) and math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"the scheduler makes the learning rate {lr!r} at step {step}")
