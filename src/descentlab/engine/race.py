@@ -17,7 +17,7 @@ from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec
 from . import checks
 from .lockstep import Lockstep
-from .storage import load_frame, save_frame
+from .storage import read_result, save_frame
 
 SpecLike = str | OptimizerSpec | Callable[[Any], torch.optim.Optimizer]
 COORDINATES = ("x", "y", "z")
@@ -82,13 +82,7 @@ class Race:
     def load(cls, path: str | Path, landscape: Landscape | None = None) -> Race:
         """Read a race written by `save`. A landscape built in Python (not from the
         catalog or an expression) must be passed again as ``landscape``."""
-        frame, meta = load_frame(path)
-        if meta.get("kind") != "race":
-            raise ValueError(f"{str(path)!r} holds a {meta.get('kind')}, not a race")
-        try:
-            return cls._from_frame(frame, meta, landscape)
-        except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
-            raise ValueError(f"{str(path)!r} is not a readable race: {error}") from None
+        return read_result(path, "race", lambda f, m: cls._from_frame(f, m, landscape))
 
     @classmethod
     def _from_frame(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 FORMATS = (".csv", ".parquet", ".npz")
+T = TypeVar("T")
 _KEY = "descentlab"
 
 
@@ -64,6 +66,20 @@ def save_frame(path: str | Path, frame: pd.DataFrame, meta: dict[str, Any]) -> P
     finally:
         temporary.unlink(missing_ok=True)
     return path
+
+
+def read_result(
+    path: str | Path, kind: str, build: Callable[[pd.DataFrame, dict[str, Any]], T]
+) -> T:
+    """Read a file of ``kind`` ('race', 'sweep') and build the result from it; a file of
+    another kind, or one whose contents do not fit together, is a one-line ValueError."""
+    frame, meta = load_frame(path)
+    if meta.get("kind") != kind:
+        raise ValueError(f"{str(path)!r} holds a {meta.get('kind')}, not a {kind}")
+    try:
+        return build(frame, meta)
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
+        raise ValueError(f"{str(path)!r} is not a readable {kind}: {error}") from None
 
 
 def load_frame(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -24,7 +24,7 @@ from ..optim.validation import plain_value
 from . import checks
 from .lockstep import Lockstep, divergence_bounds, excursion
 from .race import COORDINATES, as_starts, is_vectorisable
-from .storage import load_frame, save_frame
+from .storage import read_result, save_frame
 
 SpecLike = str | OptimizerSpec | Callable[[Any], torch.optim.Optimizer]
 DEFAULT_CHUNK = 1 << 20  # trajectories stepped together at most
@@ -71,13 +71,7 @@ class Sweep:
     @classmethod
     def load(cls, path: str | Path, landscape: Landscape | None = None) -> Sweep:
         """Read a sweep written by `save` (a landscape built in Python is passed again)."""
-        frame, meta = load_frame(path)
-        if meta.get("kind") != "sweep":
-            raise ValueError(f"{str(path)!r} holds a {meta.get('kind')}, not a sweep")
-        try:
-            return cls._from_frame(frame, meta, landscape)
-        except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
-            raise ValueError(f"{str(path)!r} is not a readable sweep: {error}") from None
+        return read_result(path, "sweep", lambda f, m: cls._from_frame(f, m, landscape))
 
     @classmethod
     def _from_frame(
