@@ -134,8 +134,8 @@ def as_starts(land: Landscape, starts: Any) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ValueError("starts must be finite")
     lows, highs = np.asarray(land.domain).T
-    outside = ((array < lows) | (array > highs)).any(axis=1)
-    if outside.any():
+    if not ((array >= lows).all() and (array <= highs).all()):
+        outside = ((array < lows) | (array > highs)).any(axis=1)
         warnings.warn(
             f"{int(outside.sum())} start(s) lie outside the domain of {land.name} "
             f"{list(land.domain)}, e.g. {tuple(array[outside.argmax()].tolist())}",

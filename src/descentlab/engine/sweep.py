@@ -252,7 +252,11 @@ def sweep(
                         engine.add(build, slice(start, start + 1), shared=False)
 
             summaries.append(run(points, add, seed=_seed(seed, index * s)))
-    summary = {key: np.concatenate([p[key] for p in summaries]) for key in summaries[0]}
+    summary = (
+        summaries[0]
+        if len(summaries) == 1
+        else {key: np.concatenate([p[key] for p in summaries]) for key in summaries[0]}
+    )
 
     columns: dict[str, np.ndarray] = {}
     for name, first_value in combos[0].items():
@@ -418,7 +422,12 @@ def _basins(land: Landscape, final: torch.Tensor, diverged: torch.Tensor) -> tor
     """Index of the known minimum nearest to each final point; -1 if diverged or none."""
     if not land.minima:
         return torch.full((final.shape[0],), -1, dtype=torch.long)
-    minima = torch.tensor([m.point for m in land.minima], dtype=final.dtype)
-    nearest = torch.cdist(final, minima).argmin(1)
-    nearest[diverged | ~torch.isfinite(final).all(1)] = -1
+    nearest = torch.full((final.shape[0],), -1, dtype=torch.long)
+    closest = torch.full((final.shape[0],), float("inf"), dtype=final.dtype)
+    for index, minimum in enumerate(land.minima):
+        distance = sum((final[:, axis] - c) ** 2 for axis, c in enumerate(minimum.point))
+        nearer = distance < closest  # False for NaN: such a point keeps -1
+        nearest[nearer] = index
+        closest = torch.where(nearer, distance, closest)
+    nearest[diverged] = -1
     return nearest
