@@ -357,9 +357,9 @@ def _run_columns(
     final[gone] = float("nan")
     final_loss = land(*final.T)
     return {
-        "final": final.double().numpy(),
-        "final_loss": final_loss.double().numpy(),
-        "best_loss": (sign * summary["best"]).double().numpy(),
+        "final": final.numpy(),  # in the sweep's dtype
+        "final_loss": final_loss.numpy(),
+        "best_loss": (sign * summary["best"]).numpy(),
         "steps_to_tol": summary["steps_to_tol"].long().numpy(),
         "basin": _basins(land, final, gone | maximize).numpy(),
         "diverged": gone.numpy(),
