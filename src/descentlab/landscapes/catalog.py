@@ -240,7 +240,7 @@ CATALOG: tuple[Landscape, ...] = (
     Landscape(
         "cs231n-saddle",
         cs231n_saddle,
-        r"f(x, y) = -\tfrac{1}{2}x^2 + y^2",
+        r"f(x, y) = -\frac{1}{2}x^2 + y^2",
         domain=((-1.5, 1.5), (-1.0, 1.0)),
         start=(1e-5, 0.5),
         grad=lambda x, y: (-x, 2 * y),
@@ -453,7 +453,7 @@ CATALOG: tuple[Landscape, ...] = (
     Landscape(
         "styblinski-tang",
         styblinski_tang,
-        r"f(x, y) = \tfrac{1}{2}\left(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y\right)",
+        r"f(x, y) = \frac{1}{2}\left(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y\right)",
         domain=_square(-5.0, 5.0),
         start=(4.0, 4.0),
         minima=(Minimum((_STYBLINSKI_X, _STYBLINSKI_X), -78.33233140754285),),

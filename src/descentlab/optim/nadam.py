@@ -17,10 +17,10 @@ class NAdam(Optimizer):
 
     summary = "Adam with a Nesterov look-ahead: the step mixes the new gradient and next momentum."
     formula = (
-        r"\mu_t = \beta_1\bigl(1 - \tfrac12\,0.96^{t\psi}\bigr),\quad "
-        r"\theta_t = \theta_{t-1} - \gamma\Bigl(\frac{(1-\mu_t)\,g_t}{1-\prod_{i\le t}\mu_i}"
-        r" + \frac{\mu_{t+1} m_t}{1-\prod_{i\le t+1}\mu_i}\Bigr)"
-        r"\Big/\Bigl(\sqrt{v_t/(1-\beta_2^t)} + \epsilon\Bigr)"
+        r"\mu_t = \beta_1\left(1 - \frac{1}{2}\,0.96^{t\psi}\right),\quad "
+        r"\theta_t = \theta_{t-1} - \gamma\left(\frac{(1-\mu_t)\,g_t}{1-\prod_{i\leq t}\mu_i}"
+        r" + \frac{\mu_{t+1} m_t}{1-\prod_{i\leq t+1}\mu_i}\right)"
+        r" / \left(\sqrt{v_t/(1-\beta_2^t)} + \epsilon\right)"
     )
     reference = "Dozat 2016, Incorporating Nesterov Momentum into Adam"
     flags = ("maximize", "decoupled_weight_decay")

@@ -27,9 +27,9 @@ class RAdam(Optimizer):
     summary = "Adam with a warm-up built in: plain momentum until the variance estimate settles."
     formula = (
         r"\rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t},\quad "
-        r"\theta_t = \theta_{t-1} - \gamma\,\hat m_t \cdot "
-        r"\begin{cases} r_t\,\sqrt{1-\beta_2^t}/(\sqrt{v_t}+\epsilon) & \rho_t > 5 \\ "
-        r"1 & \text{otherwise}\end{cases}"
+        r"\theta_t = \theta_{t-1} - \gamma\,\hat m_t\,r_t\,"
+        r"\frac{\sqrt{1-\beta_2^t}}{\sqrt{v_t} + \epsilon}"
+        r"\ \ (\rho_t > 5;\ \mathrm{else}\ \theta_t = \theta_{t-1} - \gamma\,\hat m_t)"
     )
     reference = "Liu et al. 2020, On the Variance of the Adaptive Learning Rate and Beyond"
     flags = ("maximize", "decoupled_weight_decay")

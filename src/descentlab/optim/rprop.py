@@ -16,11 +16,9 @@ class Rprop(Optimizer):
 
     summary = "Uses only the sign of the gradient; each coordinate's step grows or shrinks."
     formula = (
-        r"\eta_t = \operatorname{clip}\Bigl(\eta_{t-1}\cdot"
-        r"\begin{cases}\eta_+ & g_t g_{t-1} > 0\\ \eta_- & g_t g_{t-1} < 0\\ 1 & \text{else}"
-        r"\end{cases},\ \Gamma_{\min},\Gamma_{\max}\Bigr),\quad "
-        r"\theta_t = \theta_{t-1} - \eta_t\,\operatorname{sign}(g_t)"
-        r"\ \ (g_t \leftarrow 0 \text{ where the sign flipped})"
+        r"\eta_t = \mathrm{clip}\left(\eta_{t-1}\,\eta_\pm,\ \Gamma_{\min},\ \Gamma_{\max}\right)"
+        r"\ \ (\eta_+\ \mathrm{if}\ g_t g_{t-1} > 0,\ \eta_-\ \mathrm{if}\ g_t g_{t-1} < 0),"
+        r"\quad \theta_t = \theta_{t-1} - \eta_t\,\mathrm{sign}(g_t)"
     )
     reference = (
         "Riedmiller & Braun 1993, A Direct Adaptive Method for Faster Backpropagation "
