@@ -1,0 +1,225 @@
+"""Static figures of landscapes and races (matplotlib Figures; save by extension)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator
+
+from .. import landscapes
+from ..engine import Race
+from ..landscapes import Landscape
+from .style import colours, contour_field, evaluate_grid, math
+
+SURFACE_CMAP = "coolwarm"
+CONTOUR_CMAP = "viridis"
+
+
+def _landscape_of(subject: Landscape | Race | str) -> Landscape:
+    if isinstance(subject, Race):
+        return subject.landscape
+    return landscapes.get(subject)
+
+
+def _draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
+    x, y, z = evaluate_grid(land, resolution)
+    field, levels, norm, label = contour_field(land, z)
+    filled = ax.contourf(x, y, field, levels=levels, norm=norm, cmap=CONTOUR_CMAP, extend="both")
+    ax.contour(x, y, field, levels=levels[::3], norm=norm, colors="white", linewidths=0.4,
+               alpha=0.5)  # fmt: skip
+    for minimum in land.minima:
+        ax.plot(*minimum.point, marker="*", markersize=14, color="gold",
+                markeredgecolor="black", zorder=5)  # fmt: skip
+    ax.set_xlim(*land.domain[0])
+    ax.set_ylim(*land.domain[1])
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    ax.set_aspect("auto")
+    filled.colorbar_label = label  # type: ignore[attr-defined]
+    return filled
+
+
+def _colorbar(fig: Figure, ax: Axes, filled: object) -> None:
+    label = filled.colorbar_label  # type: ignore[attr-defined]
+    bar = fig.colorbar(filled, ax=ax, label=label, pad=0.01)
+    if isinstance(filled.norm, LogNorm):  # type: ignore[attr-defined]
+        bar.locator = LogLocator(base=10)
+        bar.formatter = LogFormatterSciNotation(base=10)
+        bar.update_ticks()
+
+
+def _draw_surface(ax: Axes, land: Landscape, resolution: int = 80) -> None:
+    x, y, z = evaluate_grid(land, resolution)
+    ax.plot_surface(x, y, z, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.2,
+                    alpha=0.75, rstride=2, cstride=2, antialiased=True)  # fmt: skip
+    ax.set_xlim(*land.domain[0])
+    ax.set_ylim(*land.domain[1])
+    ax.set_zlim(float(np.nanmin(z)), float(np.nanmax(z)))
+    ax.view_init(*land.view)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    ax.set_zlabel("$f$")
+
+
+def landscape(subject: Landscape | str, resolution: int = 200) -> Figure:
+    """The function alone: the 3-D surface beside its contour map (1-D: the curve)."""
+    land = _landscape_of(subject)
+    if land.dim == 1:
+        fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+        ax = fig.add_subplot()
+        _draw_curve(ax, land, resolution)
+    else:
+        fig = Figure(figsize=(12, 5), layout="constrained")
+        _draw_surface(fig.add_subplot(1, 2, 1, projection="3d"), land)
+        ax = fig.add_subplot(1, 2, 2)
+        filled = _draw_contour(ax, land, resolution)
+        _colorbar(fig, ax, filled)
+    fig.suptitle(f"{land.name}:  {math(land.formula)}")
+    return fig
+
+
+def _draw_curve(ax: Axes, land: Landscape, resolution: int) -> None:
+    import torch
+
+    low, high = land.domain[0]
+    x = torch.linspace(low, high, resolution * 4, dtype=torch.float64)
+    ax.plot(x.numpy(), land(x).numpy(), color="black", linewidth=1.6)
+    for minimum in land.minima:
+        ax.plot(minimum.point[0], minimum.value, marker="*", markersize=14, color="gold",
+                markeredgecolor="black", zorder=5)  # fmt: skip
+    ax.set_xlim(low, high)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$f(x)$")
+    ax.grid(alpha=0.3)
+
+
+def _legend_outside(fig: Figure, ax: Axes) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside right upper", frameon=False)
+
+
+def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
+    """Trajectories over the landscape: on the curve (1-D) or on the contour map (2-D),
+    start and known minima marked, the legend outside the data."""
+    land = race.landscape
+    picked = list(range(race.positions.shape[1])) if starts is None else list(starts)
+    fig = Figure(figsize=(8.5, 5.2) if land.dim == 2 else (7.5, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    if land.dim == 1:
+        _draw_curve(ax, land, 200)
+    else:
+        filled = _draw_contour(ax, land)
+        _colorbar(fig, ax, filled)
+    for label, colour, k in zip(
+        race.labels, colours(race.labels), range(len(race.labels)), strict=True
+    ):
+        for index, s in enumerate(picked):
+            path = _path(race, k, s)
+            name = label if index == 0 else None
+            if land.dim == 1:
+                ax.plot(path[:, 0], race.losses[k, s, : len(path)], "-o", color=colour,
+                        markersize=3.5, linewidth=1.0, markeredgecolor="black",
+                        markeredgewidth=0.3, label=name)  # fmt: skip
+            else:
+                ax.plot(path[:, 0], path[:, 1], "-o", color=colour, markersize=2.5,
+                        linewidth=1.4, markeredgewidth=0, label=name)  # fmt: skip
+                ax.plot(*path[-1], marker="o", markersize=7, color=colour,
+                        markeredgecolor="black", zorder=6)  # fmt: skip
+            if race.diverged_at[k, s] >= 0:
+                end = path[-1] if land.dim == 2 else (path[-1, 0], race.losses[k, s, len(path) - 1])
+                ax.plot(*end, marker="X", markersize=11, color=colour,
+                        markeredgecolor="black", zorder=7)  # fmt: skip
+    for s in picked:
+        start = race.starts[s]
+        point = (start[0], race.losses[0, s, 0]) if land.dim == 1 else tuple(start)
+        ax.plot(*point, marker="o", markersize=8, color="white", markeredgecolor="black", zorder=7)
+    ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
+    _legend_outside(fig, ax)
+    return fig
+
+
+def _path(race: Race, k: int, s: int) -> np.ndarray:
+    """The recorded points of one trajectory, up to its divergence or until it leaves
+    the domain (the point where it leaves included)."""
+    at = race.diverged_at[k, s]
+    end = race.positions.shape[2] if at < 0 else max(int(at), 1)
+    path = race.positions[k, s, :end]
+    lows, highs = np.asarray(race.landscape.domain).T
+    outside = ((path < lows) | (path > highs)).any(axis=1)
+    if outside.any():
+        path = path[: int(outside.argmax()) + 1]
+    return path
+
+
+def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
+    """The 3-D surface (coolwarm, grey edges) with the trajectories lying on it."""
+    land = race.landscape
+    if land.dim != 2:
+        raise ValueError(f"a surface needs a 2-D landscape; {land.name} has {land.dim}")
+    picked = list(range(race.positions.shape[1])) if starts is None else list(starts)
+    fig = Figure(figsize=(8.5, 6.5), layout="constrained")
+    ax = fig.add_subplot(projection="3d")
+    _draw_surface(ax, land)
+    for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
+        for index, s in enumerate(picked):
+            path = _path(race, k, s)
+            z = race.losses[k, s, : len(path)]
+            ax.plot(path[:, 0], path[:, 1], z, color=colour, linewidth=2.2, zorder=10,
+                    label=label if index == 0 else None)  # fmt: skip
+            ax.scatter(*path[-1], z[-1], s=45, color=colour, edgecolor="black", zorder=11,
+                       depthshade=False)  # fmt: skip
+    ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
+    _legend_outside(fig, ax)
+    return fig
+
+
+def loss_curves(result: Race, gap: bool = False, log: bool = True) -> Figure:
+    """Loss (or the gap to the known minimum value) against step, one colour per
+    optimizer; the median over starts as a line, the range as a band."""
+    land = result.landscape
+    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    steps = np.arange(result.positions.shape[2])
+    target = land.min_value if gap else None
+    if gap and target is None:
+        raise ValueError(f"{land.name} has no known minimum value to measure a gap to")
+    for k, (label, colour) in enumerate(zip(result.labels, colours(result.labels), strict=True)):
+        values = result.losses[k] - (target or 0.0)  # (S, T+1)
+        if log:
+            values = np.abs(values)
+        middle = np.median(values, axis=0)
+        ax.plot(steps, middle, color=colour, linewidth=1.8, label=label)
+        if values.shape[0] > 1:
+            ax.fill_between(steps, values.min(0), values.max(0), color=colour, alpha=0.15)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(r"$|f - f^\star|$" if gap else ("$|f|$" if log else "$f$"))
+    ax.grid(alpha=0.3, which="both")
+    ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
+    _legend_outside(fig, ax)
+    return fig
+
+
+def ema_weights(betas: Sequence[float] = (0.98, 0.95, 0.9, 0.8), steps: int = 40) -> Figure:
+    """The weights (1 - b) b^t that an exponentially weighted average gives a value t
+    steps back: the picture that explains momentum."""
+    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    t = np.arange(steps)
+    for beta in betas:
+        if not 0 <= beta < 1:
+            raise ValueError(f"each beta must be in [0, 1), got {beta!r}")
+        ax.plot(t, (1 - beta) * beta**t, "-o", markersize=3,
+                label=rf"$\beta = {beta:g}$: about {1 / (1 - beta):g} steps of memory")  # fmt: skip
+    ax.set_xlabel("steps back, $t$")
+    ax.set_ylabel(r"weight $(1-\beta)\,\beta^t$")
+    ax.set_title(r"Exponentially weighted average: $m_t = \beta\,m_{t-1} + (1-\beta)\,g_t$")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return fig

@@ -1,0 +1,83 @@
+"""Colours and shared helpers: one colour per optimizer, the same in every figure."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from matplotlib.colors import LogNorm, Normalize
+
+from ..landscapes import Landscape
+
+# one colour per registry name, chosen to stay apart on light and dark backgrounds
+OPTIMIZER_COLOURS = {
+    "sgd": "#e6194b",
+    "momentum": "#3cb44b",
+    "nesterov": "#4363d8",
+    "adagrad": "#f58231",
+    "rmsprop": "#911eb4",
+    "adadelta": "#42d4f4",
+    "adam": "#f032e6",
+    "amsgrad": "#bfef45",
+    "adamw": "#fabed4",
+    "adamax": "#469990",
+    "nadam": "#dcbeff",
+    "radam": "#9a6324",
+    "asgd": "#fffac8",
+    "rprop": "#800000",
+    "lion": "#ffd8b1",
+}
+_SPARE = ["#000075", "#a9a9a9", "#808000", "#aaffc3", "#ffe119"]
+
+
+def optimizer_name(label: str) -> str:
+    """The registry name in a label: 'adam(lr=0.1)' -> 'adam', 'torch.Adam' -> 'adam'."""
+    name = label.split("(", 1)[0].split("#", 1)[0].strip().lower()
+    return name.removeprefix("torch.").removeprefix("optim.")
+
+
+def colours(labels: list[str]) -> list[str]:
+    """A colour per label: the optimizer's own, or a spare one for repeats and strangers."""
+    chosen: list[str] = []
+    spare = iter(_SPARE * (1 + len(labels) // len(_SPARE)))
+    for label in labels:
+        colour = OPTIMIZER_COLOURS.get(optimizer_name(label))
+        if colour is None or colour in chosen:
+            colour = next(spare)
+        chosen.append(colour)
+    return chosen
+
+
+def evaluate_grid(
+    land: Landscape, resolution: int = 200
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """X, Y and f(X, Y) on a regular grid over a 2-D landscape's domain."""
+    (x0, x1), (y0, y1) = land.domain
+    x = torch.linspace(x0, x1, resolution, dtype=torch.float64)
+    y = torch.linspace(y0, y1, resolution, dtype=torch.float64)
+    grid_x, grid_y = torch.meshgrid(x, y, indexing="xy")
+    with torch.no_grad():
+        z = land(grid_x, grid_y)
+    return grid_x.numpy(), grid_y.numpy(), z.numpy()
+
+
+def contour_field(
+    land: Landscape, z: np.ndarray, count: int = 30
+) -> tuple[np.ndarray, np.ndarray, Normalize, str]:
+    """What to shade, its levels, their normalisation and the colour-bar label.
+
+    Where the landscape hints so (valleys spanning orders of magnitude) the field is
+    f - min f on log-spaced levels; else f itself on linear levels.
+    """
+    finite = z[np.isfinite(z)]
+    low, high = float(finite.min()), float(finite.max())
+    if land.levels == "log" and high > low:
+        floor = (high - low) * 1e-6
+        shifted = np.clip(z - low, floor, None)
+        levels = np.geomspace(floor, high - low, count)
+        return shifted, levels, LogNorm(vmin=floor, vmax=high - low), r"$f - \min f$ (log scale)"
+    return z, np.linspace(low, high, count), Normalize(vmin=low, vmax=high), "$f$"
+
+
+def math(formula: str) -> str:
+    """A LaTeX formula as matplotlib mathtext."""
+    return f"${formula}$"

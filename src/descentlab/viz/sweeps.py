@@ -1,0 +1,128 @@
+"""Figures of sweeps: basin maps, learning-rate sensitivity, hyperparameter heatmaps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ..engine import Sweep
+from .style import colours, math
+
+BASIN_COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"]
+DIVERGED, NONE = "#9e9e9e", "#ffffff"
+
+
+def _start_grid(sweep: Sweep) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = np.unique(sweep.starts[:, 0]), np.unique(sweep.starts[:, 1])
+    if len(xs) * len(ys) != len(sweep.starts):
+        raise ValueError("a basin map needs starts on a grid (see grid_starts)")
+    return xs, ys
+
+
+def basins(sweep: Sweep, by: str | None = None) -> Figure:
+    """The start grid coloured by the known minimum each start ends nearest: one
+    panel per value of ``by`` (default: the first swept hyperparameter), minima
+    marked, diverged starts grey."""
+    land = sweep.landscape
+    if land.dim != 2 or not land.minima:
+        raise ValueError(f"a basin map needs a 2-D landscape with known minima; not {land.name}")
+    xs, ys = _start_grid(sweep)
+    frame = sweep.frame
+    by = by if by is not None else next(iter(sweep.grid), None)
+    if by is not None and by not in frame.columns:
+        raise ValueError(f"cannot split by {by!r}; columns: {', '.join(frame.columns)}")
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
+    cols = min(len(groups), 4)
+    rows = -(-len(groups) // cols)
+    fig = Figure(figsize=(3.6 * cols + 1.4, 3.4 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+    count = len(land.minima)
+    palette = [DIVERGED, NONE] + [BASIN_COLOURS[i % len(BASIN_COLOURS)] for i in range(count)]
+    cmap = ListedColormap(palette)
+    norm = BoundaryNorm(np.arange(-2.5, count + 0.5), cmap.N)
+    for ax, (value, group) in zip(axes.flat, groups, strict=False):
+        code = np.where(group["diverged"], -2, group["basin"]).astype(float)
+        image = code.reshape(len(ys), len(xs))  # starts run x fastest, as grid_starts makes them
+        ax.pcolormesh(xs, ys, image, cmap=cmap, norm=norm, shading="nearest")
+        for minimum in land.minima:
+            ax.plot(
+                *minimum.point, marker="*", markersize=12, color="gold", markeredgecolor="black"
+            )
+        ax.set_title(f"{by} = {value:g}" if by is not None else sweep.spec, fontsize=9)
+        ax.set_aspect("equal")
+    for ax in axes.flat[len(groups) :]:
+        ax.set_visible(False)
+    entries = [(DIVERGED, "diverged")] + [
+        (palette[i + 2], f"minimum {i}: {_point(m.point)}") for i, m in enumerate(land.minima)
+    ]
+    handles = [
+        Patch(facecolor=colour, edgecolor="black", linewidth=0.4, label=label)
+        for colour, label in entries
+    ]
+    fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=8)
+    fig.suptitle(f"{sweep.spec} on {land.name}:  {math(land.formula)}", fontsize=10)
+    return fig
+
+
+def _point(point: tuple[float, ...]) -> str:
+    return "(" + ", ".join(f"{v:.3g}" for v in point) + ")"
+
+
+def sensitivity(sweeps: Sweep | Sequence[Sweep], x: str = "lr") -> Figure:
+    """Final loss against a hyperparameter (the learning rate by default): the median
+    across starts, with the interquartile band; one line per sweep's optimizer.
+    Diverged runs count as infinitely bad."""
+    sweeps = [sweeps] if isinstance(sweeps, Sweep) else list(sweeps)
+    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    land = sweeps[0].landscape
+    target = land.min_value
+    for sweep, colour in zip(sweeps, colours([s.spec for s in sweeps]), strict=True):
+        if x not in sweep.frame.columns:
+            raise ValueError(f"{sweep.spec} was not swept over {x!r}")
+        values = sweep.frame["final_loss"] - (target or 0.0)
+        values = values.where(~sweep.frame["diverged"], np.inf)
+        stats = values.groupby(sweep.frame[x]).quantile([0.25, 0.5, 0.75]).unstack()
+        ax.plot(stats.index, stats[0.5], "-o", markersize=3, color=colour, label=sweep.spec)
+        ax.fill_between(stats.index, stats[0.25], stats[0.75], color=colour, alpha=0.2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel(r"final $f - f^\star$" if target is not None else "final $f$")
+    ax.grid(alpha=0.3, which="both")
+    ax.set_title(f"{land.name}: median and interquartile range over starts", fontsize=10)
+    ax.legend(frameon=False)
+    return fig
+
+
+def heatmap(sweep: Sweep, x: str, y: str, value: str = "final_loss") -> Figure:
+    """The median of ``value`` over starts for every (x, y) pair of swept
+    hyperparameters, e.g. ``heatmap(sweep, x="lr", y="momentum")``."""
+    frame = sweep.frame
+    for name in (x, y, value):
+        if name not in frame.columns:
+            raise ValueError(f"{name!r} is not a column of this sweep: {', '.join(frame.columns)}")
+    table = frame.assign(_v=frame[value].where(~frame["diverged"], np.inf)).pivot_table(
+        index=y, columns=x, values="_v", aggfunc="median"
+    )
+    fig = Figure(figsize=(7.5, 5), layout="constrained")
+    ax = fig.add_subplot()
+    data = table.to_numpy(dtype=float)
+    finite = data[np.isfinite(data)]
+    positive = finite.size and finite.min() > 0
+    norm = LogNorm(vmin=finite.min(), vmax=finite.max()) if positive else None
+    cmap = matplotlib.colormaps["viridis_r"].with_extremes(bad=DIVERGED)
+    shown = np.where(np.isfinite(data), data, np.nan)
+    image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, norm=norm)
+    ax.set_xticks(range(len(table.columns)), [f"{v:.3g}" for v in table.columns], rotation=45)
+    ax.set_yticks(range(len(table.index)), [f"{v:.3g}" for v in table.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    fig.colorbar(image, ax=ax, label=f"median {value} (grey: diverged)")
+    ax.set_title(f"{sweep.spec} on {sweep.landscape.name}", fontsize=10)
+    return fig

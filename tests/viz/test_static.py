@@ -1,0 +1,132 @@
+"""Static figures: they draw what the results hold, and save as png, svg and pdf."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
+from PIL import Image
+
+import descentlab as dl
+from descentlab import landscapes, optim, viz
+from descentlab.viz.style import OPTIMIZER_COLOURS, colours
+
+matplotlib.use("Agg")
+
+SADDLE = ["sgd(lr=0.05)", "momentum(lr=0.05)", "adagrad(lr=0.05)",
+          "rmsprop(lr=0.05, alpha=0.9)", "adam(lr=0.05, betas=(0.9, 0.99))"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def beale_race():
+    return dl.run("beale", ["sgd(lr=1e-3)", "nesterov(lr=1e-3)", "adam(lr=0.1)"],
+                  starts=[(1.0, 1.5), (-1.0, -1.0)], steps=120)  # fmt: skip
+
+
+def test_every_formula_renders_as_mathtext():
+    parser = MathTextParser("agg")
+    formulas = [landscapes.get(n).formula for n in landscapes.available()]
+    formulas += [optim.info(n).formula for n in optim.available()]
+    for formula in formulas:
+        parser.parse(f"${formula}$", 100)
+
+
+def test_one_colour_per_optimizer_everywhere():
+    assert len(set(OPTIMIZER_COLOURS.values())) == len(OPTIMIZER_COLOURS) == 15
+    assert colours(["adam(lr=0.1)", "torch.Adam(lr=0.1)", "sgd"])[0] == OPTIMIZER_COLOURS["adam"]
+    picked = colours(["adam(lr=0.1)", "adam(lr=0.01)", "my_factory"])
+    assert len(set(picked)) == 3  # repeats and strangers get spare colours
+
+
+@pytest.mark.parametrize("name", ["beale", "rosenbrock", "xcos", "cs231n-saddle"])
+def test_landscape_figure(name, tmp_path):
+    fig = viz.landscape(name)
+    assert isinstance(fig, Figure)
+    land = landscapes.get(name)
+    assert land.name in fig.get_suptitle()
+    axes = fig.get_axes()
+    if land.dim == 2:
+        assert any(ax.name == "3d" for ax in axes)
+        contour_ax = next(ax for ax in axes if ax.name != "3d" and ax.get_xlabel() == "$x$")
+        assert contour_ax.get_xlim() == land.domain[0]
+    path = tmp_path / f"{name}.png"
+    fig.savefig(path, dpi=60)
+    with Image.open(path) as image:
+        assert image.size[0] > 300 and image.size[1] > 200
+
+
+def test_trace_draws_each_trajectory_and_marks(beale_race):
+    fig = viz.trace(beale_race)
+    ax = fig.get_axes()[0]
+    lines = ax.get_lines()
+    labelled = [line for line in lines if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in labelled] == beale_race.labels
+    sgd = labelled[0]
+    np.testing.assert_allclose(sgd.get_xydata(), beale_race.positions[0, 0])
+    assert sgd.get_color() == OPTIMIZER_COLOURS["sgd"]
+    stars = [line for line in lines if line.get_marker() == "*"]
+    assert [tuple(s.get_xydata()[0]) for s in stars] == [(3.0, 0.5)]
+    assert fig.legends, "the legend sits outside the axes"
+    assert "beale" in ax.get_title()
+
+
+def test_trace_in_one_dimension_puts_iterates_on_the_curve():
+    race = dl.run("parabola", ["sgd(lr=0.2)", "sgd(lr=0.05)", "sgd(lr=1.1)"], steps=10,
+                  dtype=torch.float64)  # fmt: skip
+    ax = viz.trace(race).get_axes()[0]
+    labelled = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert len(labelled) == 3
+    xy = labelled[0].get_xydata()
+    np.testing.assert_allclose(xy[:, 1], xy[:, 0] ** 2)
+    assert xy[-1, 0] == pytest.approx(0.060466176)
+
+
+def test_diverged_and_escaping_runs_stop_at_the_edge():
+    race = dl.run("cs231n-saddle", SADDLE, steps=100)
+    fig = viz.surface(race)
+    ax = fig.get_axes()[0]
+    (x0, x1), (y0, y1) = race.landscape.domain
+    for line in ax.get_lines():
+        xs, ys, _ = line.get_data_3d()
+        assert np.all(xs[:-1] >= x0) and np.all(xs[:-1] <= x1)
+        assert np.all(ys[:-1] >= y0) and np.all(ys[:-1] <= y1)
+    assert ax.get_zlim()[0] > -2  # the surface, not a runaway path, sets the scale
+    wild = dl.run("parabola", "sgd(lr=1.5)", steps=30)
+    marks = [line for line in viz.trace(wild).get_axes()[0].get_lines() if line.get_marker() == "X"]
+    assert len(marks) == 1
+
+
+def test_surface_needs_two_dimensions():
+    with pytest.raises(ValueError, match="a surface needs a 2-D landscape; parabola has 1"):
+        viz.surface(dl.run("parabola", "sgd(lr=0.1)", steps=3))
+
+
+def test_loss_curves(beale_race):
+    fig = viz.loss_curves(beale_race, gap=True)
+    ax = fig.get_axes()[0]
+    assert ax.get_yscale() == "log"
+    lines = ax.get_lines()
+    np.testing.assert_allclose(lines[2].get_ydata(), np.median(beale_race.losses[2], axis=0))
+    with pytest.raises(ValueError, match="no known minimum value"):
+        viz.loss_curves(dl.run("saddle", "sgd(lr=0.01)", steps=3), gap=True)
+
+
+def test_ema_weights():
+    ax = viz.ema_weights(betas=(0.9, 0.5), steps=30).get_axes()[0]
+    first = ax.get_lines()[0].get_ydata()
+    np.testing.assert_allclose(first, 0.1 * 0.9 ** np.arange(30))
+    assert "about 10 steps" in ax.get_lines()[0].get_label()
+    with pytest.raises(ValueError, match=r"each beta must be in \[0, 1\), got 1.0"):
+        viz.ema_weights(betas=(1.0,))
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
+def test_saving_by_extension(beale_race, tmp_path, suffix):
+    path = tmp_path / f"trace.{suffix}"
+    viz.trace(beale_race).savefig(path)
+    head = path.read_bytes()[:200]
+    expected = {"png": b"\x89PNG", "svg": b"<svg", "pdf": b"%PDF"}[suffix]
+    assert expected in head

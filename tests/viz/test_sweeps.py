@@ -1,0 +1,65 @@
+"""Figures of sweeps: basin maps, sensitivity and heatmaps draw the sweep's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import descentlab as dl
+from descentlab import viz
+
+
+@pytest.fixture(scope="module")
+def himmelblau():
+    return dl.sweep("himmelblau", "adam", grid={"lr": [0.05, 0.2, 6.0]},
+                    starts=dl.grid_starts("himmelblau", 12), steps=150)  # fmt: skip
+
+
+def test_basin_map_colours_each_start_by_its_minimum(himmelblau):
+    fig = viz.basins(himmelblau)
+    panels = [ax for ax in fig.get_axes() if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["lr = 0.05", "lr = 0.2", "lr = 6"]
+    mesh = panels[0].collections[0]
+    rows = himmelblau.frame[himmelblau.frame.lr == 0.05]
+    expected = np.where(rows.diverged, -2, rows.basin).reshape(12, 12)
+    np.testing.assert_array_equal(np.asarray(mesh.get_array()).reshape(12, 12), expected)
+    assert len([line for line in panels[0].get_lines() if line.get_marker() == "*"]) == 4
+    labels = [text.get_text() for text in fig.legends[0].get_texts()]
+    assert labels[0] == "diverged" and labels[1].startswith("minimum 0: (3, 2)")
+
+
+def test_basins_need_a_grid_and_minima():
+    scattered = dl.sweep("himmelblau", "adam", starts=[(0.0, 0.0), (1.0, 2.0), (3.0, 3.0)], steps=2)
+    with pytest.raises(ValueError, match="needs starts on a grid"):
+        viz.basins(scattered)
+    saddle = dl.sweep("saddle", "sgd", starts=dl.grid_starts("saddle", 3), steps=2)
+    with pytest.raises(ValueError, match="needs a 2-D landscape with known minima"):
+        viz.basins(saddle)
+
+
+def test_sensitivity_plots_the_median_and_band(himmelblau):
+    other = dl.sweep("himmelblau", "sgd", grid={"lr": [0.001, 0.01]},
+                     starts=dl.grid_starts("himmelblau", 12), steps=150)  # fmt: skip
+    ax = viz.sensitivity([himmelblau, other]).get_axes()[0]
+    adam = ax.get_lines()[0]
+    frame = himmelblau.frame
+    gaps = frame.final_loss.where(~frame.diverged, np.inf)
+    np.testing.assert_allclose(adam.get_ydata(), gaps.groupby(frame.lr).median().to_numpy())
+    assert ax.get_xscale() == "log" and len(ax.get_lines()) == 2
+    with pytest.raises(ValueError, match="was not swept over 'momentum'"):
+        viz.sensitivity(himmelblau, x="momentum")
+
+
+def test_heatmap_of_two_hyperparameters():
+    sw = dl.sweep("rosenbrock", "sgd", grid={"lr": [1e-4, 1e-3, 1e-1], "momentum": [0.0, 0.9]},
+                  starts=dl.grid_starts("rosenbrock", 3), steps=50)  # fmt: skip
+    fig = viz.heatmap(sw, x="lr", y="momentum")
+    image = fig.get_axes()[0].get_images()[0]
+    data = np.ma.filled(image.get_array(), np.nan)
+    assert data.shape == (2, 3)
+    frame = sw.frame
+    expected = frame[(frame.lr == 1e-4) & (frame.momentum == 0.0)].final_loss.median()
+    assert data[0, 0] == pytest.approx(expected)
+    assert np.isnan(data[:, 2]).all()  # lr 0.1 diverges: grey
+    with pytest.raises(ValueError, match="'beta' is not a column of this sweep"):
+        viz.heatmap(sw, x="lr", y="beta")
