@@ -1,9 +1,13 @@
-"""Pictures of landscapes, races and sweeps (matplotlib figures, saved by extension)."""
+"""Pictures of landscapes, races and sweeps (matplotlib figures, saved by extension),
+and animations of races (GIF, MP4, self-contained HTML)."""
 
+from .animate import Animation, animate
 from .static import ema_weights, landscape, loss_curves, surface, trace
 from .sweeps import basins, heatmap, sensitivity
 
 __all__ = [
+    "Animation",
+    "animate",
     "basins",
     "ema_weights",
     "heatmap",

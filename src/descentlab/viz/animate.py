@@ -1,0 +1,239 @@
+"""Animations of races: balls and trails on the contour map, the 3-D surface, or both.
+
+Frames are rendered by blitting: the landscape is drawn once, and each frame only
+redraws the moving artists over a saved background. GIFs are written by Pillow,
+MP4s by the ffmpeg binary that imageio-ffmpeg ships, HTML as one self-contained
+page; no ImageMagick, no pyplot state.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from ..engine import Race
+from .static import _colorbar, _draw_contour, _draw_surface
+from .style import colours, math
+
+View = Literal["contour", "surface", "both"]
+FORMATS = (".gif", ".mp4", ".html")
+
+
+class Animation:
+    """A race as a sequence of frames; `save` writes .gif, .mp4 or .html."""
+
+    def __init__(
+        self,
+        race: Race,
+        view: View = "contour",
+        *,
+        fps: int = 20,
+        duration: float | None = None,
+        trail: int | None = None,
+        size: tuple[int, int] | None = None,
+        dpi: int = 100,
+    ) -> None:
+        if race.landscape.dim != 2:
+            raise ValueError(f"animations need a 2-D landscape; {race.landscape.name} has 1")
+        if view not in ("contour", "surface", "both"):
+            raise ValueError(f"view must be 'contour', 'surface' or 'both', got {view!r}")
+        if not (isinstance(fps, int) and 1 <= fps <= 60):
+            raise ValueError(f"fps must be a whole number in [1, 60], got {fps!r}")
+        if size is None:  # the side-by-side view needs room for two panels
+            size = (1120, 480) if view == "both" else (640, 480)
+        width, height = size
+        if width % 2 or height % 2 or width < 160 or height < 120:
+            raise ValueError(f"size must be even numbers of pixels, at least 160 x 120, got {size}")
+        self.race, self.view, self.fps, self.trail = race, view, fps, trail
+        self.size, self.dpi = (int(width), int(height)), dpi
+        steps = race.positions.shape[2]
+        count = steps if duration is None else max(2, min(steps, round(duration * fps)))
+        self.steps = np.unique(np.linspace(0, steps - 1, count).round().astype(int))
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def _scene(self) -> tuple[Figure, list[Artist], callable]:
+        race, land = self.race, self.race.landscape
+        width, height = self.size
+        fig = Figure(figsize=(width / self.dpi, height / self.dpi), dpi=self.dpi,
+                     layout="constrained")  # fmt: skip
+        axes = []
+        if self.view in ("surface", "both"):
+            ax3 = fig.add_subplot(1, 2 if self.view == "both" else 1, 1, projection="3d")
+            _draw_surface(ax3, land, resolution=50)
+            axes.append(ax3)
+        if self.view in ("contour", "both"):
+            ax2 = fig.add_subplot(
+                1, 2 if self.view == "both" else 1, 2 if self.view == "both" else 1
+            )
+            filled = _draw_contour(ax2, land, resolution=160)
+            if self.view == "contour":
+                _colorbar(fig, ax2, filled)
+            axes.append(ax2)
+        fig.suptitle(f"{land.name}:  {math(land.formula)}", fontsize=9)
+        moving: list[tuple[Artist, Artist, int, int, bool]] = []
+        for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
+            for s in range(race.positions.shape[1]):
+                for ax in axes:
+                    three = ax.name == "3d"
+                    name = label if s == 0 and ax is axes[-1] else None
+                    if three:
+                        (trail,) = ax.plot([], [], [], color=colour, linewidth=1.8)
+                        (ball,) = ax.plot([], [], [], "o", color=colour, markersize=8,
+                                          markeredgecolor="black", label=name)  # fmt: skip
+                    else:
+                        (trail,) = ax.plot([], [], color=colour, linewidth=1.6)
+                        (ball,) = ax.plot([], [], "o", color=colour, markersize=8,
+                                          markeredgecolor="black", label=name)  # fmt: skip
+                    moving.append((trail, ball, k, s, three))
+        handles, labels = axes[-1].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
+                   frameon=False, fontsize=8)  # fmt: skip
+        counter = fig.text(0.01, 0.01, "", fontsize=9, family="monospace", va="bottom")
+        artists = [a for trail, ball, *_ in moving for a in (trail, ball)] + [counter]
+        for artist in artists:
+            artist.set_animated(True)
+
+        def update(step: int) -> None:
+            for trail, ball, k, s, three in moving:
+                at = race.diverged_at[k, s]
+                shown = step if at < 0 else min(step, max(int(at) - 1, 0))
+                first = 0 if self.trail is None else max(0, shown - self.trail)
+                path = race.positions[k, s, first : shown + 1]
+                inside = _inside(path, land.domain)
+                path, z = path[inside], race.losses[k, s, first : shown + 1][inside]
+                gone = at >= 0 and step >= at
+                ball.set_marker("X" if gone else "o")
+                if three:
+                    trail.set_data_3d(path[:, 0], path[:, 1], z)
+                    ball.set_data_3d(path[-1:, 0], path[-1:, 1], z[-1:])
+                else:
+                    trail.set_data(path[:, 0], path[:, 1])
+                    ball.set_data(path[-1:, 0], path[-1:, 1])
+            counter.set_text(f"step {step:>4d} / {race.steps}")
+
+        return fig, artists, update
+
+    def frames(self) -> Iterator[np.ndarray]:
+        """RGB frames, (height, width, 3) uint8, one per shown step."""
+        fig, artists, update = self._scene()
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()  # everything but the animated artists
+        background = canvas.copy_from_bbox(fig.bbox)
+        for step in self.steps:
+            canvas.restore_region(background)
+            update(int(step))
+            for artist in artists:
+                fig.draw_artist(artist)
+            yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+    # -- files ----------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the animation; the extension chooses .gif, .mp4 or .html."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in FORMATS:
+            raise ValueError(
+                f"cannot save an animation as {suffix or '(no extension)'!r}; "
+                f"use one of {', '.join(FORMATS)}"
+            )
+        if not path.parent.is_dir():
+            raise ValueError(f"cannot save to {str(path)!r}: the folder does not exist")
+        temporary = path.with_name(f".{path.name}.partial{suffix}")
+        try:
+            {".gif": self._gif, ".mp4": self._mp4, ".html": self._html}[suffix](temporary)
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return path
+
+    def _gif(self, path: Path) -> None:
+        images = [Image.fromarray(frame).quantize(colors=255, method=Image.Quantize.FASTOCTREE)
+                  for frame in self.frames()]  # fmt: skip
+        images[0].save(path, save_all=True, append_images=images[1:], loop=0,
+                       duration=round(1000 / self.fps), disposal=1)  # fmt: skip
+
+    def _mp4(self, path: Path) -> None:
+        import imageio_ffmpeg
+
+        writer = imageio_ffmpeg.write_frames(
+            str(path), self.size, fps=self.fps, codec="libx264", pix_fmt_out="yuv420p",
+            quality=7, macro_block_size=2, ffmpeg_log_level="error",
+        )  # fmt: skip
+        writer.send(None)
+        try:
+            for frame in self.frames():
+                writer.send(np.ascontiguousarray(frame))
+        finally:
+            writer.close()
+
+    def to_html(self) -> str:
+        """A self-contained page: every frame embedded, with play, pause and a slider."""
+        encoded = []
+        for frame in self.frames():
+            buffer = io.BytesIO()
+            Image.fromarray(frame).save(buffer, format="PNG")
+            encoded.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+        return (
+            _PLAYER.replace("__FRAMES__", json.dumps(encoded))
+            .replace("__DELAY__", str(round(1000 / self.fps)))
+            .replace("__TITLE__", self.race.landscape.name)
+        )
+
+    def _html(self, path: Path) -> None:
+        path.write_text(self.to_html(), encoding="utf-8")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _inside(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Points of a path up to (and including) the first one outside the domain."""
+    lows, highs = np.asarray(domain).T
+    outside = ((path < lows) | (path > highs)).any(axis=1)
+    keep = np.ones(len(path), dtype=bool)
+    if outside.any():
+        keep[int(outside.argmax()) + 1 :] = False
+    return keep
+
+
+def animate(race: Race, view: View = "contour", **options: object) -> Animation:
+    """An animation of a race (``view``: contour, surface or both); see `Animation`."""
+    return Animation(race, view, **options)  # type: ignore[arg-type]
+
+
+_PLAYER = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>descentlab: __TITLE__</title>
+<style>body{font-family:sans-serif;margin:1em}img{display:block;max-width:100%}
+.controls{display:flex;gap:.6em;align-items:center;margin-top:.4em}
+input[type=range]{flex:1}</style></head>
+<body><img id="frame" alt="frame">
+<div class="controls"><button id="play">pause</button>
+<input id="slider" type="range" min="0" value="0"><span id="label"></span></div>
+<script>
+const frames = __FRAMES__;
+const img = document.getElementById("frame"), slider = document.getElementById("slider");
+const label = document.getElementById("label"), button = document.getElementById("play");
+slider.max = frames.length - 1;
+let index = 0, timer = null;
+function show(i) { index = i; img.src = "data:image/png;base64," + frames[i];
+  slider.value = i; label.textContent = (i + 1) + " / " + frames.length; }
+function play() { timer = setInterval(() => show((index + 1) % frames.length), __DELAY__);
+  button.textContent = "pause"; }
+function pause() { clearInterval(timer); timer = null; button.textContent = "play"; }
+button.onclick = () => (timer ? pause() : play());
+slider.oninput = () => { pause(); show(+slider.value); };
+show(0); play();
+</script></body></html>
+"""
