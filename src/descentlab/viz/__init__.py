@@ -2,6 +2,7 @@
 and animations of races (GIF, MP4, self-contained HTML)."""
 
 from .animate import Animation, animate
+from .interactive import interactive
 from .static import ema_weights, landscape, loss_curves, surface, trace
 from .sweeps import basins, heatmap, sensitivity
 
@@ -11,6 +12,7 @@ __all__ = [
     "basins",
     "ema_weights",
     "heatmap",
+    "interactive",
     "landscape",
     "loss_curves",
     "sensitivity",
