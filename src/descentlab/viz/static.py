@@ -82,10 +82,12 @@ def landscape(subject: Landscape | str, resolution: int = 200) -> Figure:
     return fig
 
 
-def _draw_curve(ax: Axes, land: Landscape, resolution: int) -> None:
+def _draw_curve(
+    ax: Axes, land: Landscape, resolution: int, span: tuple[float, float] | None = None
+) -> None:
     import torch
 
-    low, high = land.domain[0]
+    low, high = span or land.domain[0]
     x = torch.linspace(low, high, resolution * 4, dtype=torch.float64)
     ax.plot(x.numpy(), land(x).numpy(), color="black", linewidth=1.6)
     for minimum in land.minima:
@@ -111,7 +113,7 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     fig = Figure(figsize=(8.5, 5.2) if land.dim == 2 else (7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     if land.dim == 1:
-        _draw_curve(ax, land, 200)
+        _draw_curve(ax, land, 200, _span_1d(race, picked))
     else:
         filled = _draw_contour(ax, land)
         _colorbar(fig, ax, filled)
@@ -119,7 +121,11 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
         race.labels, colours(race.labels), range(len(race.labels)), strict=True
     ):
         for index, s in enumerate(picked):
-            path = _path(race, k, s)
+            path = _path(race, k, s, clip=land.dim == 2)
+            if land.dim == 1:  # keep what the widened curve can show
+                lo, hi = _span_1d(race, picked)
+                inside = (path[:, 0] >= lo) & (path[:, 0] <= hi)
+                path = path[: int(np.argmin(inside))] if not inside.all() else path
             name = label if index == 0 else None
             if land.dim == 1:
                 ax.plot(path[:, 0], race.losses[k, s, : len(path)], "-o", color=colour,
@@ -143,12 +149,24 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     return fig
 
 
-def _path(race: Race, k: int, s: int) -> np.ndarray:
+def _span_1d(race: Race, picked: list[int]) -> tuple[float, float]:
+    """The x-range of a 1-D picture: the domain, widened (up to 3x) to show iterates
+    that overshoot it, as the textbook's pictures of too large a step do."""
+    low, high = race.landscape.domain[0]
+    width = high - low
+    points = np.concatenate([_path(race, k, s, clip=False)[:, 0]
+                             for k in range(len(race.labels)) for s in picked])  # fmt: skip
+    return max(low - width, min(low, points.min())), min(high + width, max(high, points.max()))
+
+
+def _path(race: Race, k: int, s: int, clip: bool = True) -> np.ndarray:
     """The recorded points of one trajectory, up to its divergence or until it leaves
     the domain (the point where it leaves included)."""
     at = race.diverged_at[k, s]
     end = race.positions.shape[2] if at < 0 else max(int(at), 1)
     path = race.positions[k, s, :end]
+    if not clip:
+        return path
     lows, highs = np.asarray(race.landscape.domain).T
     outside = ((path < lows) | (path > highs)).any(axis=1)
     if outside.any():

@@ -26,7 +26,7 @@ OPTIMIZER_COLOURS = {
     "rprop": "#800000",
     "lion": "#ffd8b1",
 }
-_SPARE = ["#000075", "#a9a9a9", "#808000", "#aaffc3", "#ffe119"]
+_SPARE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#000075"]
 
 
 def optimizer_name(label: str) -> str:
