@@ -83,3 +83,18 @@ def test_bad_paths_and_one_dimensional_races(saddle, tmp_path):
     with pytest.raises(ValueError, match=r"animations need a 2-D landscape; parabola has 1"):
         viz.animate(dl.run("parabola", "sgd(lr=0.1)", steps=3))
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_loss_panel_kept_in_step(saddle, tmp_path):
+    race = dl.run("beale", ["sgd(lr=1e-3)", "adam(lr=0.1)"], starts=[(1.0, 1.5)], steps=20)
+    animation = viz.animate(race, "contour", loss=True, fps=10)
+    fig, artists, update = animation._scene()
+    loss_ax = fig.get_axes()[-1]
+    assert loss_ax.get_yscale() == "log" and loss_ax.get_xlabel() == "step"
+    cursor = artists[-1]
+    update(7)
+    assert list(cursor.get_xdata()) == [7, 7]
+    np.testing.assert_allclose(loss_ax.get_lines()[1].get_ydata(), race.losses[1, 0] - 0.0)
+    path = animation.save(tmp_path / "beale-loss.gif")
+    with Image.open(path) as image:
+        assert image.size == (640, 640) and image.n_frames == 21

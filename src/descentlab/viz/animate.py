@@ -17,6 +17,7 @@ from typing import Literal
 
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -40,6 +41,7 @@ class Animation:
         fps: int = 20,
         duration: float | None = None,
         trail: int | None = None,
+        loss: bool = False,
         size: tuple[int, int] | None = None,
         dpi: int = 100,
     ) -> None:
@@ -49,12 +51,12 @@ class Animation:
             raise ValueError(f"view must be 'contour', 'surface' or 'both', got {view!r}")
         if not (isinstance(fps, int) and 1 <= fps <= 60):
             raise ValueError(f"fps must be a whole number in [1, 60], got {fps!r}")
-        if size is None:  # the side-by-side view needs room for two panels
-            size = (1120, 480) if view == "both" else (640, 480)
+        if size is None:  # the side-by-side view needs room for two panels, a loss panel more
+            size = (1120 if view == "both" else 640, 640 if loss else 480)
         width, height = size
         if width % 2 or height % 2 or width < 160 or height < 120:
             raise ValueError(f"size must be even numbers of pixels, at least 160 x 120, got {size}")
-        self.race, self.view, self.fps, self.trail = race, view, fps, trail
+        self.race, self.view, self.fps, self.trail, self.loss = race, view, fps, trail, loss
         self.size, self.dpi = (int(width), int(height)), dpi
         steps = race.positions.shape[2]
         count = steps if duration is None else max(2, min(steps, round(duration * fps)))
@@ -68,14 +70,15 @@ class Animation:
         fig = Figure(figsize=(width / self.dpi, height / self.dpi), dpi=self.dpi,
                      layout="constrained")  # fmt: skip
         axes = []
+        columns = 2 if self.view == "both" else 1
+        grid = fig.add_gridspec(2 if self.loss else 1, columns,
+                                height_ratios=[3, 1] if self.loss else [1])  # fmt: skip
         if self.view in ("surface", "both"):
-            ax3 = fig.add_subplot(1, 2 if self.view == "both" else 1, 1, projection="3d")
+            ax3 = fig.add_subplot(grid[0, 0], projection="3d")
             _draw_surface(ax3, land, resolution=50)
             axes.append(ax3)
         if self.view in ("contour", "both"):
-            ax2 = fig.add_subplot(
-                1, 2 if self.view == "both" else 1, 2 if self.view == "both" else 1
-            )
+            ax2 = fig.add_subplot(grid[0, columns - 1])
             filled = _draw_contour(ax2, land, resolution=160)
             if self.view == "contour":
                 _colorbar(fig, ax2, filled)
@@ -96,11 +99,16 @@ class Animation:
                         (ball,) = ax.plot([], [], "o", color=colour, markersize=8,
                                           markeredgecolor="black", label=name)  # fmt: skip
                     moving.append((trail, ball, k, s, three))
+        cursor = None
+        if self.loss:
+            cursor = self._loss_panel(fig.add_subplot(grid[1, :]), moving)
         handles, labels = axes[-1].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
                    frameon=False, fontsize=8)  # fmt: skip
         counter = fig.text(0.01, 0.01, "", fontsize=9, family="monospace", va="bottom")
         artists = [a for trail, ball, *_ in moving for a in (trail, ball)] + [counter]
+        if cursor is not None:
+            artists.append(cursor)
         for artist in artists:
             artist.set_animated(True)
 
@@ -121,8 +129,30 @@ class Animation:
                     trail.set_data(path[:, 0], path[:, 1])
                     ball.set_data(path[-1:, 0], path[-1:, 1])
             counter.set_text(f"step {step:>4d} / {race.steps}")
+            if cursor is not None:
+                cursor.set_xdata([step, step])
 
         return fig, artists, update
+
+    def _loss_panel(self, ax: Axes, moving: list) -> Artist:
+        """Every loss curve drawn in full and faint; a cursor marks the current step."""
+        race, land = self.race, self.race.landscape
+        target = land.min_value
+        values = race.losses - (target if target is not None else 0.0)
+        log = target is not None and bool(np.all(values[np.isfinite(values)] >= 0))
+        steps = np.arange(race.positions.shape[2])
+        for k, colour in enumerate(colours(race.labels)):
+            for s in range(race.positions.shape[1]):
+                ax.plot(steps, np.maximum(values[k, s], 1e-12) if log else values[k, s],
+                        color=colour, linewidth=1.4, alpha=0.8)  # fmt: skip
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlim(0, steps[-1])
+        ax.set_xlabel("step", fontsize=8)
+        ax.set_ylabel(r"$f - f^\star$" if log else "$f$", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        return ax.axvline(0, color="black", linewidth=1.0)
 
     def frames(self) -> Iterator[np.ndarray]:
         """RGB frames, (height, width, 3) uint8, one per shown step."""
