@@ -290,3 +290,21 @@ def test_damaged_files_are_refused(tmp_path):
         Race.load(tmp_path / "array.npz")
     with pytest.raises(ValueError, match=r"the folder .*missing' does not exist"):
         race.save(tmp_path / "missing" / "race.csv")
+
+
+def test_recorded_state_is_what_the_optimizer_held():
+    race = dl.run("bowl", ["momentum(lr=0.1)", "adam(lr=0.1)", "sgd(lr=0.1)"],
+                  starts=[(1.0, 2.0), (-3.0, 1.0)], steps=6, dtype=torch.float64,
+                  record_state=True)  # fmt: skip
+    assert set(race.states) == {"grad", "momentum_buffer", "exp_avg", "exp_avg_sq"}
+    grad = race.states["grad"]
+    np.testing.assert_allclose(grad[0, :, 0], [[2.0, 8.0], [-6.0, 4.0]])  # grad of x^2 + 2y^2
+    np.testing.assert_allclose(grad[:, :, :-1, 0], 2 * race.positions[:, :, :-1, 0])
+    buffer = race.states["momentum_buffer"][0, 0]
+    assert np.isnan(buffer[0]).all()  # no state before the first step
+    np.testing.assert_allclose(buffer[1], grad[0, 0, 0])  # b_1 = g_1
+    np.testing.assert_allclose(buffer[2], 0.9 * buffer[1] + grad[0, 0, 1])
+    assert (
+        np.isnan(race.states["exp_avg"][0]).all() and np.isnan(race.states["grad"][:, :, -1]).all()
+    )
+    assert dl.run("bowl", "sgd(lr=0.1)", steps=2).states == {}

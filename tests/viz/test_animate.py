@@ -98,3 +98,25 @@ def test_loss_panel_kept_in_step(saddle, tmp_path):
     path = animation.save(tmp_path / "beale-loss.gif")
     with Image.open(path) as image:
         assert image.size == (640, 640) and image.n_frames == 21
+
+
+def test_state_overlay_draws_momentum_arrows_and_effective_steps(tmp_path):
+    race = dl.run("elongated-bowl", ["momentum(lr=0.4, momentum=0.5)", "rmsprop(lr=0.4)"],
+                  starts=[(-5.0, -2.0)], steps=12, record_state=True)  # fmt: skip
+    animation = viz.animate(race, "contour", overlay=True)
+    _, artists, update = animation._scene()
+    update(5)
+    lines = [a for a in artists if hasattr(a, "get_marker")]
+    arrow = next(a for a in lines if a.get_marker() == ">")
+    (x0, x1), (y0, y1) = arrow.get_data()
+    np.testing.assert_allclose((x0, y0), race.positions[0, 0, 5])
+    push = -race.states["momentum_buffer"][0, 0, 5]
+    direction = np.array([x1 - x0, y1 - y0])
+    np.testing.assert_allclose(direction / np.linalg.norm(direction), push / np.linalg.norm(push),
+                               rtol=1e-5)  # fmt: skip
+    crosses = [a for a in lines if len(a.get_xdata()) == 5]
+    assert len(crosses) == 1  # rmsprop is adaptive, momentum is not
+    with Image.open(animation.save(tmp_path / "overlay.gif")) as image:
+        assert image.n_frames == 13
+    with pytest.raises(ValueError, match="needs a race run with record_state=True"):
+        viz.animate(dl.run("bowl", "adam(lr=0.1)", steps=3), overlay=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,10 @@ class Race:
     losses: np.ndarray
     diverged_at: np.ndarray
     options: dict[str, Any]
+    #: with ``run(record_state=True)``: the gradient each step used ("grad") and each
+    #: optimizer state tensor shaped like the point ("exp_avg", "momentum_buffer", ...),
+    #: as (K, S, T+1, D) arrays, NaN where an optimizer keeps no such state. Not saved.
+    states: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def steps(self) -> int:
@@ -174,6 +178,7 @@ def run(
     scheduler: str | Callable[[torch.optim.Optimizer], Any] | None = None,
     maximize: bool = False,
     vectorize: bool = True,
+    record_state: bool = False,
 ) -> Race:
     """Race every optimizer from every start on a landscape.
 
@@ -188,6 +193,8 @@ def run(
     maximize : climb instead of descend.
     vectorize : run each elementwise optimizer's starts as one tensor (else one by one;
         both give the same trajectories).
+    record_state : also record, per step, the gradient used and the optimizer's state
+        (momentum, second moments, ...) in ``Race.states``.
     """
     land = landscapes.get(landscape)
     if isinstance(optimizers, str | OptimizerSpec) or callable(optimizers):
@@ -201,6 +208,7 @@ def run(
     dtype = checks.float_dtype(dtype)
     checks.switch("maximize", maximize)
     checks.switch("vectorize", vectorize)
+    checks.switch("record_state", record_state)
     points = as_starts(land, starts)
     k, s, d = len(specs), len(points), land.dim
     if (steps + 1) * d * k * s > RECORD_LIMIT:
@@ -232,7 +240,10 @@ def run(
 
     record = torch.empty((steps + 1, d, k * s), dtype=dtype)
     record[0] = engine.positions()
+    states: dict[str, torch.Tensor] = {}
     for t in range(1, steps + 1):
+        if record_state:
+            _record_state(engine, states, t - 1, (steps + 1, d, k * s), dtype)
         engine.step()
         record[t] = engine.positions()
 
@@ -247,6 +258,10 @@ def run(
         positions=positions.numpy().copy(),
         losses=losses.T.reshape(k, s, steps + 1).numpy().copy(),
         diverged_at=diverged_at.reshape(k, s).numpy().copy(),
+        states={
+            key: value.permute(2, 0, 1).reshape(k, s, steps + 1, d).numpy()
+            for key, value in states.items()
+        },
         options={
             "steps": steps,
             "noise": float(noise),
@@ -255,6 +270,26 @@ def run(
             "maximize": bool(maximize),
         },
     )
+
+
+def _record_state(
+    engine: Lockstep,
+    states: dict[str, torch.Tensor],
+    t: int,
+    shape: tuple[int, int, int],
+    dtype: torch.dtype,
+) -> None:
+    """Store, for step ``t``, the state each optimizer holds before stepping from the
+    point recorded at ``t``, and the gradient the step is about to use."""
+    grads = engine.probe()[0]
+    for unit in engine.units:
+        entries = dict(unit.optimizer.state.get(unit.param, {}))
+        entries["grad"] = grads[:, unit.columns]
+        for key, value in entries.items():
+            if isinstance(value, torch.Tensor) and value.shape == unit.param.shape:
+                if key not in states:
+                    states[key] = torch.full(shape, float("nan"), dtype=dtype)
+                states[key][t, :, unit.columns] = value.detach()
 
 
 def _freeze_undefined(record: torch.Tensor, losses: torch.Tensor, at: torch.Tensor) -> torch.Tensor:

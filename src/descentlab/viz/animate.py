@@ -42,6 +42,7 @@ class Animation:
         duration: float | None = None,
         trail: int | None = None,
         loss: bool = False,
+        overlay: bool = False,
         size: tuple[int, int] | None = None,
         dpi: int = 100,
     ) -> None:
@@ -56,7 +57,14 @@ class Animation:
         width, height = size
         if width % 2 or height % 2 or width < 160 or height < 120:
             raise ValueError(f"size must be even numbers of pixels, at least 160 x 120, got {size}")
+        if overlay and not race.states:
+            raise ValueError("the state overlay needs a race run with record_state=True")
+        if overlay and view == "surface":
+            raise ValueError(
+                "the state overlay is drawn on the contour map; use view='contour' or 'both'"
+            )
         self.race, self.view, self.fps, self.trail, self.loss = race, view, fps, trail, loss
+        self.overlay = overlay
         self.size, self.dpi = (int(width), int(height)), dpi
         steps = race.positions.shape[2]
         count = steps if duration is None else max(2, min(steps, round(duration * fps)))
@@ -99,14 +107,16 @@ class Animation:
                         (ball,) = ax.plot([], [], "o", color=colour, markersize=8,
                                           markeredgecolor="black", label=name)  # fmt: skip
                     moving.append((trail, ball, k, s, three))
+        overlays = self._overlay_artists(axes[-1]) if self.overlay else []
         cursor = None
         if self.loss:
             cursor = self._loss_panel(fig.add_subplot(grid[1, :]), moving)
         handles, labels = axes[-1].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
                    frameon=False, fontsize=8)  # fmt: skip
-        counter = fig.text(0.01, 0.01, "", fontsize=9, family="monospace", va="bottom")
+        counter = fig.text(0.99, 0.99, "", fontsize=9, family="monospace", ha="right", va="top")
         artists = [a for trail, ball, *_ in moving for a in (trail, ball)] + [counter]
+        artists += [line for line, *_ in overlays]
         if cursor is not None:
             artists.append(cursor)
         for artist in artists:
@@ -129,10 +139,71 @@ class Animation:
                     trail.set_data(path[:, 0], path[:, 1])
                     ball.set_data(path[-1:, 0], path[-1:, 1])
             counter.set_text(f"step {step:>4d} / {race.steps}")
+            for line, draw in overlays:
+                draw(line, step)
             if cursor is not None:
                 cursor.set_xdata([step, step])
 
         return fig, artists, update
+
+    def _overlay_artists(self, ax: Axes) -> list[tuple[Artist, object]]:
+        """Per trajectory: an arrow along the momentum (momentum_buffer or exp_avg,
+        negated: the way it pushes) and a cross whose arms are the per-coordinate
+        effective step |delta theta_i| / |g_i| of adaptive optimizers. Both are scaled
+        per optimizer to a fraction of the domain, so shapes compare, not units."""
+        race, land = self.race, self.race.landscape
+        width = min(high - low for low, high in land.domain)
+        states = race.states
+        velocity = states.get("momentum_buffer")
+        if velocity is None or "exp_avg" in states:
+            velocity = _prefer(states.get("momentum_buffer"), states.get("exp_avg"))
+        adaptive_keys = ("exp_avg_sq", "square_avg", "sum", "exp_inf", "acc_delta")
+        adaptive = np.zeros(race.positions.shape[:2], dtype=bool)
+        for key in adaptive_keys:
+            if key in states:
+                adaptive |= ~np.isnan(states[key]).all(axis=(2, 3))
+        grad = states["grad"]
+        moves = np.diff(race.positions, axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            effective = np.abs(moves) / np.abs(grad[:, :, :-1])
+        artists: list[tuple[Artist, object]] = []
+        for k, colour in enumerate(colours(race.labels)):
+            for s in range(race.positions.shape[1]):
+                if velocity is not None and not np.isnan(velocity[k, s]).all():
+                    scale = 0.15 * width / max(np.nanmax(np.abs(velocity[k, s])), 1e-30)
+                    (arrow,) = ax.plot([], [], "-", color=colour, linewidth=2.2,
+                                       marker=">", markevery=[1], markersize=6)  # fmt: skip
+                    artists.append((arrow, self._arrow(k, s, -velocity[k, s] * scale)))
+                if adaptive[k, s]:
+                    spread = effective[k, s]
+                    top = np.nanmax(np.where(np.isfinite(spread), spread, np.nan))
+                    if np.isfinite(top) and top > 0:
+                        (cross,) = ax.plot([], [], "-", color=colour, linewidth=1.4, alpha=0.9)
+                        artists.append((cross, self._cross(k, s, 0.08 * width * spread / top)))
+        return artists
+
+    def _arrow(self, k: int, s: int, vector: np.ndarray) -> object:
+        def draw(line: Artist, step: int) -> None:
+            point, push = self.race.positions[k, s, step], vector[step]
+            if np.isnan(push).any():
+                line.set_data([], [])
+            else:
+                line.set_data([point[0], point[0] + push[0]], [point[1], point[1] + push[1]])
+
+        return draw
+
+    def _cross(self, k: int, s: int, arms: np.ndarray) -> object:
+        def draw(line: Artist, step: int) -> None:
+            point = self.race.positions[k, s, step]
+            arm = arms[min(step, len(arms) - 1)]
+            if not np.isfinite(arm).all():
+                line.set_data([], [])
+                return
+            x, y = point
+            line.set_data([x - arm[0], x + arm[0], np.nan, x, x],
+                          [y, y, np.nan, y - arm[1], y + arm[1]])  # fmt: skip
+
+        return draw
 
     def _loss_panel(self, ax: Axes, moving: list) -> Artist:
         """Every loss curve drawn in full and faint; a cursor marks the current step."""
@@ -226,6 +297,13 @@ class Animation:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+def _prefer(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray | None:
+    """``first`` where it has values, else ``second`` (state arrays of equal shape)."""
+    if first is None or second is None:
+        return first if second is None else second
+    return np.where(np.isnan(first), second, first)
 
 
 def _inside(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
