@@ -84,15 +84,17 @@ def test_trace_in_one_dimension_puts_iterates_on_the_curve():
     assert xy[-1, 0] == pytest.approx(0.060466176)
 
 
-def test_diverged_and_escaping_runs_stop_at_the_edge():
+def test_runs_leaving_the_domain_are_cut_at_its_edge():
     race = dl.run("cs231n-saddle", SADDLE, steps=100)
     fig = viz.surface(race)
     ax = fig.get_axes()[0]
     (x0, x1), (y0, y1) = race.landscape.domain
     for line in ax.get_lines():
-        xs, ys, _ = line.get_data_3d()
-        assert np.all(xs[:-1] >= x0) and np.all(xs[:-1] <= x1)
-        assert np.all(ys[:-1] >= y0) and np.all(ys[:-1] <= y1)
+        xs, ys, _ = (np.asarray(v, dtype=float) for v in line.get_data_3d())
+        shown = np.isfinite(xs)
+        assert shown.any()
+        assert np.all((xs[shown] >= x0) & (xs[shown] <= x1))
+        assert np.all((ys[shown] >= y0) & (ys[shown] <= y1))
     assert ax.get_zlim()[0] > -2  # the surface, not a runaway path, sets the scale
     wild = dl.run("parabola", "sgd(lr=1.5)", steps=30)
     marks = [line for line in viz.trace(wild).get_axes()[0].get_lines() if line.get_marker() == "X"]
@@ -130,3 +132,28 @@ def test_saving_by_extension(beale_race, tmp_path, suffix):
     head = path.read_bytes()[:200]
     expected = {"png": b"\x89PNG", "svg": b"<svg", "pdf": b"%PDF"}[suffix]
     assert expected in head
+
+
+def test_a_run_that_leaves_and_comes_back_is_drawn_whole():
+    race = dl.run("himmelblau", "adam(lr=3.0)", starts=[(4.5, 4.5)], steps=150)
+    path = race.positions[0, 0]
+    outside = ((path < -5) | (path > 5)).any(axis=1)
+    assert outside.any() and not outside[-1], "the run leaves the domain, then returns"
+    ax = viz.trace(race).get_axes()[0]
+    line = next(line for line in ax.get_lines() if line.get_label() == "adam(lr=3.0)")
+    np.testing.assert_allclose(line.get_xydata(), path)
+    ends = [
+        line for line in ax.get_lines() if line.get_marker() == "o" and line.get_markersize() == 7
+    ]
+    np.testing.assert_allclose(ends[0].get_xydata()[0], path[-1])
+
+
+def test_the_divergence_mark_sits_where_the_run_left_the_domain():
+    race = dl.run("rosenbrock", "sgd(lr=0.01)", starts=[(-1.5, 2.0)], steps=50)
+    assert race.diverged_at[0, 0] > 0
+    ax = viz.trace(race).get_axes()[0]
+    (mark,) = [line for line in ax.get_lines() if line.get_marker() == "X"]
+    x, y = mark.get_xydata()[0]
+    (x0, x1), (y0, y1) = race.landscape.domain
+    assert x0 - 1e-9 <= x <= x1 + 1e-9 and y0 - 1e-9 <= y <= y1 + 1e-9
+    assert min(abs(x - x0), abs(x - x1), abs(y - y0), abs(y - y1)) < 1e-6  # on the edge

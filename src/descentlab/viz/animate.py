@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import torch
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -23,7 +24,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ..engine import Race
-from .static import _colorbar, _draw_contour, _draw_surface
+from .static import _colorbar, _draw_contour, _draw_surface, _edge_point, _visible
 from .style import colours, math
 
 View = Literal["contour", "surface", "both"]
@@ -127,17 +128,21 @@ class Animation:
                 at = race.diverged_at[k, s]
                 shown = step if at < 0 else min(step, max(int(at) - 1, 0))
                 first = 0 if self.trail is None else max(0, shown - self.trail)
-                path = race.positions[k, s, first : shown + 1]
-                inside = _inside(path, land.domain)
-                path, z = path[inside], race.losses[k, s, first : shown + 1][inside]
+                raw = race.positions[k, s, first : shown + 1]
+                path = _visible(raw, land.domain)  # outside the domain: a gap
+                z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, first : shown + 1])
                 gone = at >= 0 and step >= at
                 ball.set_marker("X" if gone else "o")
+                end = _edge_point(race.positions[k, s, : shown + 1], land.domain)
+                seen = gone or not np.isnan(path[-1, 0])
+                ex, ey = ([end[0]], [end[1]]) if seen else ([], [])
                 if three:
                     trail.set_data_3d(path[:, 0], path[:, 1], z)
-                    ball.set_data_3d(path[-1:, 0], path[-1:, 1], z[-1:])
+                    ez = [float(land(*(torch.tensor(v) for v in end)))] if seen else []
+                    ball.set_data_3d(ex, ey, ez)
                 else:
                     trail.set_data(path[:, 0], path[:, 1])
-                    ball.set_data(path[-1:, 0], path[-1:, 1])
+                    ball.set_data(ex, ey)
             counter.set_text(f"step {step:>4d} / {race.steps}")
             for line, draw in overlays:
                 draw(line, step)
@@ -304,16 +309,6 @@ def _prefer(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray |
     if first is None or second is None:
         return first if second is None else second
     return np.where(np.isnan(first), second, first)
-
-
-def _inside(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
-    """Points of a path up to (and including) the first one outside the domain."""
-    lows, highs = np.asarray(domain).T
-    outside = ((path < lows) | (path > highs)).any(axis=1)
-    keep = np.ones(len(path), dtype=bool)
-    if outside.any():
-        keep[int(outside.argmax()) + 1 :] = False
-    return keep
 
 
 def animate(race: Race, view: View = "contour", **options: object) -> Animation:

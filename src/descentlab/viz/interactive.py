@@ -42,7 +42,7 @@ def interactive(race: Race, kind: Kind = "contour", frames: int | None = None) -
                                 showscale=False, name=land.name)  # fmt: skip
 
     paths = [
-        (race.labels[k], colour, _path(race, k, s), k, s)
+        (race.labels[k], colour, _path(race, k, s, clip=True), k, s)
         for k, colour in enumerate(colours(race.labels))
         for s in range(race.positions.shape[1])
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
@@ -33,7 +34,7 @@ def _draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
                alpha=0.5)  # fmt: skip
     for minimum in land.minima:
         ax.plot(*minimum.point, marker="*", markersize=14, color="gold",
-                markeredgecolor="black", zorder=5)  # fmt: skip
+                markeredgecolor="black", zorder=8)  # fmt: skip
     ax.set_xlim(*land.domain[0])
     ax.set_ylim(*land.domain[1])
     ax.set_xlabel("$x$")
@@ -52,10 +53,11 @@ def _colorbar(fig: Figure, ax: Axes, filled: object) -> None:
         bar.update_ticks()
 
 
-def _draw_surface(ax: Axes, land: Landscape, resolution: int = 80) -> None:
+def _draw_surface(ax: Axes, land: Landscape, resolution: int = 120) -> None:
+    ax.computed_zorder = False  # paths and balls stay on top of the surface
     x, y, z = evaluate_grid(land, resolution)
-    ax.plot_surface(x, y, z, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.2,
-                    alpha=0.75, rstride=2, cstride=2, antialiased=True)  # fmt: skip
+    ax.plot_surface(x, y, z, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.15,
+                    alpha=0.75, rstride=3, cstride=3, antialiased=True, zorder=1)  # fmt: skip
     ax.set_xlim(*land.domain[0])
     ax.set_ylim(*land.domain[1])
     ax.set_zlim(float(np.nanmin(z)), float(np.nanmax(z)))
@@ -85,8 +87,6 @@ def landscape(subject: Landscape | str, resolution: int = 200) -> Figure:
 def _draw_curve(
     ax: Axes, land: Landscape, resolution: int, span: tuple[float, float] | None = None
 ) -> None:
-    import torch
-
     low, high = span or land.domain[0]
     x = torch.linspace(low, high, resolution * 4, dtype=torch.float64)
     ax.plot(x.numpy(), land(x).numpy(), color="black", linewidth=1.6)
@@ -121,7 +121,7 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
         race.labels, colours(race.labels), range(len(race.labels)), strict=True
     ):
         for index, s in enumerate(picked):
-            path = _path(race, k, s, clip=land.dim == 2)
+            path = _path(race, k, s)
             if land.dim == 1:  # keep what the widened curve can show
                 lo, hi = _span_1d(race, picked)
                 inside = (path[:, 0] >= lo) & (path[:, 0] <= hi)
@@ -131,13 +131,18 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
                 ax.plot(path[:, 0], race.losses[k, s, : len(path)], "-o", color=colour,
                         markersize=3.5, linewidth=1.0, markeredgecolor="black",
                         markeredgewidth=0.3, label=name)  # fmt: skip
-            else:
+            else:  # the axes clip what leaves the domain; a run that comes back shows
                 ax.plot(path[:, 0], path[:, 1], "-o", color=colour, markersize=2.5,
                         linewidth=1.4, markeredgewidth=0, label=name)  # fmt: skip
-                ax.plot(*path[-1], marker="o", markersize=7, color=colour,
-                        markeredgecolor="black", zorder=6)  # fmt: skip
+                if not _outside(path[-1:], land.domain)[0]:
+                    ax.plot(*path[-1], marker="o", markersize=7, color=colour,
+                            markeredgecolor="black", zorder=6)  # fmt: skip
             if race.diverged_at[k, s] >= 0:
-                end = path[-1] if land.dim == 2 else (path[-1, 0], race.losses[k, s, len(path) - 1])
+                end = (
+                    _edge_point(path, land.domain)
+                    if land.dim == 2
+                    else (path[-1, 0], race.losses[k, s, len(path) - 1])
+                )
                 ax.plot(*end, marker="X", markersize=11, color=colour,
                         markeredgecolor="black", zorder=7)  # fmt: skip
     for s in picked:
@@ -159,19 +164,44 @@ def _span_1d(race: Race, picked: list[int]) -> tuple[float, float]:
     return max(low - width, min(low, points.min())), min(high + width, max(high, points.max()))
 
 
-def _path(race: Race, k: int, s: int, clip: bool = True) -> np.ndarray:
-    """The recorded points of one trajectory, up to its divergence or until it leaves
-    the domain (the point where it leaves included)."""
+def _path(race: Race, k: int, s: int, clip: bool = False) -> np.ndarray:
+    """The recorded points of one trajectory, up to its divergence; with ``clip``,
+    points outside the domain become NaN (a gap in the drawn line)."""
     at = race.diverged_at[k, s]
     end = race.positions.shape[2] if at < 0 else max(int(at), 1)
     path = race.positions[k, s, :end]
-    if not clip:
-        return path
-    lows, highs = np.asarray(race.landscape.domain).T
-    outside = ((path < lows) | (path > highs)).any(axis=1)
-    if outside.any():
-        path = path[: int(outside.argmax()) + 1]
-    return path
+    return _visible(path, race.landscape.domain) if clip else path
+
+
+def _outside(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
+    lows, highs = np.asarray(domain).T
+    return ((path < lows) | (path > highs)).any(axis=1)
+
+
+def _visible(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """The path with points outside the domain replaced by NaN."""
+    shown = np.array(path, dtype=float)
+    shown[_outside(path, domain)] = np.nan
+    return shown
+
+
+def _edge_point(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Where a path is last seen: its last point if inside the domain, else the point
+    where it last crossed the domain's edge (or its start)."""
+    outside = _outside(path, domain)
+    if not outside[-1]:
+        return path[-1]
+    inside = np.flatnonzero(~outside)
+    if inside.size == 0:
+        return path[0]
+    a, b = path[inside[-1]], path[inside[-1] + 1]
+    lows, highs = np.asarray(domain).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(
+            b > highs, (highs - a) / (b - a), np.where(b < lows, (lows - a) / (b - a), 1)
+        )
+    fraction = float(np.nanmin(np.clip(limits, 0, 1)))
+    return a + fraction * (b - a)
 
 
 def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
@@ -185,12 +215,18 @@ def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
     _draw_surface(ax, land)
     for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
-            path = _path(race, k, s)
-            z = race.losses[k, s, : len(path)]
+            path = _path(race, k, s, clip=True)
+            z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, : len(path)])
             ax.plot(path[:, 0], path[:, 1], z, color=colour, linewidth=2.2, zorder=10,
                     label=label if index == 0 else None)  # fmt: skip
-            ax.scatter(*path[-1], z[-1], s=45, color=colour, edgecolor="black", zorder=11,
-                       depthshade=False)  # fmt: skip
+            last = _path(race, k, s)
+            end = _edge_point(last, land.domain)
+            marker = "X" if race.diverged_at[k, s] >= 0 else "o"
+            if marker == "X" or not np.isnan(path[-1, 0]):
+                height = float(land(*(torch.tensor(v) for v in end)))
+                size = 70 if marker == "X" else 45
+                ax.scatter(*end, height, s=size, marker=marker, color=colour, edgecolor="black",
+                           zorder=11, depthshade=False)  # fmt: skip
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
     _legend_outside(fig, ax)
     return fig
