@@ -21,11 +21,23 @@ def test_basin_map_colours_each_start_by_its_minimum(himmelblau):
     assert [ax.get_title() for ax in panels] == ["lr = 0.05", "lr = 0.2", "lr = 6"]
     mesh = panels[0].collections[0]
     rows = himmelblau.frame[himmelblau.frame.lr == 0.05]
-    expected = np.where(rows.diverged, -2, rows.basin).reshape(12, 12)
+    expected = np.where(rows.diverged, -2, np.where(rows.steps_to_tol < 0, -1, rows.basin))
+    expected = expected.reshape(12, 12)
+    assert (expected == -1).any() and (expected >= 0).any()
     np.testing.assert_array_equal(np.asarray(mesh.get_array()).reshape(12, 12), expected)
     assert len([line for line in panels[0].get_lines() if line.get_marker() == "*"]) == 4
     labels = [text.get_text() for text in fig.legends[0].get_texts()]
-    assert labels[0] == "diverged" and labels[1].startswith("minimum 0: (3, 2)")
+    assert labels[:2] == ["diverged", "no known minimum reached"]
+    assert labels[2].startswith("minimum 0: (3, 2)")
+
+
+def test_basins_place_starts_by_coordinates_not_order():
+    starts = dl.grid_starts("himmelblau", 6)
+    y_fastest = starts[np.lexsort((starts[:, 1], starts[:, 0]))]
+    a = dl.sweep("himmelblau", "adam(lr=0.1)", starts=starts, steps=300)
+    b = dl.sweep("himmelblau", "adam(lr=0.1)", starts=y_fastest, steps=300)
+    image = [np.asarray(viz.basins(s).get_axes()[0].collections[0].get_array()) for s in (a, b)]
+    np.testing.assert_array_equal(image[0], image[1])
 
 
 def test_basins_need_a_grid_and_minima():
@@ -44,8 +56,11 @@ def test_sensitivity_plots_the_median_and_band(himmelblau):
     adam = ax.get_lines()[0]
     frame = himmelblau.frame
     gaps = frame.final_loss.where(~frame.diverged, np.inf)
-    np.testing.assert_allclose(adam.get_ydata(), gaps.groupby(frame.lr).median().to_numpy())
-    assert ax.get_xscale() == "log" and len(ax.get_lines()) == 2
+    medians = gaps.groupby(frame.lr).median().to_numpy()
+    np.testing.assert_allclose(adam.get_ydata(), medians)
+    assert ax.get_xscale() == "log"
+    named = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert named == ["adam", "sgd"]
     with pytest.raises(ValueError, match="was not swept over 'momentum'"):
         viz.sensitivity(himmelblau, x="momentum")
 
@@ -63,3 +78,26 @@ def test_heatmap_of_two_hyperparameters():
     assert np.isnan(data[:, 2]).all()  # lr 0.1 diverges: grey
     with pytest.raises(ValueError, match="'beta' is not a column of this sweep"):
         viz.heatmap(sw, x="lr", y="beta")
+
+
+def test_sensitivity_draws_one_line_per_other_setting_and_one_landscape():
+    sw = dl.sweep("rosenbrock", "sgd", grid={"lr": [1e-4, 1e-3], "momentum": [0.0, 0.9]},
+                  starts=dl.grid_starts("rosenbrock", 3), steps=20)  # fmt: skip
+    ax = viz.sensitivity(sw).get_axes()[0]
+    labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert labels == ["sgd, momentum=0", "sgd, momentum=0.9"]
+    other = dl.sweep("bowl", "sgd", grid={"lr": [0.1]}, starts=[(1.0, 1.0)], steps=2)
+    with pytest.raises(ValueError, match="must share one landscape"):
+        viz.sensitivity([sw, other])
+
+
+def test_heatmap_of_steps_to_tol_greys_the_runs_that_never_got_there():
+    sw = dl.sweep("bowl", "sgd", grid={"lr": [0.01, 0.1], "momentum": [0.0, 0.9]},
+                  starts=[(-5.0, -2.0)], steps=30, tol=1e-3)  # fmt: skip
+    data = np.ma.filled(viz.heatmap(sw, x="lr", y="momentum", value="steps_to_tol")
+                        .get_axes()[0].get_images()[0].get_array(), np.nan)  # fmt: skip
+    frame = sw.frame
+    never = frame[(frame.lr == 0.01) & (frame.momentum == 0.0)].steps_to_tol.iloc[0]
+    assert never == -1 and np.isnan(data[0, 0])
+    with pytest.raises(ValueError, match="two different columns"):
+        viz.heatmap(sw, x="lr", y="lr")

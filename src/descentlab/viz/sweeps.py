@@ -46,18 +46,27 @@ def basins(sweep: Sweep, by: str | None = None) -> Figure:
     cmap = ListedColormap(palette)
     norm = BoundaryNorm(np.arange(-2.5, count + 0.5), cmap.N)
     for ax, (value, group) in zip(axes.flat, groups, strict=False):
-        code = np.where(group["diverged"], -2, group["basin"]).astype(float)
-        image = code.reshape(len(ys), len(xs))  # starts run x fastest, as grid_starts makes them
+        if len(group) != len(xs) * len(ys):
+            raise ValueError(
+                f"one panel per {by!r} value needs one row per start; this sweep also varies "
+                f"{', '.join(k for k in sweep.grid if k != by)}: pick one with by="
+            )
+        # never within tol of a known minimum value: not reached (white), whatever is nearest
+        code = np.where(
+            group["diverged"], -2, np.where(group["steps_to_tol"] < 0, -1, group["basin"])
+        )
+        image = np.full((len(ys), len(xs)), np.nan)
+        image[np.searchsorted(ys, group["start_y"]), np.searchsorted(xs, group["start_x"])] = code
         ax.pcolormesh(xs, ys, image, cmap=cmap, norm=norm, shading="nearest")
         for minimum in land.minima:
             ax.plot(
                 *minimum.point, marker="*", markersize=12, color="gold", markeredgecolor="black"
             )
-        ax.set_title(f"{by} = {value:g}" if by is not None else sweep.spec, fontsize=9)
+        ax.set_title(f"{by} = {value:.3g}" if by is not None else sweep.spec, fontsize=9)
         ax.set_aspect("equal")
     for ax in axes.flat[len(groups) :]:
         ax.set_visible(False)
-    entries = [(DIVERGED, "diverged")] + [
+    entries = [(DIVERGED, "diverged"), (NONE, "no known minimum reached")] + [
         (palette[i + 2], f"minimum {i}: {_point(m.point)}") for i, m in enumerate(land.minima)
     ]
     handles = [
@@ -78,26 +87,57 @@ def sensitivity(sweeps: Sweep | Sequence[Sweep], x: str = "lr") -> Figure:
     across starts, with the interquartile band; one line per sweep's optimizer.
     Diverged runs count as infinitely bad."""
     sweeps = [sweeps] if isinstance(sweeps, Sweep) else list(sweeps)
+    if not sweeps or not all(isinstance(s, Sweep) for s in sweeps):
+        raise TypeError("sensitivity takes a Sweep or a list of Sweeps")
+    land = sweeps[0].landscape
+    if any(s.landscape.name != land.name for s in sweeps):
+        raise ValueError("the sweeps compared must share one landscape")
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
-    land = sweeps[0].landscape
     target = land.min_value
-    for sweep, colour in zip(sweeps, colours([s.spec for s in sweeps]), strict=True):
+    lines = []  # (label, frame rows): one per sweep and per value of its other grid keys
+    for sweep in sweeps:
         if x not in sweep.frame.columns:
             raise ValueError(f"{sweep.spec} was not swept over {x!r}")
-        values = sweep.frame["final_loss"] - (target or 0.0)
-        values = values.where(~sweep.frame["diverged"], np.inf)
-        stats = values.groupby(sweep.frame[x]).quantile([0.25, 0.5, 0.75]).unstack()
-        ax.plot(stats.index, stats[0.5], "-o", markersize=3, color=colour, label=sweep.spec)
+        others = [k for k in sweep.frame.columns if k in _grid_columns(sweep) and k != x]
+        if others:
+            for values, rows in sweep.frame.groupby(others, sort=True):
+                values = values if isinstance(values, tuple) else (values,)
+                tag = ", ".join(f"{k}={v:.3g}" for k, v in zip(others, values, strict=True))
+                lines.append((f"{sweep.spec}, {tag}", rows))
+        else:
+            lines.append((sweep.spec, sweep.frame))
+    for (label, rows), colour in zip(lines, colours([label for label, _ in lines]), strict=True):
+        gap = (rows["final_loss"] - (target or 0.0)).where(~rows["diverged"], np.inf)
+        stats = gap.groupby(rows[x]).quantile([0.25, 0.5, 0.75]).unstack()
+        ax.plot(stats.index, stats[0.5], "-o", markersize=3, color=colour, label=label)
         ax.fill_between(stats.index, stats[0.25], stats[0.75], color=colour, alpha=0.2)
+        lost = stats.index[~np.isfinite(stats[0.5])]  # most starts diverged
+        if len(lost):
+            ax.plot(lost, np.full(len(lost), 1.0), "x", color=colour, markersize=8,
+                    transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(x)
     ax.set_ylabel(r"final $f - f^\star$" if target is not None else "final $f$")
     ax.grid(alpha=0.3, which="both")
-    ax.set_title(f"{land.name}: median and interquartile range over starts", fontsize=10)
-    ax.legend(frameon=False)
+    ax.set_title(
+        f"{land.name}: median and interquartile range over starts (x at the top: diverged)",
+        fontsize=9,
+    )
+    ax.legend(frameon=False, fontsize=8)
     return fig
+
+
+def _grid_columns(sweep: Sweep) -> set[str]:
+    """Frame columns that hold swept hyperparameters (pairs appear as name[i])."""
+    columns = set()
+    for name, values in sweep.grid.items():
+        if isinstance(values[0], tuple):
+            columns |= {f"{name}[{i}]" for i in range(len(values[0]))}
+        else:
+            columns.add(name)
+    return {c for c in columns if c in sweep.frame.columns and sweep.frame[c].nunique() > 1}
 
 
 def heatmap(sweep: Sweep, x: str, y: str, value: str = "final_loss") -> Figure:
@@ -107,8 +147,17 @@ def heatmap(sweep: Sweep, x: str, y: str, value: str = "final_loss") -> Figure:
     for name in (x, y, value):
         if name not in frame.columns:
             raise ValueError(f"{name!r} is not a column of this sweep: {', '.join(frame.columns)}")
-    table = frame.assign(_v=frame[value].where(~frame["diverged"], np.inf)).pivot_table(
-        index=y, columns=x, values="_v", aggfunc="median"
+    if x == y:
+        raise ValueError("heatmap needs two different columns for x and y")
+    shown = frame[value].astype(float)
+    label = f"median {value}"
+    if value in ("steps_to_tol", "basin"):
+        shown = shown.where(shown >= 0, np.nan)  # never reached / no basin: grey
+    elif value in ("final_loss", "best_loss") and sweep.landscape.min_value is not None:
+        shown = (shown - sweep.landscape.min_value).clip(lower=1e-12)
+        label = rf"median {value} $- f^\star$"
+    table = frame.assign(_v=shown.where(~frame["diverged"], np.nan)).pivot_table(
+        index=y, columns=x, values="_v", aggfunc="median", dropna=False
     )
     fig = Figure(figsize=(7.5, 5), layout="constrained")
     ax = fig.add_subplot()
@@ -123,6 +172,6 @@ def heatmap(sweep: Sweep, x: str, y: str, value: str = "final_loss") -> Figure:
     ax.set_yticks(range(len(table.index)), [f"{v:.3g}" for v in table.index])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    fig.colorbar(image, ax=ax, label=f"median {value} (grey: diverged)")
+    fig.colorbar(image, ax=ax, label=f"{label} (grey: diverged or never)")
     ax.set_title(f"{sweep.spec} on {sweep.landscape.name}", fontsize=10)
     return fig
