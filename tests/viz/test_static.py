@@ -157,3 +157,31 @@ def test_the_divergence_mark_sits_where_the_run_left_the_domain():
     (x0, x1), (y0, y1) = race.landscape.domain
     assert x0 - 1e-9 <= x <= x1 + 1e-9 and y0 - 1e-9 <= y <= y1 + 1e-9
     assert min(abs(x - x0), abs(x - x1), abs(y - y0), abs(y - y1)) < 1e-6  # on the edge
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: viz.landscape("beale", resolution=1), ValueError, "resolution must be a whole"),
+        (lambda: viz.trace("beale"), TypeError, "trace draws a Race .*got str"),
+        (lambda: viz.ema_weights(betas=[]), ValueError, "give at least one beta"),
+        (lambda: viz.landscape("x*0 + y*0"), ValueError, "constant over its domain"),
+        (lambda: viz.animate(dl.run("bowl", "sgd", steps=2), duration=0), ValueError, "duration"),
+        (lambda: viz.animate(dl.run("bowl", "sgd", steps=2), size=640), ValueError, "size must"),
+        (lambda: viz.interactive(dl.run("bowl", "sgd", steps=2), frames=0), ValueError, "frames"),
+    ],
+)
+def test_bad_arguments_are_one_clear_line(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_trace_starts_are_checked(beale_race):
+    with pytest.raises(ValueError, match=r"starts must be indices in \[0, 1\], got \[5\]"):
+        viz.trace(beale_race, starts=[5])
+    assert len(viz.trace(beale_race, starts=1).get_axes()[0].get_lines()) > 3
+
+
+def test_negative_landscapes_keep_a_linear_loss_axis():
+    race = dl.run("saddle", "sgd(lr=0.1)", starts=[(1.0, 0.1)], steps=30)
+    assert viz.loss_curves(race).get_axes()[0].get_yscale() == "linear"

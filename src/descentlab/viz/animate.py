@@ -47,6 +47,10 @@ class Animation:
         size: tuple[int, int] | None = None,
         dpi: int = 100,
     ) -> None:
+        if not isinstance(race, Race):
+            raise TypeError(
+                f"animate draws a Race (from descentlab.run), got {type(race).__name__}"
+            )
         if race.landscape.dim != 2:
             raise ValueError(f"animations need a 2-D landscape; {race.landscape.name} has 1")
         if view not in ("contour", "surface", "both"):
@@ -55,9 +59,30 @@ class Animation:
             raise ValueError(f"fps must be a whole number in [1, 60], got {fps!r}")
         if size is None:  # the side-by-side view needs room for two panels, a loss panel more
             size = (1120 if view == "both" else 640, 640 if loss else 480)
+        ok = (
+            isinstance(size, tuple | list)
+            and len(size) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in size)
+            and size[0] % 2 == 0
+            and size[1] % 2 == 0
+            and 160 <= size[0] <= 3840
+            and 120 <= size[1] <= 2160
+        )
+        if not ok:
+            raise ValueError(
+                f"size must be even numbers of pixels from 160 x 120 to 3840 x 2160, got {size!r}"
+            )
         width, height = size
-        if width % 2 or height % 2 or width < 160 or height < 120:
-            raise ValueError(f"size must be even numbers of pixels, at least 160 x 120, got {size}")
+        if duration is not None and (
+            isinstance(duration, bool) or not isinstance(duration, int | float) or duration <= 0
+        ):
+            raise ValueError(f"duration must be a number of seconds > 0, got {duration!r}")
+        if trail is not None and (
+            isinstance(trail, bool) or not isinstance(trail, int) or trail < 1
+        ):
+            raise ValueError(f"trail must be a whole number of steps >= 1, got {trail!r}")
+        if isinstance(dpi, bool) or not isinstance(dpi, int) or not 20 <= dpi <= 600:
+            raise ValueError(f"dpi must be a whole number in [20, 600], got {dpi!r}")
         if overlay and not race.states:
             raise ValueError("the state overlay needs a race run with record_state=True")
         if overlay and view == "surface":
@@ -113,9 +138,17 @@ class Animation:
         if self.loss:
             cursor = self._loss_panel(fig.add_subplot(grid[1, :]), moving)
         handles, labels = axes[-1].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
-                   frameon=False, fontsize=8)  # fmt: skip
-        counter = fig.text(0.99, 0.99, "", fontsize=9, family="monospace", ha="right", va="top")
+        longest = max((len(label) for label in labels), default=10)
+        ncols = max(1, min(len(labels), width // (7 * longest + 40)))
+        fig.legend(handles, labels, loc="outside lower center", ncols=ncols,
+                   frameon=False, fontsize=7)  # fmt: skip
+        counter = (
+            axes[-1].text2D(0.02, 0.98, "", transform=axes[-1].transAxes)
+            if (axes[-1].name == "3d")
+            else axes[-1].text(0.02, 0.98, "", transform=axes[-1].transAxes)
+        )
+        box = dict(boxstyle="round", facecolor="white", alpha=0.8, linewidth=0)
+        counter.set(fontsize=8, family="monospace", va="top", bbox=box)
         artists = [a for trail, ball, *_ in moving for a in (trail, ball)] + [counter]
         artists += [line for line, *_ in overlays]
         if cursor is not None:
@@ -181,10 +214,13 @@ class Animation:
                     artists.append((arrow, self._arrow(k, s, -velocity[k, s] * scale)))
                 if adaptive[k, s]:
                     spread = effective[k, s]
-                    top = np.nanmax(np.where(np.isfinite(spread), spread, np.nan))
+                    finite = spread[np.isfinite(spread)]
+                    # scaled by a high percentile: near-zero gradients make outliers
+                    top = float(np.percentile(finite, 90)) if finite.size else np.nan
                     if np.isfinite(top) and top > 0:
                         (cross,) = ax.plot([], [], "-", color=colour, linewidth=1.4, alpha=0.9)
-                        artists.append((cross, self._cross(k, s, 0.08 * width * spread / top)))
+                        arms = np.minimum(0.08 * width * spread / top, 0.16 * width)
+                        artists.append((cross, self._cross(k, s, arms)))
         return artists
 
     def _arrow(self, k: int, s: int, vector: np.ndarray) -> object:

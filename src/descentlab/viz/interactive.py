@@ -24,9 +24,17 @@ def interactive(race: Race, kind: Kind = "contour", frames: int | None = None) -
     """A plotly figure of a 2-D race: the landscape and one animated trace per
     trajectory, with play/pause buttons and a step slider (at most ``frames`` frames,
     default every step up to 200)."""
+    if not isinstance(race, Race):
+        raise TypeError(
+            f"interactive draws a Race (from descentlab.run), got {type(race).__name__}"
+        )
     land = race.landscape
     if land.dim != 2:
         raise ValueError(f"interactive figures need a 2-D landscape; {land.name} has 1")
+    if frames is not None and (
+        isinstance(frames, bool) or not isinstance(frames, int) or frames < 2
+    ):
+        raise ValueError(f"frames must be a whole number >= 2, got {frames!r}")
     if kind not in ("surface", "contour"):
         raise ValueError(f"kind must be 'surface' or 'contour', got {kind!r}")
     total = race.positions.shape[2]

@@ -29,7 +29,7 @@ def _landscape_of(subject: Landscape | Race | str) -> Landscape:
 def _draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
     x, y, z = evaluate_grid(land, resolution)
     field, levels, norm, label = contour_field(land, z)
-    filled = ax.contourf(x, y, field, levels=levels, norm=norm, cmap=CONTOUR_CMAP, extend="both")
+    filled = ax.contourf(x, y, field, levels=levels, norm=norm, cmap=CONTOUR_CMAP)
     ax.contour(x, y, field, levels=levels[::3], norm=norm, colors="white", linewidths=0.4,
                alpha=0.5)  # fmt: skip
     for minimum in land.minima:
@@ -39,7 +39,9 @@ def _draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
     ax.set_ylim(*land.domain[1])
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
-    ax.set_aspect("auto")
+    (x0, x1), (y0, y1) = land.domain
+    # equal scales keep gradients perpendicular to contours, unless the box is too thin
+    ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
     filled.colorbar_label = label  # type: ignore[attr-defined]
     return filled
 
@@ -56,6 +58,8 @@ def _colorbar(fig: Figure, ax: Axes, filled: object) -> None:
 def _draw_surface(ax: Axes, land: Landscape, resolution: int = 120) -> None:
     ax.computed_zorder = False  # paths and balls stay on top of the surface
     x, y, z = evaluate_grid(land, resolution)
+    if not np.nanmax(z) > np.nanmin(z):
+        raise ValueError("the landscape is constant over its domain: nothing to shade")
     ax.plot_surface(x, y, z, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.15,
                     alpha=0.75, rstride=3, cstride=3, antialiased=True, zorder=1)  # fmt: skip
     ax.set_xlim(*land.domain[0])
@@ -70,6 +74,7 @@ def _draw_surface(ax: Axes, land: Landscape, resolution: int = 120) -> None:
 def landscape(subject: Landscape | str, resolution: int = 200) -> Figure:
     """The function alone: the 3-D surface beside its contour map (1-D: the curve)."""
     land = _landscape_of(subject)
+    _check_resolution(resolution)
     if land.dim == 1:
         fig = Figure(figsize=(6.4, 4.2), layout="constrained")
         ax = fig.add_subplot()
@@ -82,6 +87,27 @@ def landscape(subject: Landscape | str, resolution: int = 200) -> Figure:
         _colorbar(fig, ax, filled)
     fig.suptitle(f"{land.name}:  {math(land.formula)}")
     return fig
+
+
+def _check_resolution(resolution: object) -> None:
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution must be a whole number >= 2, got {resolution!r}")
+
+
+def _check_race(race: object, what: str) -> Race:
+    if not isinstance(race, Race):
+        raise TypeError(f"{what} draws a Race (from descentlab.run), got {type(race).__name__}")
+    return race
+
+
+def _picked_starts(race: Race, starts: Sequence[int] | None) -> list[int]:
+    count = race.positions.shape[1]
+    if starts is None:
+        return list(range(count))
+    picked = [starts] if isinstance(starts, int) else list(starts)
+    if not picked or any(not isinstance(s, int) or not 0 <= s < count for s in picked):
+        raise ValueError(f"starts must be indices in [0, {count - 1}], got {starts!r}")
+    return picked
 
 
 def _draw_curve(
@@ -108,8 +134,8 @@ def _legend_outside(fig: Figure, ax: Axes) -> None:
 def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     """Trajectories over the landscape: on the curve (1-D) or on the contour map (2-D),
     start and known minima marked, the legend outside the data."""
-    land = race.landscape
-    picked = list(range(race.positions.shape[1])) if starts is None else list(starts)
+    land = _check_race(race, "trace").landscape
+    picked = _picked_starts(race, starts)
     fig = Figure(figsize=(8.5, 5.2) if land.dim == 2 else (7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     if land.dim == 1:
@@ -206,10 +232,10 @@ def _edge_point(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np
 
 def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
     """The 3-D surface (coolwarm, grey edges) with the trajectories lying on it."""
-    land = race.landscape
+    land = _check_race(race, "surface").landscape
     if land.dim != 2:
         raise ValueError(f"a surface needs a 2-D landscape; {land.name} has {land.dim}")
-    picked = list(range(race.positions.shape[1])) if starts is None else list(starts)
+    picked = _picked_starts(race, starts)
     fig = Figure(figsize=(8.5, 6.5), layout="constrained")
     ax = fig.add_subplot(projection="3d")
     _draw_surface(ax, land)
@@ -235,25 +261,36 @@ def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
 def loss_curves(result: Race, gap: bool = False, log: bool = True) -> Figure:
     """Loss (or the gap to the known minimum value) against step, one colour per
     optimizer; the median over starts as a line, the range as a band."""
-    land = result.landscape
+    land = _check_race(result, "loss_curves").landscape
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     steps = np.arange(result.positions.shape[2])
     target = land.min_value if gap else None
     if gap and target is None:
         raise ValueError(f"{land.name} has no known minimum value to measure a gap to")
+    values = result.losses - (target or 0.0)  # (K, S, T+1)
+    # trajectories end at their divergence, which the X marks
+    alive = (
+        np.arange(values.shape[2])
+        < np.where(result.diverged_at < 0, values.shape[2], result.diverged_at)[..., None]
+    )
+    values = np.where(alive, values, np.nan)
+    log = log and bool(np.nanmin(values) >= 0)  # a log scale would hide negative values
     for k, (label, colour) in enumerate(zip(result.labels, colours(result.labels), strict=True)):
-        values = result.losses[k] - (target or 0.0)  # (S, T+1)
-        if log:
-            values = np.abs(values)
-        middle = np.median(values, axis=0)
-        ax.plot(steps, middle, color=colour, linewidth=1.8, label=label)
-        if values.shape[0] > 1:
-            ax.fill_between(steps, values.min(0), values.max(0), color=colour, alpha=0.15)
+        middle = np.nanmedian(values[k], axis=0) if np.isfinite(values[k]).any() else values[k, 0]
+        ax.plot(steps, np.maximum(middle, 1e-300) if log else middle, color=colour,
+                linewidth=1.8, label=label)  # fmt: skip
+        if values.shape[1] > 1:
+            low, high = np.nanmin(values[k], axis=0), np.nanmax(values[k], axis=0)
+            ax.fill_between(steps, low, high, color=colour, alpha=0.15)
+        for s in np.flatnonzero(result.diverged_at[k] >= 0):
+            at = int(result.diverged_at[k, s]) - 1
+            ax.plot(max(at, 0), values[k, s, max(at, 0)], marker="X", color=colour,
+                    markeredgecolor="black", markersize=9)  # fmt: skip
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step")
-    ax.set_ylabel(r"$|f - f^\star|$" if gap else ("$|f|$" if log else "$f$"))
+    ax.set_ylabel(r"$f - f^\star$" if gap else "$f$")
     ax.grid(alpha=0.3, which="both")
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
     _legend_outside(fig, ax)
@@ -263,11 +300,14 @@ def loss_curves(result: Race, gap: bool = False, log: bool = True) -> Figure:
 def ema_weights(betas: Sequence[float] = (0.98, 0.95, 0.9, 0.8), steps: int = 40) -> Figure:
     """The weights (1 - b) b^t that an exponentially weighted average gives a value t
     steps back: the picture that explains momentum."""
+    betas = [betas] if isinstance(betas, int | float) else list(betas)
+    if not betas or isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"give at least one beta and steps >= 2, got {betas!r} and {steps!r}")
     fig = Figure(figsize=(7.5, 4.2), layout="constrained")
     ax = fig.add_subplot()
     t = np.arange(steps)
     for beta in betas:
-        if not 0 <= beta < 1:
+        if isinstance(beta, bool) or not isinstance(beta, int | float) or not 0 <= beta < 1:
             raise ValueError(f"each beta must be in [0, 1), got {beta!r}")
         ax.plot(t, (1 - beta) * beta**t, "-o", markersize=3,
                 label=rf"$\beta = {beta:g}$: about {1 / (1 - beta):g} steps of memory")  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from matplotlib.colors import LogNorm, Normalize
+from matplotlib.ticker import MaxNLocator
 
 from ..landscapes import Landscape
 
@@ -17,16 +18,18 @@ OPTIMIZER_COLOURS = {
     "rmsprop": "#911eb4",
     "adadelta": "#42d4f4",
     "adam": "#f032e6",
-    "amsgrad": "#bfef45",
-    "adamw": "#fabed4",
+    "amsgrad": "#808000",
+    "adamw": "#000075",
     "adamax": "#469990",
-    "nadam": "#dcbeff",
+    "nadam": "#800000",
     "radam": "#9a6324",
-    "asgd": "#fffac8",
-    "rprop": "#800000",
-    "lion": "#ffd8b1",
+    "asgd": "#b8860b",
+    "rprop": "#2f4f4f",
+    "lion": "#7b68ee",
 }
-_SPARE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#000075"]
+# for repeats and unknown factories: far from the colours above and from the grey that
+# marks divergence
+_SPARE = ["#000000", "#ff1493", "#00ced1", "#8b4513", "#32cd32", "#ff8c00", "#4b0082"]
 
 
 def optimizer_name(label: str) -> str:
@@ -70,12 +73,19 @@ def contour_field(
     """
     finite = z[np.isfinite(z)]
     low, high = float(finite.min()), float(finite.max())
-    if land.levels == "log" and high > low:
-        floor = (high - low) * 1e-6
+    if high <= low:
+        raise ValueError("the landscape is constant over its domain: nothing to shade")
+    above = finite - low
+    # log levels where hinted, or where values span more than three decades
+    spread = high - low
+    wide = np.percentile(above, 50) < spread * 1e-3
+    if land.levels == "log" or wide:
+        floor = max(float(np.percentile(above[above > 0], 1)), spread * 1e-9)
         shifted = np.clip(z - low, floor, None)
-        levels = np.geomspace(floor, high - low, count)
-        return shifted, levels, LogNorm(vmin=floor, vmax=high - low), r"$f - \min f$ (log scale)"
-    return z, np.linspace(low, high, count), Normalize(vmin=low, vmax=high), "$f$"
+        levels = np.geomspace(floor, spread, count)
+        return shifted, levels, LogNorm(vmin=floor, vmax=spread), r"$f - \min f$ (log scale)"
+    levels = MaxNLocator(count).tick_values(low, high)
+    return z, levels, Normalize(vmin=levels[0], vmax=levels[-1]), "$f$"
 
 
 def math(formula: str) -> str:
