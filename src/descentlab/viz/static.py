@@ -136,7 +136,13 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     start and known minima marked, the legend outside the data."""
     land = _check_race(race, "trace").landscape
     picked = _picked_starts(race, starts)
-    fig = Figure(figsize=(8.5, 5.2) if land.dim == 2 else (7.5, 4.5), layout="constrained")
+    if land.dim == 2:  # the map keeps equal scales: fit the figure's height to it
+        (x0, x1), (y0, y1) = land.domain
+        ratio = min(max((x1 - x0) / (y1 - y0), 0.25), 4.0)
+        size = (8.5, min(max(5.4 / ratio + 0.9, 3.6), 7.5))
+    else:
+        size = (7.5, 4.5)
+    fig = Figure(figsize=size, layout="constrained")
     ax = fig.add_subplot()
     if land.dim == 1:
         _draw_curve(ax, land, 200, _span_1d(race, picked))
