@@ -101,3 +101,20 @@ def test_heatmap_of_steps_to_tol_greys_the_runs_that_never_got_there():
     assert never == -1 and np.isnan(data[0, 0])
     with pytest.raises(ValueError, match="two different columns"):
         viz.heatmap(sw, x="lr", y="lr")
+
+
+def test_basins_one_panel_per_optimizer():
+    starts = dl.grid_starts("himmelblau", 8)
+    sweeps = [dl.sweep("himmelblau", spec, starts=starts, steps=200)
+              for spec in ("sgd(lr=0.01)", "adam(lr=0.1)")]  # fmt: skip
+    fig = viz.basins(sweeps)
+    assert [ax.get_title() for ax in fig.get_axes() if ax.get_visible()] == [
+        "sgd(lr=0.01)", "adam(lr=0.1)"
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="share one grid of starts"):
+        viz.basins(
+            [
+                sweeps[0],
+                dl.sweep("himmelblau", "sgd", starts=dl.grid_starts("himmelblau", 4), steps=2),
+            ]
+        )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
+import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -24,19 +25,35 @@ def _start_grid(sweep: Sweep) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def basins(sweep: Sweep, by: str | None = None) -> Figure:
-    """The start grid coloured by the known minimum each start ends nearest: one
-    panel per value of ``by`` (default: the first swept hyperparameter), minima
-    marked, diverged starts grey."""
-    land = sweep.landscape
-    if land.dim != 2 or not land.minima:
-        raise ValueError(f"a basin map needs a 2-D landscape with known minima; not {land.name}")
-    xs, ys = _start_grid(sweep)
+def basins(sweep: Sweep | Sequence[Sweep], by: str | None = None) -> Figure:
+    """The start grid coloured by the known minimum each start reached: one panel per
+    sweep (one per optimizer) or, for one sweep, per value of ``by`` (default: the
+    first swept hyperparameter); minima marked, diverged starts grey, starts that
+    reached no known minimum white."""
+    if not isinstance(sweep, Sweep):
+        sweeps = list(sweep)
+        if not sweeps or not all(isinstance(s, Sweep) for s in sweeps):
+            raise TypeError("basins takes a Sweep or a list of Sweeps")
+        if any(s.landscape.name != sweeps[0].landscape.name for s in sweeps):
+            raise ValueError("the sweeps compared must share one landscape")
+        if any(not np.array_equal(s.starts, sweeps[0].starts) for s in sweeps):
+            raise ValueError("the sweeps compared must share one grid of starts")
+        return _basin_panels(sweeps[0], [(s.spec, s.frame) for s in sweeps], None, "")
     frame = sweep.frame
     by = by if by is not None else next(iter(sweep.grid), None)
     if by is not None and by not in frame.columns:
         raise ValueError(f"cannot split by {by!r}; columns: {', '.join(frame.columns)}")
-    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=True))
+    groups = [(sweep.spec, frame)] if by is None else list(frame.groupby(by, sort=True))
+    return _basin_panels(sweep, groups, by, f"{sweep.spec} on ")
+
+
+def _basin_panels(
+    sweep: Sweep, groups: list[tuple[object, pd.DataFrame]], by: str | None, title: str
+) -> Figure:
+    land = sweep.landscape
+    if land.dim != 2 or not land.minima:
+        raise ValueError(f"a basin map needs a 2-D landscape with known minima; not {land.name}")
+    xs, ys = _start_grid(sweep)
     cols = min(len(groups), 4)
     rows = -(-len(groups) // cols)
     fig = Figure(figsize=(3.6 * cols + 1.4, 3.4 * rows + 0.6), layout="constrained")
@@ -62,7 +79,7 @@ def basins(sweep: Sweep, by: str | None = None) -> Figure:
             ax.plot(
                 *minimum.point, marker="*", markersize=12, color="gold", markeredgecolor="black"
             )
-        ax.set_title(f"{by} = {value:.3g}" if by is not None else sweep.spec, fontsize=9)
+        ax.set_title(f"{by} = {value:.3g}" if by is not None else str(value), fontsize=9)
         ax.set_aspect("equal")
     for ax in axes.flat[len(groups) :]:
         ax.set_visible(False)
@@ -74,7 +91,7 @@ def basins(sweep: Sweep, by: str | None = None) -> Figure:
         for colour, label in entries
     ]
     fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=8)
-    fig.suptitle(f"{sweep.spec} on {land.name}:  {math(land.formula)}", fontsize=10)
+    fig.suptitle(f"{title}{land.name}:  {math(land.formula)}", fontsize=10)
     return fig
 
 
