@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -98,7 +98,7 @@ class Animation:
 
     # -- drawing ----------------------------------------------------------------------
 
-    def _scene(self) -> tuple[Figure, list[Artist], callable]:
+    def _scene(self) -> tuple[Figure, list[Artist], Callable[[int], None]]:
         race, land = self.race, self.race.landscape
         width, height = self.size
         fig = Figure(figsize=(width / self.dpi, height / self.dpi), dpi=self.dpi,
@@ -192,9 +192,7 @@ class Animation:
         race, land = self.race, self.race.landscape
         width = min(high - low for low, high in land.domain)
         states = race.states
-        velocity = states.get("momentum_buffer")
-        if velocity is None or "exp_avg" in states:
-            velocity = _prefer(states.get("momentum_buffer"), states.get("exp_avg"))
+        velocity = _prefer(states.get("momentum_buffer"), states.get("exp_avg"))
         adaptive_keys = ("exp_avg_sq", "square_avg", "sum", "exp_inf", "acc_delta")
         adaptive = np.zeros(race.positions.shape[:2], dtype=bool)
         for key in adaptive_keys:

@@ -145,17 +145,15 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     fig = Figure(figsize=size, layout="constrained")
     ax = fig.add_subplot()
     if land.dim == 1:
-        _draw_curve(ax, land, 200, _span_1d(race, picked))
+        lo, hi = _span_1d(race, picked)
+        _draw_curve(ax, land, 200, (lo, hi))
     else:
         filled = _draw_contour(ax, land)
         _colorbar(fig, ax, filled)
-    for label, colour, k in zip(
-        race.labels, colours(race.labels), range(len(race.labels)), strict=True
-    ):
+    for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
             path = _path(race, k, s)
             if land.dim == 1:  # keep what the widened curve can show
-                lo, hi = _span_1d(race, picked)
                 inside = (path[:, 0] >= lo) & (path[:, 0] <= hi)
                 path = path[: int(np.argmin(inside))] if not inside.all() else path
             name = label if index == 0 else None
@@ -247,12 +245,12 @@ def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
     _draw_surface(ax, land)
     for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
-            path = _path(race, k, s, clip=True)
+            whole = _path(race, k, s)
+            path = _visible(whole, land.domain)
             z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, : len(path)])
             ax.plot(path[:, 0], path[:, 1], z, color=colour, linewidth=2.2, zorder=10,
                     label=label if index == 0 else None)  # fmt: skip
-            last = _path(race, k, s)
-            end = _edge_point(last, land.domain)
+            end = _edge_point(whole, land.domain)
             marker = "X" if race.diverged_at[k, s] >= 0 else "o"
             if marker == "X" or not np.isnan(path[-1, 0]):
                 height = float(land(*(torch.tensor(v) for v in end)))
