@@ -34,6 +34,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/optim_step.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/train.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

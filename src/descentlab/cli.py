@@ -116,6 +116,22 @@ def _defaults(entry: optim.OptimizerInfo) -> str:
     return ", ".join(f"{k}={_format_value(v)}" for k, v in entry.defaults.items())
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; anything but loopback is reachable by others.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks a free one).")] = 8000,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the page in the default browser.")
+    ] = False,
+) -> None:
+    """Start the web playground: pick a landscape, click starts, race optimizers."""
+    from .app.server import serve as start_server
+
+    start_server(host=host, port=port, open_browser=open_browser)
+
+
 def main() -> None:
     """Entry point of the ``descentlab`` executable."""
     app()
