@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# where the tests and benchmarks find datasets (they never download)
+export DESCENTLAB_DATA ?= $(abspath ../shared/data)
+
 .PHONY: demo test lint format bench clean
 
 $(STAMP): pyproject.toml constraints.txt

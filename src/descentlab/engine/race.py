@@ -14,7 +14,7 @@ import torch
 
 from .. import landscapes, optim
 from ..landscapes import Landscape
-from ..optim.spec import OptimizerSpec
+from ..optim.spec import OptimizerSpec, unique_labels
 from . import checks
 from .lockstep import Lockstep
 from .storage import read_result, save_frame
@@ -154,16 +154,6 @@ def is_vectorisable(spec: OptimizerSpec) -> bool:
         return optim.is_elementwise(spec.cls)
     probe = spec.build([torch.zeros(1, requires_grad=True)])
     return optim.is_elementwise(probe)
-
-
-def unique_labels(specs: Sequence[OptimizerSpec]) -> list[str]:
-    labels: list[str] = []
-    for spec in specs:
-        label, n = spec.label, 2
-        while label in labels:
-            label, n = f"{spec.label} #{n}", n + 1
-        labels.append(label)
-    return labels
 
 
 def run(

@@ -25,12 +25,16 @@ SCHEDULERS: dict[str, type] = {
 SchedulerFactory = Callable[[torch.optim.Optimizer], Any]
 
 
-def parse_scheduler(spec: str | SchedulerFactory) -> SchedulerFactory:
+def parse_scheduler(
+    spec: str | SchedulerFactory, defaults: dict[str, Any] | None = None
+) -> SchedulerFactory:
     """A factory ``optimizer -> scheduler`` from a spec such as ``"cosine(T_max=100)"``.
 
     Names: step, multistep, exponential, cosine, onecycle, plateau (the
     torch.optim.lr_scheduler classes StepLR, MultiStepLR, ExponentialLR,
     CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau), or any callable.
+    ``defaults`` fill arguments the spec leaves out, where the class takes them
+    (a training run supplies ``T_max`` and ``total_steps`` from its length).
     """
     if callable(spec) and not isinstance(spec, str):
         return spec
@@ -55,12 +59,18 @@ def parse_scheduler(spec: str | SchedulerFactory) -> SchedulerFactory:
                 f"accepted: {', '.join(accepted)}"
             )
 
+    filled = {k: v for k, v in (defaults or {}).items() if k in accepted and k not in kwargs}
+    if key == "onecycle" and {"epochs", "steps_per_epoch"} & set(kwargs):
+        filled.pop("total_steps", None)  # the spec gave the length another way
+    kwargs = {**filled, **kwargs}
+
     def build(optimizer: torch.optim.Optimizer) -> Any:
         try:
             return cls(optimizer, **kwargs)
         except (TypeError, ValueError, KeyError) as error:
             raise ValueError(f"scheduler {spec!r}: {error}") from None
 
+    build.filled = filled  # type: ignore[attr-defined]  # the defaults the spec relied on
     return build
 
 

@@ -202,6 +202,17 @@ def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
     return spec
 
 
+def unique_labels(specs: list[OptimizerSpec]) -> list[str]:
+    """Each spec's label, numbered (``adam #2``) where the same spec comes again."""
+    labels: list[str] = []
+    for spec in specs:
+        label, n = spec.label, 2
+        while label in labels:
+            label, n = f"{spec.label} #{n}", n + 1
+        labels.append(label)
+    return labels
+
+
 def create(spec: str | OptimizerSpec | Factory, params: Any) -> torch.optim.Optimizer:
     """Build an optimizer from a spec over ``params``, e.g.
     ``create("adam(lr=0.1, betas=(0.9, 0.99))", model.parameters())``."""

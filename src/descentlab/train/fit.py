@@ -1,0 +1,414 @@
+"""Training a task's model with an optimizer spec: `fit` one, `compare` several."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.optim import lr_scheduler
+
+from ..optim.schedule import SchedulerFactory, parse_scheduler
+from ..optim.spec import Factory, OptimizerSpec, parse, unique_labels
+from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
+from .result import CURVE_COLUMNS, Training, TrainingRun, as_curve
+from .tasks import Task, get
+
+SpecLike = str | OptimizerSpec | Factory
+OnBatch = Callable[[int], None]
+
+
+def _whole(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def _check_dtype(dtype: Any) -> torch.dtype:
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    return dtype
+
+
+def _cast(pair: tuple[torch.Tensor, torch.Tensor], dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
+    return tuple(t.to(dtype) if t.is_floating_point() else t for t in pair)
+
+
+def _progress_wanted(progress: bool | None) -> bool:
+    return sys.stderr.isatty() if progress is None else bool(progress)
+
+
+def _progress_bar() -> Any:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+
+
+def _shuffle(n: int) -> torch.Tensor:
+    """An epoch's order of ``n`` examples, drawn from the global generator exactly as
+    ``torch.utils.data.DataLoader(..., shuffle=True)`` draws it, so that a plain
+    DataLoader loop after ``torch.manual_seed(seed)`` sees the same batches."""
+    torch.empty((), dtype=torch.int64).random_()  # the loader's worker base seed
+    seed = int(torch.empty((), dtype=torch.int64).random_().item())  # the sampler's seed
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
+class _Loop:
+    """The state of one training run between batches."""
+
+    def __init__(
+        self,
+        task: Task,
+        spec: OptimizerSpec,
+        epochs: int,
+        batch_size: int,
+        seed: int,
+        scheduler: SchedulerFactory | None,
+        dtype: torch.dtype,
+    ) -> None:
+        self.task, self.epochs, self.batch_size = task, epochs, batch_size
+        self.batches = math.ceil(task.examples / batch_size)
+        self.train = _cast(task.train, dtype)
+        self.validation = _cast(task.validation, dtype) if task.validation else None
+        # the same initial weights and data order for every optimizer
+        torch.manual_seed(seed)
+        model = task.model()
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"task {task.name!r}: model() returned {type(model).__name__}")
+        self.model = model.to(dtype)
+        batch_norm = (torch.nn.modules.batchnorm._BatchNorm,)
+        if task.examples % batch_size == 1 and any(
+            isinstance(m, batch_norm) for m in model.modules()
+        ):
+            raise ValueError(
+                f"batch_size={batch_size} leaves a last batch of one example out of "
+                f"{task.examples}, which batch normalisation cannot train on; choose another"
+            )
+        self.optimizer = spec.build(self.model.parameters())
+        self.needs_closure = isinstance(self.optimizer, torch.optim.LBFGS)
+        self.scheduler = None if scheduler is None else scheduler(self.optimizer)
+        self.per_batch_schedule = isinstance(
+            self.scheduler, lr_scheduler.OneCycleLR | lr_scheduler.CyclicLR
+        )
+        self.epoch, self.examples, self.seconds = 0, 0, 0.0
+        self.rows: list[dict[str, float]] = []
+        self.diverged_at = -1
+
+    # -- evaluation -------------------------------------------------------------
+    def _measure(self, pair: tuple[torch.Tensor, ...] | None) -> tuple[float, float]:
+        if pair is None:
+            return math.nan, math.nan
+        inputs, targets = pair
+        with torch.no_grad():
+            outputs = self.model(inputs)
+            loss = float(self.task.loss(outputs, targets))
+            if self.task.kind != "classification":
+                return loss, math.nan
+            accuracy = float((outputs.argmax(dim=-1) == targets).double().mean())
+        return loss, accuracy
+
+    def record(self, started: float) -> dict[str, float]:
+        self.model.eval()
+        train_loss, train_accuracy = self._measure(self.train)
+        val_loss, val_accuracy = self._measure(self.validation)
+        self.model.train()
+        lr = self.optimizer.param_groups[0]["lr"]
+        row = {
+            "epoch": self.examples / self.task.examples,
+            "examples": self.examples,
+            "train_loss": train_loss,
+            "train_accuracy": train_accuracy,
+            "val_loss": val_loss,
+            "val_accuracy": val_accuracy,
+            "lr": float(lr.flatten()[0]) if isinstance(lr, torch.Tensor) else float(lr),
+            "seconds": self.seconds + time.perf_counter() - started,
+        }
+        self.rows.append(row)
+        if not math.isfinite(train_loss) and self.diverged_at < 0:
+            self.diverged_at = self.examples
+        return row
+
+    # -- one epoch --------------------------------------------------------------
+    def run_epoch(self, started: float, on_batch: OnBatch | None) -> None:
+        inputs, targets = self.train
+        every = self.task.evaluate_every
+        order = _shuffle(self.task.examples)
+        for first in range(0, self.task.examples, self.batch_size):
+            index = order[first : first + self.batch_size]
+            x, y = inputs[index], targets[index]
+
+            def closure(x: torch.Tensor = x, y: torch.Tensor = y) -> torch.Tensor:
+                self.optimizer.zero_grad()
+                loss = self.task.loss(self.model(x), y)
+                loss.backward()
+                return loss.detach()
+
+            if self.needs_closure:
+                loss = self.optimizer.step(closure)
+            else:
+                loss = closure()
+                if math.isfinite(float(loss)):
+                    self.optimizer.step()
+            if self.per_batch_schedule:
+                self.scheduler.step()
+            before, self.examples = self.examples, self.examples + len(index)
+            if on_batch is not None:
+                on_batch(1)
+            if not math.isfinite(float(loss)):
+                self.record(started)
+                self.diverged_at = before
+                return
+            if every is not None and self.examples // every > before // every:
+                row = self.record(started)
+                if self.diverged_at >= 0:
+                    return
+        self.epoch += 1
+        if not self.rows or self.rows[-1]["examples"] != self.examples:
+            row = self.record(started)
+        else:
+            row = self.rows[-1]
+        if self.scheduler is not None and not self.per_batch_schedule:
+            if isinstance(self.scheduler, lr_scheduler.ReduceLROnPlateau):
+                metric = row["val_loss"] if self.validation is not None else row["train_loss"]
+                self.scheduler.step(metric)
+            else:
+                self.scheduler.step()
+
+    # -- checkpoints ------------------------------------------------------------
+    def state(self, config: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "config": config,
+            "epoch": self.epoch,
+            "examples": self.examples,
+            "seconds": self.rows[-1]["seconds"] if self.rows else 0.0,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "rng": torch.get_rng_state(),
+            "curve": {key: [row[key] for row in self.rows] for key in CURVE_COLUMNS},
+        }
+
+    def restore(self, contents: dict[str, Any], path: Path) -> None:
+        """Load a checkpoint into fresh objects; a mismatch raises before anything ran."""
+        if contents["epoch"] > self.epochs:
+            raise CheckpointError(
+                f"checkpoint {str(path)!r} is at epoch {contents['epoch']}, beyond "
+                f"epochs={self.epochs}"
+            )
+        try:
+            self.model.load_state_dict(contents["model"])
+            self.optimizer.load_state_dict(contents["optimizer"])
+            if (contents["scheduler"] is None) != (self.scheduler is None):
+                raise ValueError("the scheduler does not match")
+            if self.scheduler is not None:
+                self.scheduler.load_state_dict(contents["scheduler"])
+            torch.set_rng_state(contents["rng"])
+            curve = contents["curve"]
+            rows = [dict(zip(CURVE_COLUMNS, values, strict=True)) for values in
+                    zip(*(curve[key] for key in CURVE_COLUMNS), strict=True)]  # fmt: skip
+        except (RuntimeError, ValueError, KeyError, TypeError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            raise CheckpointError(
+                f"checkpoint {str(path)!r} does not fit this run ({reason[:160]}); "
+                "delete it to start again"
+            ) from None
+        self.epoch, self.examples = int(contents["epoch"]), int(contents["examples"])
+        self.seconds = float(contents["seconds"])
+        self.rows = rows
+
+
+def _train(
+    task: Task,
+    spec: OptimizerSpec,
+    label: str,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    scheduler: str | SchedulerFactory | None,
+    checkpoint_dir: str | Path | None,
+    resume: bool,
+    dtype: torch.dtype,
+    on_batch: OnBatch | None,
+) -> TrainingRun:
+    factory = None
+    if scheduler is not None:
+        batches = math.ceil(task.examples / batch_size)
+        factory = parse_scheduler(scheduler, {"T_max": epochs, "total_steps": epochs * batches})
+    config = {
+        "task": task.name,
+        "optimizer": label,
+        "seed": seed,
+        "batch_size": batch_size,
+        "dtype": str(dtype),
+        "scheduler": None if scheduler is None else str(scheduler),
+        # a schedule fitted to the run's length cannot be stretched on resuming
+        "scheduler_length": getattr(factory, "filled", None) or None,
+        "examples": task.examples,
+    }
+    path = None
+    if checkpoint_dir is not None:
+        path = checkpoint_path(checkpoint_dir, task.name, label, seed)
+    with torch.random.fork_rng(devices=[]):  # the caller's global generator is left alone
+        loop = _Loop(task, spec, epochs, batch_size, seed, factory, dtype)
+        if resume:
+            if path is None:
+                raise ValueError("resume=True needs the checkpoint_dir to resume from")
+            loop.restore(load_checkpoint(path, config), path)
+            if on_batch is not None:
+                on_batch(loop.epoch * loop.batches)
+        started = time.perf_counter()
+        if not loop.rows:
+            loop.record(started)
+        while loop.epoch < epochs and loop.diverged_at < 0:
+            loop.run_epoch(started, on_batch)
+            if path is not None and loop.diverged_at < 0:
+                save_checkpoint(path, loop.state(config))
+    options = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "scheduler": config["scheduler"],
+        "dtype": str(dtype),
+    }
+    return TrainingRun(
+        task=task.name,
+        kind=task.kind,
+        label=label,
+        spec=spec.label,
+        curve=as_curve(pd.DataFrame(loop.rows, columns=list(CURVE_COLUMNS))),
+        options=options,
+        diverged_at=loop.diverged_at,
+        model=loop.model,
+    )
+
+
+def _settings(
+    task: str | Task, epochs: int | None, batch_size: int | None, seed: int, dtype: Any
+) -> tuple[Task, int, int, int, torch.dtype]:
+    task = get(task)
+    epochs = _whole("epochs", task.epochs if epochs is None else epochs)
+    batch_size = _whole("batch_size", task.batch_size if batch_size is None else batch_size)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    return task, epochs, batch_size, int(seed), _check_dtype(dtype)
+
+
+def compare(
+    task: str | Task,
+    specs: Sequence[SpecLike],
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    *,
+    seed: int = 0,
+    scheduler: str | SchedulerFactory | None = None,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> Training:
+    """Train one model per optimizer, every one from the same initial weights and with
+    the same data order (both drawn from ``seed``). See `fit` for the arguments."""
+    task, epochs, batch_size, seed, dtype = _settings(task, epochs, batch_size, seed, dtype)
+    if isinstance(specs, str) or not isinstance(specs, Sequence) or not specs:
+        raise ValueError("compare takes a list of one or more optimizer specs")
+    parsed = [parse(spec) for spec in specs]
+    if scheduler is not None:
+        parse_scheduler(scheduler)  # a bad spec fails before any training
+    labels = unique_labels(parsed)
+    batches = math.ceil(task.examples / batch_size) * epochs
+    bar = _progress_bar() if _progress_wanted(progress) else None
+    runs = []
+    with bar if bar is not None else nullcontext():
+        for spec, label in zip(parsed, labels, strict=True):
+            on_batch = None
+            if bar is not None:
+                handle = bar.add_task(f"{task.name} {label}", total=batches)
+
+                def on_batch(n: int, handle: Any = handle) -> None:
+                    bar.advance(handle, n)
+
+            runs.append(
+                _train(
+                    task,
+                    spec,
+                    label,
+                    epochs=epochs,
+                    batch_size=batch_size,
+                    seed=seed,
+                    scheduler=scheduler,
+                    checkpoint_dir=checkpoint_dir,
+                    resume=resume,
+                    dtype=dtype,
+                    on_batch=on_batch,
+                )
+            )
+    return Training(runs=runs)
+
+
+def fit(
+    task: str | Task,
+    spec: SpecLike,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    *,
+    seed: int = 0,
+    scheduler: str | SchedulerFactory | None = None,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> TrainingRun:
+    """Train a task's model with one optimizer and record its curve.
+
+    Parameters
+    ----------
+    task : a task name ("airfoil", "digits") or a `Task`.
+    spec : an optimizer spec (``"adam(lr=0.01)"``, ``"torch.SGD(lr=0.05)"``, a callable).
+    epochs, batch_size : default to the task's.
+    seed : draws the initial weights and the order of the examples.
+    scheduler : an lr schedule such as ``"step(step_size=10, gamma=0.1)"``, stepped once
+        per epoch (onecycle: once per batch; plateau: on the validation loss, else the
+        training loss). ``T_max`` and ``total_steps`` default to the run's length.
+    checkpoint_dir : write a checkpoint there after every epoch.
+    resume : continue from the checkpoint in ``checkpoint_dir``; the result equals an
+        uninterrupted run bit for bit (but for the seconds column).
+    progress : a progress bar on stderr; default: only when stderr is a terminal.
+    dtype : torch.float32 or torch.float64 for the model and the data.
+
+    A run whose loss stops being finite ends there, with ``diverged_at`` set; it does
+    not raise.
+    """
+    return compare(
+        task,
+        [spec],
+        epochs,
+        batch_size,
+        seed=seed,
+        scheduler=scheduler,
+        checkpoint_dir=checkpoint_dir,
+        resume=resume,
+        progress=progress,
+        dtype=dtype,
+    ).runs[0]
