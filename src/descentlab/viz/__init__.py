@@ -1,10 +1,11 @@
-"""Pictures of landscapes, races and sweeps (matplotlib figures, saved by extension),
-and animations of races (GIF, MP4, self-contained HTML)."""
+"""Pictures of landscapes, races, sweeps and training runs (matplotlib figures, saved
+by extension), and animations of races (GIF, MP4, self-contained HTML)."""
 
 from .animate import Animation, animate
 from .interactive import interactive
 from .static import ema_weights, landscape, loss_curves, surface, trace
 from .sweeps import basins, heatmap, sensitivity
+from .training import training_curves
 
 __all__ = [
     "Animation",
@@ -18,4 +19,5 @@ __all__ = [
     "sensitivity",
     "surface",
     "trace",
+    "training_curves",
 ]

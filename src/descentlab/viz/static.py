@@ -14,7 +14,9 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator
 from .. import landscapes
 from ..engine import Race
 from ..landscapes import Landscape
+from ..train import Training, TrainingRun
 from .style import colours, contour_field, evaluate_grid, math
+from .training import training_curves
 
 SURFACE_CMAP = "coolwarm"
 CONTOUR_CMAP = "viridis"
@@ -262,9 +264,24 @@ def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
     return fig
 
 
-def loss_curves(result: Race, gap: bool = False, log: bool = True) -> Figure:
-    """Loss (or the gap to the known minimum value) against step, one colour per
-    optimizer; the median over starts as a line, the range as a band."""
+def loss_curves(
+    result: Race | Training | TrainingRun | Sequence[TrainingRun],
+    gap: bool = False,
+    log: bool = True,
+) -> Figure:
+    """Loss curves, one colour per optimizer.
+
+    For a race: the loss (or with ``gap`` its distance to the known minimum value)
+    against step, the median over starts as a line, the range as a band. For training
+    runs (`fit`, `compare`): training and validation loss against epochs, and an
+    accuracy panel for classification (see `training_curves`).
+    """
+    if isinstance(result, Training | TrainingRun) or (
+        isinstance(result, list | tuple) and result and isinstance(result[0], TrainingRun)
+    ):
+        if gap:
+            raise ValueError("gap applies to races on a landscape with a known minimum")
+        return training_curves(result)
     land = _check_race(result, "loss_curves").landscape
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
