@@ -187,3 +187,13 @@ def test_digits_split_is_seeded_and_stratified() -> None:
     assert torch.equal(train_x, again_x) and not torch.equal(train_x, other_x)
     with pytest.raises(ValueError, match=r"validation is the held-out fraction in \(0, 1\)"):
         digits_data(validation=1.5)
+
+
+def test_offline_mode_never_downloads(
+    monkeypatch: pytest.MonkeyPatch, serve: object, airfoil_dir: Path, private_cache: Path
+) -> None:
+    server = serve((airfoil_dir / AIRFOIL.name).read_bytes())
+    monkeypatch.setenv("DESCENTLAB_OFFLINE", "1")
+    with pytest.raises(DatasetUnavailable, match=r"DESCENTLAB_OFFLINE forbids downloading"):
+        airfoil_data(url=server.url)
+    assert server.requests == 0 and _cache_files(private_cache) == []

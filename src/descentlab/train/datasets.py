@@ -1,7 +1,8 @@
 """Datasets: found in a local folder or the cache, else downloaded once and checked.
 
 Where a file is looked for, in order: the folder passed in, ``$DESCENTLAB_DATA``, the
-user cache (``$XDG_CACHE_HOME/descentlab`` or ``~/.cache/descentlab``). A download is
+user cache (``$XDG_CACHE_HOME/descentlab`` or ``~/.cache/descentlab``); with
+``DESCENTLAB_OFFLINE=1`` nothing is downloaded. A download is
 written to a temporary name, its sha256 checked, then moved into place, so an
 interrupted or damaged download never leaves a file that looks complete.
 """
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 DATA_ENV = "DESCENTLAB_DATA"
+OFFLINE_ENV = "DESCENTLAB_OFFLINE"  # set to 1: never download, only look on disk
 DOWNLOAD_TIMEOUT = 30.0  # seconds without a byte before a download is given up
 
 
@@ -77,6 +79,12 @@ def download(remote: RemoteFile, folder: Path, url: str | None = None) -> Path:
     """
     url = url or remote.url
     target = folder / remote.name
+    if os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes"):
+        raise DatasetUnavailable(
+            f"{remote.name} is not on this machine and {OFFLINE_ENV} forbids downloading it; "
+            f"put the file in a folder and pass it as data_dir, or set {DATA_ENV} to that "
+            f"folder (looked in: {', '.join(map(str, search_path()))})"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{remote.name}.{os.getpid()}.partial"
     digest = hashlib.sha256()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -90,6 +90,23 @@ class Task:
         return len(self.train[0])
 
 
+# what the built-in tasks are, known without loading their data
+SETTINGS: dict[str, dict[str, Any]] = {
+    "airfoil": {
+        "kind": "regression",
+        "epochs": 2,
+        "batch_size": 10,
+        "description": "linear regression on NASA airfoil self-noise (1500 rows, 5 features)",
+    },
+    "digits": {
+        "kind": "classification",
+        "epochs": 15,
+        "batch_size": 32,
+        "description": "LeNet-style CNN on 8x8 handwritten digits (1797 images, 10 classes)",
+    },
+}
+
+
 def half_squared_error(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Mean of (prediction - target)^2 / 2, the textbook's squared loss."""
     return ((outputs.reshape(targets.shape) - targets) ** 2 / 2).mean()
@@ -142,12 +159,9 @@ def airfoil(data_dir: str | Path | None = None, rows: int = 1500, url: str | Non
         train=(features, target),
         model=lambda: linear_regression(features.shape[1]),
         loss=half_squared_error,
-        kind="regression",
         evaluate_every=100,
-        epochs=2,
-        batch_size=10,
-        description="linear regression on NASA airfoil self-noise (1500 rows, 5 features)",
         citation=AIRFOIL.citation,
+        **SETTINGS["airfoil"],
     )
 
 
@@ -161,10 +175,7 @@ def digits(validation: float = 0.2, split_seed: int = 0) -> Task:
         validation=held_out,
         model=lenet8,
         loss=nn.functional.cross_entropy,
-        kind="classification",
-        epochs=15,
-        batch_size=32,
-        description="LeNet-style CNN on 8x8 handwritten digits (1797 images, 10 classes)",
+        **SETTINGS["digits"],
     )
 
 

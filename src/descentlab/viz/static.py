@@ -141,7 +141,7 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     if land.dim == 2:  # the map keeps equal scales: fit the figure's height to it
         (x0, x1), (y0, y1) = land.domain
         ratio = min(max((x1 - x0) / (y1 - y0), 0.25), 4.0)
-        size = (8.5, min(max(5.4 / ratio + 0.9, 3.6), 7.5))
+        size = (8.5, min(max(7.0 / ratio + 1.4, 4.2), 9.0))
     else:
         size = (7.5, 4.5)
     fig = Figure(figsize=size, layout="constrained")
@@ -182,7 +182,12 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
         point = (start[0], race.losses[0, s, 0]) if land.dim == 1 else tuple(start)
         ax.plot(*point, marker="o", markersize=8, color="white", markeredgecolor="black", zorder=7)
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
-    _legend_outside(fig, ax)
+    if land.dim == 2:  # below the map, so that the map (and its colour bar) keep the width
+        handles, labels = ax.get_legend_handles_labels()
+        columns = 3 if max(map(len, labels), default=0) <= 24 else 2
+        fig.legend(handles, labels, loc="outside lower center", ncols=columns, frameon=False)
+    else:
+        _legend_outside(fig, ax)
     return fig
 
 

@@ -1,4 +1,4 @@
-"""The command line: ``descentlab ...``."""
+"""`descentlab list optimizers|landscapes|tasks`: what the lab holds."""
 
 from __future__ import annotations
 
@@ -10,22 +10,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, landscapes, optim
+from .. import landscapes, optim
 
-app = typer.Typer(
-    name="descentlab",
-    help="An optimizer lab for PyTorch: classic optimizers written from scratch, "
-    "proven equal to torch.optim.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 console = Console()
 
 
 class Catalog(StrEnum):
     optimizers = "optimizers"
     landscapes = "landscapes"
+    tasks = "tasks"
 
 
 def _format_value(value: Any) -> str:
@@ -36,23 +29,6 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def _version(show: bool) -> None:
-    if show:
-        console.print(f"descentlab {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
-    ] = False,
-) -> None:
-    """descentlab: classic optimizers written from scratch, proven equal to torch.optim."""
-
-
-@app.command("list")
 def list_catalog(
     what: Annotated[Catalog, typer.Argument(help="What to list.")],
     formulas: Annotated[
@@ -60,9 +36,16 @@ def list_catalog(
         typer.Option("--formulas", help="Show each formula (LaTeX) in full, with its source."),
     ] = False,
 ) -> None:
-    """List the optimizers (defaults, what each does) or the landscapes (domains, minima)."""
+    """List the optimizers, the landscapes or the training tasks.
+
+    Optimizers with their defaults and update rules, landscapes with their domains,
+    minima and formulas, tasks with their settings.
+    """
     if what is Catalog.landscapes:
         _list_landscapes(formulas)
+        return
+    if what is Catalog.tasks:
+        _list_tasks()
         return
     if formulas:
         for name in optim.available():
@@ -116,26 +99,16 @@ def _defaults(entry: optim.OptimizerInfo) -> str:
     return ", ".join(f"{k}={_format_value(v)}" for k, v in entry.defaults.items())
 
 
-@app.command()
-def serve(
-    host: Annotated[
-        str, typer.Option(help="Address to bind; anything but loopback is reachable by others.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks a free one).")] = 8000,
-    open_browser: Annotated[
-        bool, typer.Option("--open", help="Open the page in the default browser.")
-    ] = False,
-) -> None:
-    """Start the web playground: pick a landscape, click starts, race optimizers."""
-    from .app.server import serve as start_server
+def _list_tasks() -> None:
+    from ..train.tasks import SETTINGS
 
-    start_server(host=host, port=port, open_browser=open_browser)
-
-
-def main() -> None:
-    """Entry point of the ``descentlab`` executable."""
-    app()
-
-
-if __name__ == "__main__":
-    main()
+    table = Table(title="descentlab training tasks")
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("epochs", justify="right")
+    table.add_column("batch size", justify="right")
+    table.add_column("what it trains", overflow="fold")
+    for name, settings in SETTINGS.items():
+        table.add_row(name, settings["kind"], str(settings["epochs"]),
+                      str(settings["batch_size"]), settings["description"])  # fmt: skip
+    console.print(table)

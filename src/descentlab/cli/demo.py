@@ -1,0 +1,310 @@
+"""`descentlab demo --out DIR`: the showcase, every picture with its sidecar, and an
+``index.html`` gallery that opens offline."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .. import __version__
+from . import experiment
+from .errors import stderr
+
+SADDLE = [
+    "sgd(lr=0.05)",
+    "momentum(lr=0.05, momentum=0.9)",
+    "adagrad(lr=0.05)",
+    "rmsprop(lr=0.05, alpha=0.9)",
+    "adam(lr=0.05, betas=(0.9, 0.99))",
+]
+BEALE = [
+    "sgd(lr=1e-3)",
+    "momentum(lr=1e-3)",
+    "nesterov(lr=1e-3)",
+    "adagrad(lr=0.5)",
+    "adadelta(lr=1.0)",
+    "rmsprop(lr=0.01)",
+    "adam(lr=0.1)",
+]
+ROSENBROCK = [
+    "sgd(lr=1e-3)",
+    "momentum(lr=1e-3, momentum=0.9)",
+    "rmsprop(lr=1e-2)",
+    "adam(lr=0.05)",
+    "lion(lr=0.01)",
+]
+BOWL = [
+    "sgd(lr=0.4)",
+    "momentum(lr=0.4, momentum=0.5)",
+    "adagrad(lr=0.4)",
+    "rmsprop(lr=0.4, alpha=0.9)",
+    "adadelta(lr=1.0, rho=0.9)",
+    "adam(lr=0.4)",
+]
+AIRFOIL = [
+    "sgd(lr=0.05)",
+    "momentum(lr=0.004, momentum=0.9)",
+    "adagrad(lr=0.1)",
+    "rmsprop(lr=0.01, alpha=0.9)",
+    "adadelta(rho=0.9, eps=1e-5)",
+    "adam(lr=0.01)",
+]
+DIGITS = ["sgd(lr=0.05)", "momentum(lr=0.05)", "rmsprop(lr=1e-3)", "adam(lr=1e-3)"]
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One entry of the showcase: a title, a caption and the experiment that makes it."""
+
+    title: str
+    caption: str
+    experiment: dict[str, Any]
+
+
+def _race(
+    landscape: str,
+    optimizers: list[str],
+    start: list[float],
+    steps: int,
+    out: list[str],
+    **options: Any,
+) -> dict[str, Any]:
+    return {
+        "kind": "race",
+        "landscape": landscape,
+        "optimizers": optimizers,
+        "starts": [start],
+        "steps": steps,
+        "out": out,
+        **options,
+    }
+
+
+SHOWCASE = [
+    Exhibit(
+        "Escaping a saddle, in 3-D",
+        "f = -x²/2 + y² from (1e-5, 0.5), lr 0.05, 100 steps. Plain SGD hardly leaves the "
+        "saddle point; momentum and the adaptive methods escape along x.",
+        _race(
+            "cs231n-saddle",
+            SADDLE,
+            [1e-5, 0.5],
+            100,
+            ["saddle-surface.gif", "saddle-surface.mp4"],
+            view="surface",
+        ),
+    ),
+    Exhibit(
+        "The saddle from above and in 3-D",
+        "The same race, the surface beside its contour map.",
+        _race(
+            "cs231n-saddle",
+            SADDLE,
+            [1e-5, 0.5],
+            100,
+            ["saddle-both.gif", "saddle-both.mp4"],
+            view="both",
+        ),
+    ),
+    Exhibit(
+        "The saddle, interactive",
+        "Turn the surface, play and scrub the race (plotly, works offline).",
+        _race(
+            "cs231n-saddle", SADDLE, [1e-5, 0.5], 100, ["saddle-interactive.html"], view="surface"
+        ),
+    ),
+    Exhibit(
+        "A race on Beale's function",
+        "Seven optimizers from (1, 1.5), 300 steps, towards the minimum at (3, 0.5).",
+        _race(
+            "beale",
+            BEALE,
+            [1.0, 1.5],
+            300,
+            ["beale-race.gif", "beale-race.png"],
+            fps=25,
+            duration=8.0,
+        ),
+    ),
+    Exhibit(
+        "Rosenbrock's banana valley",
+        "From (-1.5, 2), 600 steps: reaching the valley floor is easy, following it to "
+        "(1, 1) is not.",
+        _race(
+            "rosenbrock",
+            ROSENBROCK,
+            [-1.5, 2.0],
+            600,
+            ["rosenbrock-race.gif", "rosenbrock-race.png"],
+            fps=25,
+            duration=8.0,
+        ),
+    ),
+    Exhibit(
+        "Himmelblau's four basins",
+        "Every start of a 60 x 60 grid coloured by the minimum it reached after 300 steps.",
+        {
+            "kind": "sweep",
+            "landscape": "himmelblau",
+            "optimizers": ["sgd(lr=0.01)", "momentum(lr=0.005, momentum=0.9)", "adam(lr=0.1)"],
+            "starts": 60,
+            "steps": 300,
+            "plot": "basins",
+            "out": ["himmelblau-basins.png"],
+        },
+    ),
+    Exhibit(
+        "Learning-rate sensitivity",
+        "Final loss on Rosenbrock after 300 steps against the learning rate, the median "
+        "over a 6 x 6 grid of starts with the interquartile band.",
+        {
+            "kind": "sweep",
+            "landscape": "rosenbrock",
+            "optimizers": ["sgd", "momentum", "rmsprop", "adam"],
+            "grid": {"lr": "1e-4:1:25:log"},
+            "starts": 6,
+            "steps": 300,
+            "plot": "sensitivity",
+            "out": ["lr-sensitivity.png"],
+        },
+    ),
+    Exhibit(
+        "The learning rate in one dimension",
+        "Gradient descent on x² from 10: η = 0.2 converges, 0.05 crawls, 1.1 overshoots "
+        "further at every step.",
+        _race(
+            "parabola",
+            ["sgd(lr=0.2)", "sgd(lr=0.05)", "sgd(lr=1.1)"],
+            [10.0],
+            10,
+            ["textbook-1d.png"],
+            dtype="float64",
+        ),
+    ),
+    Exhibit(
+        "An elongated bowl",
+        "0.1 x² + 2 y² from (-5, -2), 20 steps: plain GD zig-zags across the steep axis; "
+        "momentum and the adaptive methods even out the two directions.",
+        _race("elongated-bowl", BOWL, [-5.0, -2.0], 20, ["textbook-2d.png"], dtype="float64"),
+    ),
+    Exhibit(
+        "What momentum remembers",
+        "The weight an exponentially weighted average gives a gradient t steps back.",
+        {"kind": "ema", "out": ["momentum-weights.png"]},
+    ),
+    Exhibit(
+        "Airfoil self-noise: linear regression",
+        "The textbook's settings: 2 epochs of batch 10, the training loss on the full set "
+        "recorded every 100 examples.",
+        {"kind": "train", "task": "airfoil", "optimizers": AIRFOIL, "out": ["airfoil-curves.png"]},
+    ),
+    Exhibit(
+        "Handwritten digits: a small CNN",
+        "A LeNet-style CNN on 8x8 digits, 10 epochs: training (solid) and validation "
+        "(dashed) loss, and accuracy.",
+        {
+            "kind": "train",
+            "task": "digits",
+            "optimizers": DIGITS,
+            "epochs": 10,
+            "out": ["digits-curves.png"],
+        },
+    ),
+]
+
+
+def _media(name: str) -> str:
+    source = html.escape(name)
+    suffix = Path(name).suffix
+    if suffix in (".png", ".gif"):
+        return f'<a href="{source}"><img src="{source}" alt="{source}" loading="lazy"></a>'
+    if suffix == ".mp4":
+        return f'<video src="{source}" controls loop muted playsinline></video>'
+    if suffix == ".html":
+        return f'<iframe src="{source}" title="{source}" loading="lazy"></iframe>'
+    return f'<a href="{source}">{source}</a>'
+
+
+STYLE = """
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2330; }
+header { padding: 2rem 2.5rem 1rem; }
+h1 { margin: 0 0 .3rem; font-size: 1.9rem; }
+header p { margin: 0; color: #4a5468; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr));
+       gap: 1.5rem; padding: 1rem 2.5rem 3rem; }
+figure { margin: 0; background: #fff; border-radius: 10px; padding: 1rem;
+         box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+figure img, figure video { width: 100%; height: auto; display: block; border-radius: 4px; }
+figure iframe { width: 100%; height: 560px; border: 0; }
+figcaption h2 { font-size: 1.15rem; margin: .8rem 0 .2rem; }
+figcaption p { margin: 0 0 .4rem; color: #39414f; }
+.files { font-size: .85rem; color: #6a7385; }
+.files a { color: #3559c7; margin-right: .6rem; }
+"""
+
+
+def gallery(exhibits: list[Exhibit], seconds: float) -> str:
+    """The index page: one card per exhibit, its first output shown, all linked."""
+    cards = []
+    for exhibit in exhibits:
+        outputs = exhibit.experiment["out"]
+        links = " ".join(
+            f'<a href="{html.escape(n)}">{html.escape(n)}</a>'
+            f'<a href="{html.escape(n)}.json">(settings)</a>'
+            for n in outputs
+        )
+        cards.append(
+            f"<figure>{_media(outputs[0])}<figcaption><h2>{html.escape(exhibit.title)}</h2>"
+            f"<p>{html.escape(exhibit.caption)}</p><p class=files>{links}</p></figcaption>"
+            "</figure>"
+        )
+    return (
+        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width, initial-scale=1'>"
+        f"<title>descentlab showcase</title><style>{STYLE}</style></head><body>"
+        "<header><h1>descentlab showcase</h1><p>Optimizers written from scratch, raced on "
+        "test landscapes, swept, and training real models. Each file has its exact settings "
+        "beside it; <code>descentlab run FILE.json</code> makes it again. Built in "
+        f"{seconds:.0f} s by descentlab {__version__}.</p></header>"
+        f"<main>{''.join(cards)}</main></body></html>\n"
+    )
+
+
+def build(out: Path, progress: bool | None = None) -> list[Path]:
+    """Make every exhibit into ``out`` and write the gallery; returns the files written."""
+    show = stderr.is_terminal if progress is None else progress
+    started = time.perf_counter()
+    for exhibit in SHOWCASE:  # every setting checked before the minutes of work
+        experiment.normalise(exhibit.experiment)
+    written: list[Path] = []
+    with Progress(
+        TextColumn("{task.description:<40}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        disable=not show,
+    ) as bar:
+        task = bar.add_task("descentlab demo", total=len(SHOWCASE))
+        for exhibit in SHOWCASE:
+            bar.update(task, description=exhibit.title)
+            written += experiment.execute(exhibit.experiment, out, progress=False)
+            bar.advance(task)
+    seconds = time.perf_counter() - started
+    index = out / "index.html"
+    index.write_text(gallery(SHOWCASE, seconds), encoding="utf-8")
+    sidecar = index.with_name("index.html.json")
+    record = {
+        "descentlab": __version__,
+        "versions": experiment.versions(),
+        "seconds": round(seconds, 1),
+        "experiment": {"kind": "demo", "out": "."},
+    }
+    sidecar.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return [*written, index, sidecar]
