@@ -1,0 +1,200 @@
+"""The playground's work: landscapes, races and sweeps as JSON-able payloads.
+
+Every function here is synchronous and may take a while; the API runs them in a
+thread pool under a time limit. Library errors (ValueError, TypeError) pass through
+and become 400 responses.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import landscapes, optim
+from ..engine import Race, run, sweep
+from ..engine.sweep import grid_starts
+from ..landscapes import Landscape
+from ..viz.style import colours, contour_field, evaluate_grid
+from ..viz.sweeps import BASIN_COLOURS, DIVERGED
+from .formulas import formula_svg
+from .schemas import RaceRequest, SweepRequest
+
+GRID = 120  # landscape samples per axis for the contour map and the surface
+TRANSFORM_FLOOR = 1e-12
+
+
+def finite(values: np.ndarray) -> list[Any]:
+    """An array as nested lists, with None where a value is not finite (JSON has no NaN)."""
+    array = np.asarray(values, dtype=np.float64)
+    if np.isfinite(array).all():
+        return array.tolist()
+    return np.where(np.isfinite(array), array, None).tolist()
+
+
+def parse_optimizer(spec: str) -> optim.OptimizerSpec:
+    """A spec of a registry optimizer (torch's own classes are not offered here)."""
+    parsed = optim.parse(spec)
+    if parsed.name not in optim.available():
+        raise ValueError(
+            f"unknown optimizer {parsed.name!r}; the playground offers "
+            f"{', '.join(optim.available())}"
+        )
+    return parsed
+
+
+def catalog_landscapes() -> list[dict[str, Any]]:
+    """Name, formula, domain, start, minima and description of every catalog landscape."""
+    return [summary(landscapes.get(name)) for name in landscapes.available()]
+
+
+def catalog_optimizers() -> list[dict[str, Any]]:
+    """Name, defaults, summary, formula, reference and colour of every registry optimizer."""
+    names = optim.available()
+    out = []
+    for name, colour in zip(names, colours(names), strict=True):
+        entry = optim.info(name)
+        out.append(
+            {
+                "name": name,
+                "defaults": {k: list(v) if isinstance(v, tuple) else v
+                             for k, v in entry.defaults.items()},
+                "summary": entry.summary,
+                "formula": entry.formula,
+                "reference": entry.reference,
+                "colour": colour,
+            }
+        )  # fmt: skip
+    return out
+
+
+def summary(land: Landscape) -> dict[str, Any]:
+    """What the page shows about a landscape, without its sampled surface."""
+    return {
+        "name": land.name,
+        "expression": land.expression,
+        "formula": land.formula,
+        "description": land.description,
+        "dim": land.dim,
+        "domain": [list(axis) for axis in land.domain],
+        "start": list(land.start),
+        "minima": [{"point": list(m.point), "value": m.value} for m in land.minima],
+        "levels": land.levels,
+        "view": list(land.view),
+    }
+
+
+def landscape(text: str) -> dict[str, Any]:
+    """A landscape's summary and its values on a grid, for the contour map and surface."""
+    return _landscape(text.strip())
+
+
+@lru_cache(maxsize=64)
+def _landscape(text: str) -> dict[str, Any]:
+    land = landscapes.get(text)
+    payload = summary(land)
+    payload["field"] = _field(land)
+    return payload
+
+
+def _field(land: Landscape) -> dict[str, Any]:
+    """Samples of f over the domain and how they are shaded.
+
+    Where the library shades on log levels, the page shows log10(f - low) clipped at
+    ``floor``; the same transform lifts the balls onto the surface."""
+    if land.dim == 1:
+        (low, high) = land.domain[0]
+        x = torch.linspace(low, high, 400, dtype=torch.float64)
+        with torch.no_grad():
+            z = land(x).numpy()
+        return {"x": x.tolist(), "z": finite(z), "transform": "linear", "low": 0.0, "floor": 0.0}
+    x, y, z = evaluate_grid(land, GRID)
+    if not np.isfinite(z).any():
+        raise ValueError(f"{land.name} is not finite anywhere on its domain")
+    try:
+        _, levels, norm, _ = contour_field(land, z)
+    except ValueError:  # constant: shade it flat
+        return {"x": x[0].tolist(), "y": y[:, 0].tolist(), "z": finite(z),
+                "transform": "linear", "low": 0.0, "floor": 0.0}  # fmt: skip
+    log = norm.__class__.__name__ == "LogNorm"
+    low = float(np.nanmin(np.where(np.isfinite(z), z, np.nan)))
+    floor = float(levels[0]) if log else 0.0
+    shown = np.log10(np.clip(z - low, floor, None)) if log else z
+    return {
+        "x": x[0].tolist(),
+        "y": y[:, 0].tolist(),
+        "z": finite(shown),
+        "transform": "log" if log else "linear",
+        "low": low,
+        "floor": floor,
+    }
+
+
+def race(request: RaceRequest) -> dict[str, Any]:
+    """Run the race a request describes; positions and losses of every step."""
+    result = run_race(request)
+    return {
+        "landscape": summary(result.landscape),
+        "labels": result.labels,
+        "colours": colours(result.labels),
+        "starts": result.starts.tolist(),
+        "steps": result.steps,
+        "positions": finite(result.positions),
+        "losses": finite(result.losses),
+        "diverged_at": result.diverged_at.tolist(),
+    }
+
+
+def run_race(request: RaceRequest) -> Race:
+    """The race a request describes (starts outside the domain are allowed, unwarned)."""
+    specs = [parse_optimizer(spec) for spec in request.optimizers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # starts outside the domain are allowed
+        return run(request.landscape, specs, starts=request.starts, steps=request.steps)
+
+
+def formula(optimizer: str | None, landscape: str | None) -> bytes:
+    """The update rule of a registry optimizer, or a landscape's formula, as SVG."""
+    if optimizer is not None:
+        return formula_svg(optim.info(optimizer).formula)
+    return formula_svg(landscapes.get(str(landscape)).formula)
+
+
+def sweep_map(request: SweepRequest) -> dict[str, Any]:
+    """Basin, final loss and steps to tolerance over a grid of starts, per learning rate."""
+    land = landscapes.get(request.landscape)
+    spec = parse_optimizer(request.optimizer)
+    if "lr" in spec.kwargs:
+        raise ValueError("the sweep sets lr itself; leave it out of the optimizer spec")
+    starts = grid_starts(land, request.resolution)
+    result = sweep(
+        land, spec, grid={"lr": request.lrs}, starts=starts, steps=request.steps, tol=request.tol
+    )
+    frame = result.frame
+    n, shape = len(starts), (request.resolution,) * land.dim
+    maps = []
+    for index, lr in enumerate(request.lrs):
+        rows = frame.iloc[index * n : (index + 1) * n]
+        maps.append(
+            {
+                "lr": lr,
+                "basin": rows["basin"].to_numpy().reshape(shape).tolist(),
+                "final_loss": finite(rows["final_loss"].to_numpy().reshape(shape)),
+                "steps_to_tol": rows["steps_to_tol"].to_numpy().reshape(shape).tolist(),
+                "diverged": rows["diverged"].to_numpy().reshape(shape).tolist(),
+            }
+        )
+    axes = [np.linspace(lo, hi, request.resolution).tolist() for lo, hi in land.domain]
+    return {
+        "landscape": summary(land),
+        "optimizer": spec.label,
+        "colour": colours([spec.label])[0],
+        "axes": axes,
+        "steps": request.steps,
+        "tol": request.tol,
+        "maps": maps,
+        "palette": {"basins": BASIN_COLOURS, "diverged": DIVERGED},
+    }

@@ -1,0 +1,97 @@
+"""Request bodies of the playground's API, with limits a request cannot talk past."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..landscapes.expression import MAX_LENGTH as MAX_EXPRESSION
+
+MAX_STEPS = 1000
+MAX_OPTIMIZERS = 8
+MAX_STARTS = 10
+MAX_SPEC = 200  # characters of one optimizer spec
+MAX_COORDINATE = 1e6
+MAX_SWEEP_RESOLUTION = 60  # starts per axis
+MAX_SWEEP_RATES = 25
+MAX_SWEEP_WORK = 20_000_000  # learning rates x starts x steps
+MAX_EXPORT_FRAMES = 300
+
+Coordinate = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_COORDINATE, le=MAX_COORDINATE)]
+Point = Annotated[list[Coordinate], Field(min_length=1, max_length=2)]
+Spec = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_SPEC,
+        description="A registry optimizer with its hyperparameters, e.g. 'adam(lr=0.1)'.",
+        examples=["adam(lr=0.1)"],
+    ),
+]
+LandscapeText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_EXPRESSION,
+        description="A catalog name such as 'beale', or an expression in x and y.",
+        examples=["beale", "x**2 + 3*sin(y)"],
+    ),
+]
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RaceRequest(Strict):
+    """Every optimizer from every start on one landscape, every step recorded."""
+
+    landscape: LandscapeText
+    optimizers: list[Spec] = Field(min_length=1, max_length=MAX_OPTIMIZERS)
+    starts: list[Point] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_STARTS,
+        description="Start points; default the landscape's own start.",
+    )
+    steps: int = Field(default=100, ge=1, le=MAX_STEPS)
+
+
+class SweepRequest(Strict):
+    """One optimizer from a grid of starts, for each of a few learning rates."""
+
+    landscape: LandscapeText
+    optimizer: Spec
+    lrs: list[Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]] = Field(
+        min_length=1, max_length=MAX_SWEEP_RATES
+    )
+    resolution: int = Field(default=30, ge=2, le=MAX_SWEEP_RESOLUTION)
+    steps: int = Field(default=100, ge=1, le=MAX_STEPS)
+    tol: float = Field(default=1e-3, ge=0, le=1e6, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> SweepRequest:
+        work = len(self.lrs) * self.resolution**2 * self.steps
+        if work > MAX_SWEEP_WORK:
+            raise ValueError(
+                f"{len(self.lrs)} learning rates x {self.resolution}^2 starts x {self.steps} "
+                f"steps is {work:,} trajectory-steps, over the limit of {MAX_SWEEP_WORK:,}"
+            )
+        return self
+
+
+class ExportRequest(RaceRequest):
+    """A race, rendered by the server as an animation or written as a table."""
+
+    format: Literal["gif", "mp4", "csv"] = "gif"
+    view: Literal["contour", "surface", "both"] = "contour"
+    fps: int = Field(default=20, ge=1, le=60)
+    seconds: float = Field(default=5.0, gt=0, le=30, allow_inf_nan=False)
+
+    @property
+    def frames(self) -> int:
+        """How many frames an animation holds: one per shown step."""
+        return max(2, min(self.steps + 1, round(self.seconds * self.fps), MAX_EXPORT_FRAMES))

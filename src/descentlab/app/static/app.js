@@ -1,0 +1,945 @@
+/* descentlab playground: pick a landscape, click starts, tick optimizers, race them. */
+"use strict";
+
+const MAX_STARTS = 10;
+const EXPRESSION = "__expression__";
+const HIDDEN_PARAMS = new Set(["maximize"]);
+const LRS = Array.from({ length: 17 }, (_, i) => +(10 ** (-4 + i / 4)).toPrecision(3));
+const FONT = { family: "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif", size: 12, color: "#1f2937" };
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  tab: "race",
+  view: "contour",
+  landscapes: [],
+  optimizers: new Map(), // name -> {info, checked, values, element}
+  landscape: null, // the sampled landscape from /api/landscape
+  landscapeText: "beale",
+  starts: [],
+  race: null,
+  step: 0,
+  playing: false,
+  clock: null,
+  sweep: null,
+  lrIndex: 8,
+  busy: false,
+};
+
+/* ---------- helpers ---------- */
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  };
+  const response = await fetch(path, options);
+  if (!response.ok) {
+    let detail = `${response.status} ${response.statusText}`;
+    try { detail = (await response.json()).detail || detail; } catch (_) { /* not JSON */ }
+    throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+  }
+  return response;
+}
+
+function formatNumber(v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : (+v.toPrecision(4)).toString();
+}
+
+function pyValue(v) {
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (Array.isArray(v)) return `(${v.map(pyValue).join(", ")})`;
+  return String(v);
+}
+
+function sameValue(a, b) {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
+/** "adam(lr=0.1, betas=(0.9, 0.99))" -> {name, kwargs}; null when unreadable. */
+function parseSpec(text) {
+  const m = /^\s*([a-z0-9_]+)\s*(?:\((.*)\))?\s*$/i.exec(text || "");
+  if (!m) return null;
+  const kwargs = {};
+  const inner = m[2] || "";
+  const parts = [];
+  let depth = 0, current = "";
+  for (const ch of inner) {
+    if (ch === "(") depth++;
+    if (ch === ")") depth--;
+    if (ch === "," && depth === 0) { parts.push(current); current = ""; } else current += ch;
+  }
+  if (current.trim()) parts.push(current);
+  for (const part of parts) {
+    const eq = part.indexOf("=");
+    if (eq < 0) return null;
+    const key = part.slice(0, eq).trim();
+    const raw = part.slice(eq + 1).trim();
+    if (raw === "True" || raw === "False") kwargs[key] = raw === "True";
+    else if (raw.startsWith("(")) kwargs[key] = raw.replace(/[()]/g, "").split(",").map(Number);
+    else kwargs[key] = Number(raw);
+  }
+  return { name: m[1].toLowerCase(), kwargs };
+}
+
+function lift(value, field) {
+  if (value === null || value === undefined) return null;
+  return field.transform === "log" ? Math.log10(Math.max(value - field.low, field.floor)) : value;
+}
+
+function setBusy(flag) {
+  state.busy = flag;
+  for (const id of ["race", "sweep-run", "export-gif", "export-mp4", "export-csv"]) $(id).disabled = flag;
+}
+
+/* ---------- optimizers ---------- */
+
+function buildOptimizers(list) {
+  const host = $("optimizers");
+  const sweepSelect = $("sweep-optimizer");
+  for (const info of list) {
+    const entry = { info, checked: false, values: { ...info.defaults }, element: null, inputs: {} };
+    state.optimizers.set(info.name, entry);
+    const box = document.createElement("div");
+    box.className = "opt";
+    box.style.setProperty("--colour", info.colour);
+    box.innerHTML = `
+      <label><input type="checkbox" id="opt-${info.name}"><span class="swatch"></span>
+        <span>${info.name}</span></label>
+      <div class="details" hidden>
+        <div class="summary"></div>
+        <div class="formula"></div>
+        <div class="params"></div>
+        <p class="reference muted"></p>
+      </div>`;
+    box.querySelector(".summary").textContent = info.summary;
+    box.querySelector(".reference").textContent = info.reference;
+    const params = box.querySelector(".params");
+    for (const [key, value] of Object.entries(info.defaults)) {
+      if (HIDDEN_PARAMS.has(key)) continue;
+      const label = document.createElement("label");
+      label.textContent = key;
+      label.htmlFor = `opt-${info.name}-${key}`;
+      params.appendChild(label);
+      params.appendChild(paramInput(entry, key, value));
+    }
+    box.querySelector("input[type=checkbox]").addEventListener("change", (e) => {
+      setChecked(info.name, e.target.checked);
+    });
+    host.appendChild(box);
+    entry.element = box;
+    const option = new Option(info.name, info.name);
+    sweepSelect.appendChild(option);
+  }
+}
+
+function paramInput(entry, key, value) {
+  const id = `opt-${entry.info.name}-${key}`;
+  if (typeof value === "boolean") {
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.id = id;
+    input.checked = value;
+    input.addEventListener("change", () => { entry.values[key] = input.checked; });
+    entry.inputs[key] = [input];
+    return input;
+  }
+  const values = Array.isArray(value) ? value : [value];
+  const wrap = document.createElement("div");
+  wrap.className = "pair";
+  entry.inputs[key] = values.map((v, i) => {
+    const input = document.createElement("input");
+    input.type = "number";
+    input.step = "any";
+    input.id = Array.isArray(value) ? `${id}-${i}` : id;
+    input.value = v;
+    input.addEventListener("input", () => {
+      const n = input.value.trim() === "" ? NaN : Number(input.value);
+      input.classList.toggle("invalid", !Number.isFinite(n));
+      if (Array.isArray(value)) entry.values[key][i] = n; else entry.values[key] = n;
+    });
+    wrap.appendChild(input);
+    return input;
+  });
+  if (Array.isArray(value)) entry.values[key] = [...value];
+  return Array.isArray(value) ? wrap : entry.inputs[key][0];
+}
+
+function setChecked(name, checked) {
+  const entry = state.optimizers.get(name);
+  entry.checked = checked;
+  entry.element.querySelector("input[type=checkbox]").checked = checked;
+  entry.element.classList.toggle("on", checked);
+  entry.element.querySelector(".details").hidden = !checked;
+  const formula = entry.element.querySelector(".formula");
+  if (checked && !formula.firstChild) showFormula(formula, `optimizer=${encodeURIComponent(name)}`, entry.info.formula);
+}
+
+function setValues(name, kwargs) {
+  const entry = state.optimizers.get(name);
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (!(key in entry.inputs)) continue;
+    const inputs = entry.inputs[key];
+    if (typeof value === "boolean") { inputs[0].checked = value; entry.values[key] = value; continue; }
+    const values = Array.isArray(value) ? value : [value];
+    values.forEach((v, i) => { if (inputs[i]) inputs[i].value = v; });
+    entry.values[key] = Array.isArray(value) ? [...value] : value;
+  }
+}
+
+/** The spec string of a ticked optimizer: only what differs from the defaults. */
+function specOf(name, { without = [] } = {}) {
+  const entry = state.optimizers.get(name);
+  const args = [];
+  for (const [key, value] of Object.entries(entry.values)) {
+    if (without.includes(key)) continue;
+    const bad = (Array.isArray(value) ? value : [value]).some((v) => typeof v === "number" && !Number.isFinite(v));
+    if (bad) throw new Error(`${name}: ${key} needs a number`);
+    if (!sameValue(value, entry.info.defaults[key])) args.push(`${key}=${pyValue(value)}`);
+  }
+  return args.length ? `${name}(${args.join(", ")})` : name;
+}
+
+function chosenSpecs() {
+  return [...state.optimizers.values()].filter((e) => e.checked).map((e) => specOf(e.info.name));
+}
+
+function showFormula(host, query, latex) {
+  const img = new Image();
+  img.alt = latex;
+  img.className = "formula-img";
+  img.onerror = () => { host.innerHTML = ""; const c = document.createElement("code"); c.textContent = latex; host.appendChild(c); };
+  img.src = `/api/formula.svg?${query}`;
+  host.innerHTML = "";
+  host.appendChild(img);
+}
+
+/* ---------- landscape ---------- */
+
+function buildLandscapeSelect(list) {
+  const select = $("landscape-select");
+  for (const land of list) {
+    const dims = land.dim === 1 ? " (1-D)" : "";
+    select.appendChild(new Option(`${land.name}${dims}`, land.name));
+  }
+  select.appendChild(new Option("expression…", EXPRESSION));
+  select.addEventListener("change", () => {
+    const typed = select.value === EXPRESSION;
+    $("expression-row").hidden = !typed;
+    if (typed) { $("expression").focus(); return; }
+    loadLandscape(select.value, { resetStarts: true });
+  });
+  $("expression-apply").addEventListener("click", () => loadLandscape($("expression").value, { resetStarts: true }));
+  $("expression").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") loadLandscape($("expression").value, { resetStarts: true });
+  });
+}
+
+async function loadLandscape(text, { resetStarts = false } = {}) {
+  const error = $("landscape-error");
+  const input = $("expression");
+  try {
+    const land = await (await api(`/api/landscape?name=${encodeURIComponent(text)}`)).json();
+    error.textContent = "";
+    input.classList.remove("invalid");
+    state.landscape = land;
+    state.landscapeText = land.expression === null ? land.name : land.expression;
+    if (resetStarts || !state.starts.length || state.starts[0].length !== land.dim) state.starts = [land.start];
+    state.race = null;
+    state.sweep = null;
+    showFormula($("landscape-formula"), `landscape=${encodeURIComponent(state.landscapeText)}`, land.formula);
+    $("landscape-description").textContent = land.description;
+    $("view-surface").disabled = land.dim !== 2;
+    if (!state.restoring) $("sweep-colour").value = land.minima.length > 1 ? "basin" : "final_loss";
+    if (land.dim !== 2) state.view = "contour";
+    renderStarts();
+    drawMap();
+    drawLoss();
+    drawSweep();
+    return true;
+  } catch (e) {
+    const [why, allowed] = e.message.split("; allowed: ");
+    error.textContent = why;
+    if (allowed) {
+      const hint = document.createElement("span");
+      hint.className = "allowed";
+      hint.textContent = `allowed: ${allowed}`;
+      error.appendChild(hint);
+    }
+    if (text === input.value) input.classList.add("invalid");
+    return false;
+  }
+}
+
+/* ---------- starts ---------- */
+
+function renderStarts() {
+  const list = $("starts");
+  list.innerHTML = "";
+  const dim = state.landscape ? state.landscape.dim : 2;
+  state.starts.forEach((point, index) => {
+    const li = document.createElement("li");
+    li.innerHTML = `<span class="dot"></span>`;
+    for (let axis = 0; axis < dim; axis++) {
+      const input = document.createElement("input");
+      input.type = "number";
+      input.step = "any";
+      input.className = `start-${"xy"[axis]}`;
+      input.setAttribute("aria-label", `start ${index + 1} ${"xy"[axis]}`);
+      input.value = +(+point[axis]).toPrecision(4);
+      input.addEventListener("change", () => {
+        const n = Number(input.value);
+        input.classList.toggle("invalid", input.value.trim() === "" || !Number.isFinite(n));
+        if (Number.isFinite(n)) { state.starts[index][axis] = n; startsChanged(false); }
+      });
+      li.appendChild(input);
+    }
+    const remove = document.createElement("button");
+    remove.textContent = "×";
+    remove.title = "remove this start";
+    remove.addEventListener("click", () => { state.starts.splice(index, 1); startsChanged(); });
+    li.appendChild(remove);
+    list.appendChild(li);
+  });
+  $("add-start").disabled = state.starts.length >= MAX_STARTS;
+}
+
+function startsChanged(rerender = true) {
+  state.race = null;
+  pause();
+  if (rerender) renderStarts();
+  drawMap();
+  drawLoss();
+}
+
+function addStart(point) {
+  if (state.starts.length >= MAX_STARTS) state.starts.pop();
+  state.starts.push(point);
+  startsChanged();
+}
+
+/* ---------- the map ---------- */
+
+function mapFigure() {
+  const land = state.landscape;
+  const field = land.field;
+  const race = state.race;
+  const traces = [];
+  const layout = {
+    margin: { l: 50, r: 20, t: 36, b: 44 },
+    font: FONT,
+    paper_bgcolor: "#fff",
+    plot_bgcolor: "#fff",
+    showlegend: true,
+    legend: { orientation: "h", y: 1.07, x: 0, bgcolor: "rgba(255,255,255,0)" },
+    uirevision: `${state.landscapeText}|${state.view}`,
+    hovermode: "closest",
+    dragmode: false,
+  };
+  const surface = state.view === "surface" && land.dim === 2;
+  const valueAt = (x) => interpolate(field.x, field.z, x);
+
+  if (land.dim === 1) {
+    traces.push({ type: "scatter", x: field.x, y: field.z, mode: "lines", line: { color: "#111827", width: 2 },
+      name: "f", showlegend: false, hoverinfo: "x+y" });
+    traces.push({ type: "scatter", x: land.minima.map((m) => m.point[0]), y: land.minima.map((m) => m.value),
+      mode: "markers", marker: { symbol: "star", size: 15, color: "gold", line: { color: "#000", width: 1 } },
+      name: "known minimum", hoverinfo: "x+y" });
+    traces.push({ type: "scatter", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => valueAt(p[0])),
+      mode: "markers", marker: { size: 11, color: "#fff", line: { color: "#000", width: 1.5 } },
+      name: "start", hoverinfo: "x" });
+    layout.xaxis = { range: land.domain[0], title: { text: "x" }, zeroline: false, gridcolor: "#eef0f3" };
+    layout.yaxis = { title: { text: "f(x)" }, zeroline: false, gridcolor: "#eef0f3" };
+  } else if (!surface) {
+    traces.push({ type: "contour", x: field.x, y: field.y, z: field.z, colorscale: "Viridis",
+      ncontours: 32, contours: { coloring: "fill", showlines: true },
+      line: { color: "rgba(255,255,255,0.35)", width: 0.5 }, showscale: false, name: land.name,
+      hovertemplate: "x=%{x:.3f}<br>y=%{y:.3f}<extra></extra>" });
+    traces.push({ type: "scatter", x: land.minima.map((m) => m.point[0]), y: land.minima.map((m) => m.point[1]),
+      mode: "markers", marker: { symbol: "star", size: 16, color: "gold", line: { color: "#000", width: 1 } },
+      name: "known minimum", hoverinfo: "x+y" });
+    traces.push({ type: "scatter", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => p[1]),
+      mode: "markers", marker: { size: 11, color: "#fff", line: { color: "#000", width: 1.5 } },
+      name: "start", hoverinfo: "x+y" });
+    layout.xaxis = { range: land.domain[0], title: { text: "x" }, constrain: "domain", showgrid: false, zeroline: false };
+    layout.yaxis = { range: land.domain[1], title: { text: "y" }, showgrid: false, zeroline: false,
+      scaleanchor: "x", scaleratio: 1, constrain: "domain" };
+  } else {
+    const [elev, azim] = land.view.map((d) => (d * Math.PI) / 180);
+    const r = 1.75;
+    // every third sample: a smooth surface at a ninth of the cost to draw
+    const every = (a) => a.filter((_, i) => i % 3 === 0 || i === a.length - 1);
+    traces.push({ type: "surface", x: every(field.x), y: every(field.y), z: every(field.z).map(every),
+      colorscale: "RdBu", reversescale: true, opacity: 0.92, showscale: false, name: land.name,
+      hoverinfo: "skip", lighting: { ambient: 0.75, diffuse: 0.6, specular: 0.05, roughness: 0.9 } });
+    const minZ = land.minima.map((m) => hover(lift(m.value, field)));
+    traces.push({ type: "scatter3d", x: land.minima.map((m) => m.point[0]), y: land.minima.map((m) => m.point[1]),
+      z: minZ, mode: "markers", marker: { symbol: "diamond", size: 6, color: "gold", line: { color: "#000", width: 1 } },
+      name: "known minimum" });
+    traces.push({ type: "scatter3d", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => p[1]),
+      z: state.starts.map((p) => hover(lift(bilinear(field, p[0], p[1]), field))), mode: "markers",
+      marker: { size: 5, color: "#fff", line: { color: "#000", width: 1.5 } }, name: "start" });
+    layout.scene = {
+      xaxis: { title: { text: "x" }, range: land.domain[0] },
+      yaxis: { title: { text: "y" }, range: land.domain[1] },
+      zaxis: { title: { text: field.transform === "log" ? "log10(f − min f)" : "f" }, range: zRange(field) },
+      camera: { eye: { x: r * Math.cos(elev) * Math.cos(azim), y: r * Math.cos(elev) * Math.sin(azim),
+        z: r * Math.sin(elev) } },
+      aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.6 },
+    };
+  }
+  if (race) {
+    const n = race.labels.length * race.starts.length;
+    race.labels.forEach((label, k) => {
+      race.starts.forEach((_, s) => {
+        const trail = { name: label, legendgroup: label, showlegend: s === 0, hoverinfo: "skip",
+          line: { color: race.colours[k], width: surface ? 5 : 2.5 }, mode: "lines", x: [], y: [] };
+        traces.push(surface ? { ...trail, type: "scatter3d", z: [] } : { ...trail, type: "scatter" });
+      });
+    });
+    const heads = { name: "now", showlegend: false, mode: "markers", x: [], y: [], hoverinfo: "skip",
+      marker: { size: surface ? 7 : 12, color: [].concat(...race.labels.map((_, k) => Array(race.starts.length).fill(race.colours[k]))),
+        line: { color: "#000", width: 1.5 } } };
+    traces.push(surface ? { ...heads, type: "scatter3d", z: [] } : { ...heads, type: "scatter" });
+    state.trailCount = n;
+  }
+  return { traces, layout };
+}
+
+function drawMap() {
+  if (!state.landscape) return;
+  const { traces, layout } = mapFigure();
+  Plotly.react("map", traces, layout, PLOT_CONFIG);
+  if (state.race) renderStep(state.step);
+  updateSlider();
+}
+
+/** Trails up to `step` and a ball at `step` for every trajectory. */
+function renderStep(step) {
+  const race = state.race;
+  if (!race) return;
+  const land = state.landscape;
+  const surface = state.view === "surface" && land.dim === 2;
+  const xs = [], ys = [], zs = [];
+  const hx = [], hy = [], hz = [], symbols = [];
+  race.positions.forEach((perStart, k) => {
+    perStart.forEach((path, s) => {
+      const upto = path.slice(0, step + 1);
+      const losses = race.losses[k][s].slice(0, step + 1);
+      xs.push(upto.map((p) => p[0]));
+      if (land.dim === 1) ys.push(losses); else ys.push(upto.map((p) => p[1]));
+      if (surface) zs.push(losses.map((v) => hover(lift(v, land.field))));
+      const last = upto[upto.length - 1];
+      hx.push(last[0]);
+      hy.push(land.dim === 1 ? losses[losses.length - 1] : last[1]);
+      if (surface) hz.push(hover(lift(losses[losses.length - 1], land.field)));
+      const gone = race.diverged_at[k][s];
+      symbols.push(gone >= 0 && step >= gone ? "x" : "circle");
+    });
+  });
+  const first = 3;
+  const indices = Array.from({ length: xs.length + 1 }, (_, i) => first + i);
+  const update = { x: [...xs, hx], y: [...ys, hy] };
+  if (surface) update.z = [...zs, hz];
+  else update["marker.symbol"] = [...xs.map(() => "circle"), symbols];
+  Plotly.restyle("map", update, indices);
+  renderLossStep(step);
+}
+
+/** The surface's height range with room for the floating trails; what leaves it is clipped. */
+function zRange(field) {
+  const values = field.z.flat().filter((v) => v !== null);
+  const lo = Math.min(...values), hi = Math.max(...values);
+  return [lo - 0.02 * (hi - lo), hi + 0.06 * (hi - lo)];
+}
+
+/** Trails float a little above the surface so it never hides them. */
+function hover(z) {
+  const field = state.landscape.field;
+  if (field.span === undefined) {
+    const values = field.z.flat().filter((v) => v !== null);
+    field.span = Math.max(...values) - Math.min(...values) || 1;
+  }
+  return z === null ? null : z + 0.02 * field.span;
+}
+
+function interpolate(xs, ys, x) {
+  if (!xs.length) return null;
+  if (x <= xs[0]) return ys[0];
+  for (let i = 1; i < xs.length; i++) {
+    if (x <= xs[i]) {
+      const t = (x - xs[i - 1]) / (xs[i] - xs[i - 1]);
+      return ys[i - 1] === null || ys[i] === null ? null : ys[i - 1] + t * (ys[i] - ys[i - 1]);
+    }
+  }
+  return ys[ys.length - 1];
+}
+
+/** The shaded (already lifted) field near (x, y): good enough to place start markers. */
+function bilinear(field, x, y) {
+  const i = nearest(field.x, x), j = nearest(field.y, y);
+  const v = field.z[j][i];
+  if (v === null || field.transform !== "log") return v;
+  return 10 ** v + field.low; // undo the lift; `lift` applies it again
+}
+
+function nearest(axis, v) {
+  let best = 0;
+  for (let i = 1; i < axis.length; i++) if (Math.abs(axis[i] - v) < Math.abs(axis[best] - v)) best = i;
+  return best;
+}
+
+/** Clicking the contour map (or the 1-D curve) adds a start there. */
+function onMapClick(event) {
+  const gd = $("map");
+  if (!state.landscape || state.view === "surface" || !gd._fullLayout || !gd._fullLayout.xaxis) return;
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = gd.getBoundingClientRect();
+  const px = event.clientX - box.left - xa._offset;
+  const py = event.clientY - box.top - ya._offset;
+  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
+  const x = +xa.p2d(px).toPrecision(4);
+  if (state.landscape.dim === 1) { addStart([x]); return; }
+  addStart([x, +ya.p2d(py).toPrecision(4)]);
+}
+
+/* ---------- loss curves ---------- */
+
+function drawLoss() {
+  const race = state.race;
+  if (!race) {
+    Plotly.react("loss", [], { font: FONT, margin: { l: 60, r: 20, t: 30, b: 40 },
+      xaxis: { visible: false }, yaxis: { visible: false },
+      annotations: [{ text: "Loss curves appear here after a race.", showarrow: false,
+        font: { color: "#9ca3af", size: 13 }, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }] }, PLOT_CONFIG);
+    return;
+  }
+  const flat = race.losses.flat(2).filter((v) => v !== null);
+  const log = flat.length > 0 && flat.every((v) => v > 0) && state.landscape.levels === "log";
+  const traces = [];
+  race.labels.forEach((label, k) => {
+    race.starts.forEach((_, s) => {
+      traces.push({ type: "scatter", mode: "lines", x: race.losses[k][s].map((_, t) => t), y: race.losses[k][s],
+        line: { color: race.colours[k], width: 1 }, opacity: 0.25, hoverinfo: "skip", showlegend: false,
+        legendgroup: label });
+    });
+  });
+  race.labels.forEach((label, k) => {
+    race.starts.forEach((_, s) => {
+      traces.push({ type: "scatter", mode: "lines", x: [], y: [], name: label, legendgroup: label,
+        showlegend: s === 0, line: { color: race.colours[k], width: 2.2 },
+        hovertemplate: `${label}<br>step %{x}: %{y:.4g}<extra></extra>` });
+    });
+  });
+  traces.push({ type: "scatter", mode: "markers", x: [], y: [], showlegend: false, hoverinfo: "skip",
+    marker: { size: 8, color: [].concat(...race.labels.map((_, k) => Array(race.starts.length).fill(race.colours[k]))),
+      line: { color: "#000", width: 1 } } });
+  const layout = {
+    font: FONT, margin: { l: 64, r: 20, t: 30, b: 42 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+    xaxis: { title: { text: "step" }, range: [0, race.steps], gridcolor: "#eef0f3", zeroline: false },
+    yaxis: { title: { text: "loss f" }, type: log ? "log" : "linear", gridcolor: "#eef0f3", zeroline: false,
+      exponentformat: "power" },
+    legend: { orientation: "h", y: 1.15, x: 0 },
+    shapes: [{ type: "line", xref: "x", yref: "paper", x0: 0, x1: 0, y0: 0, y1: 1,
+      line: { color: "#9ca3af", width: 1, dash: "dot" } }],
+    uirevision: "loss",
+  };
+  if (!log && flat.length) {
+    const lo = Math.min(...flat), hi = Math.max(...flat);
+    const pad = (hi - lo) * 0.05 || 1;
+    layout.yaxis.range = [lo - pad, hi + pad];
+  }
+  Plotly.react("loss", traces, layout, PLOT_CONFIG);
+  renderLossStep(state.step);
+}
+
+function renderLossStep(step) {
+  const race = state.race;
+  const gd = $("loss");
+  if (!race || !gd.data || gd.data.length < 2) return;
+  const n = race.labels.length * race.starts.length;
+  const xs = [], ys = [], hx = [], hy = [];
+  race.losses.forEach((perStart) => perStart.forEach((losses) => {
+    const upto = losses.slice(0, step + 1);
+    xs.push(upto.map((_, t) => t));
+    ys.push(upto);
+    hx.push(step);
+    hy.push(upto[upto.length - 1]);
+  }));
+  const indices = Array.from({ length: n + 1 }, (_, i) => n + i);
+  Plotly.update(gd, { x: [...xs, hx], y: [...ys, hy] }, { "shapes[0].x0": step, "shapes[0].x1": step }, indices);
+}
+
+/* ---------- playing ---------- */
+
+function updateSlider() {
+  const slider = $("step-slider");
+  const steps = state.race ? state.race.steps : 0;
+  slider.max = steps;
+  slider.value = state.step;
+  slider.disabled = !state.race;
+  $("play").disabled = !state.race;
+  $("step-label").textContent = state.race ? `step ${state.step} / ${steps}` : "step 0";
+}
+
+function setStep(step) {
+  state.step = step;
+  renderStep(step);
+  $("step-slider").value = step;
+  $("step-label").textContent = `step ${step} / ${state.race.steps}`;
+}
+
+function play() {
+  if (!state.race) return;
+  if (state.step >= state.race.steps) setStep(0);
+  state.playing = true;
+  $("play").innerHTML = "&#10074;&#10074;";
+  $("play").setAttribute("aria-label", "pause");
+  let last = performance.now();
+  let position = state.step;
+  const tick = (now) => {
+    if (!state.playing) return;
+    const speed = Number($("speed").value);
+    const rate = Math.max(30, state.race.steps / 6) * speed; // steps per second
+    position = Math.min(state.race.steps, position + (Math.max(0, now - last) / 1000) * rate);
+    last = now;
+    const step = Math.floor(position);
+    if (step !== state.step) setStep(step);
+    if (step >= state.race.steps) { pause(); return; }
+    state.clock = requestAnimationFrame(tick);
+  };
+  state.clock = requestAnimationFrame(tick);
+}
+
+function pause() {
+  state.playing = false;
+  if (state.clock) cancelAnimationFrame(state.clock);
+  state.clock = null;
+  $("play").innerHTML = "&#9654;";
+  $("play").setAttribute("aria-label", "play");
+}
+
+/* ---------- race ---------- */
+
+function raceConfig() {
+  const steps = Number($("steps").value);
+  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new Error("steps must be a whole number from 1 to 1000");
+  const optimizers = chosenSpecs();
+  if (!optimizers.length) throw new Error("tick at least one optimizer");
+  if (optimizers.length > 8) throw new Error("race at most 8 optimizers at once");
+  if (!state.starts.length) throw new Error("add a start: click the map");
+  return { landscape: state.landscapeText, optimizers, starts: state.starts, steps };
+}
+
+async function runRace() {
+  const error = $("race-error");
+  let config;
+  try { config = raceConfig(); } catch (e) { error.textContent = e.message; return false; }
+  error.textContent = "";
+  pause();
+  setBusy(true);
+  $("race-status").textContent = "racing…";
+  const began = performance.now();
+  try {
+    state.race = await (await api("/api/race", config)).json();
+    state.step = 0;
+    $("race-status").textContent = `${state.race.labels.length} optimizer(s) × ${state.race.starts.length} start(s) × ${state.race.steps} steps in ${Math.round(performance.now() - began)} ms`;
+    drawMap();
+    drawLoss();
+    writeHash();
+    play();
+    return true;
+  } catch (e) {
+    error.textContent = e.message;
+    $("race-status").textContent = "";
+    return false;
+  } finally {
+    setBusy(false);
+  }
+}
+
+function setView(view) {
+  if (view === "surface" && state.landscape && state.landscape.dim !== 2) view = "contour";
+  state.view = view;
+  for (const b of document.querySelectorAll(".seg")) b.classList.toggle("active", b.dataset.view === view);
+  drawMap();
+  writeHash();
+}
+
+/* ---------- sweep ---------- */
+
+function sweepConfig() {
+  const name = $("sweep-optimizer").value;
+  const resolution = Number($("sweep-resolution").value);
+  const steps = Number($("sweep-steps").value);
+  return { landscape: state.landscapeText, optimizer: specOf(name, { without: ["lr"] }), lrs: LRS, resolution, steps };
+}
+
+async function runSweep() {
+  const error = $("sweep-error");
+  let config;
+  try { config = sweepConfig(); } catch (e) { error.textContent = e.message; return; }
+  error.textContent = "";
+  setBusy(true);
+  $("sweep-status").textContent = "sweeping…";
+  const began = performance.now();
+  try {
+    state.sweep = await (await api("/api/sweep", config)).json();
+    const count = state.sweep.axes.reduce((n, a) => n * a.length, 1) * LRS.length;
+    $("sweep-status").textContent = `${count.toLocaleString()} trajectories in ${Math.round(performance.now() - began)} ms`;
+    drawSweep();
+    writeHash();
+  } catch (e) {
+    error.textContent = e.message;
+    $("sweep-status").textContent = "";
+  } finally {
+    setBusy(false);
+  }
+}
+
+function setLr(index) {
+  state.lrIndex = index;
+  $("lr-slider").value = index;
+  $("lr-label").textContent = `lr = ${formatNumber(LRS[index])}`;
+  drawSweep();
+}
+
+function drawSweep() {
+  const sweep = state.sweep;
+  const land = state.landscape;
+  if (!sweep || !land) {
+    Plotly.react("basin", [], { font: FONT, xaxis: { visible: false }, yaxis: { visible: false },
+      annotations: [{ text: "Pick an optimizer and press Sweep: every start of a grid races, and the map shows where each ends.",
+        showarrow: false, font: { color: "#9ca3af", size: 13 }, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }] }, PLOT_CONFIG);
+    $("sweep-summary").textContent = "";
+    return;
+  }
+  const map = sweep.maps[state.lrIndex] || sweep.maps[0];
+  let by = $("sweep-colour").value;
+  if (by === "basin" && !land.minima.length) by = "final_loss";
+  const [xs] = sweep.axes;
+  const ys = land.dim === 2 ? sweep.axes[1] : [0];
+  const rows = (grid) => (land.dim === 2 ? grid : [grid]);
+  const traces = [];
+  let colorscale, z, zmin, zmax, colorbar, text;
+  if (by === "basin") {
+    const count = land.minima.length;
+    const palette = [sweep.palette.diverged, ...land.minima.map((_, i) => sweep.palette.basins[i % sweep.palette.basins.length])];
+    colorscale = [];
+    palette.forEach((c, i) => { colorscale.push([i / palette.length, c], [(i + 1) / palette.length, c]); });
+    z = rows(map.basin).map((row, j) => row.map((b, i) => (rows(map.diverged)[j][i] ? 0 : b + 1)));
+    zmin = -0.5; zmax = count + 0.5;
+    colorbar = { tickvals: palette.map((_, i) => i), ticktext: ["diverged", ...land.minima.map((m) => `(${m.point.map(formatNumber).join(", ")})`)],
+      title: { text: "ends at" }, len: 0.8 };
+  } else if (by === "final_loss") {
+    const low = land.minima.length ? Math.min(...land.minima.map((m) => m.value)) : Math.min(...map.final_loss.flat().filter((v) => v !== null));
+    z = rows(map.final_loss).map((row) => row.map((v) => (v === null ? null : Math.log10(Math.max(v - low, 1e-12)))));
+    colorscale = "Viridis"; colorbar = { title: { text: "log10(f − min f)" }, len: 0.8 };
+  } else {
+    z = rows(map.steps_to_tol).map((row) => row.map((v) => (v < 0 ? null : v)));
+    colorscale = "Viridis"; colorbar = { title: { text: "steps to tol" }, len: 0.8 };
+    zmin = 0; zmax = sweep.steps;
+  }
+  text = rows(map.final_loss).map((row) => row.map((v) => formatNumber(v)));
+  traces.push({ type: "heatmap", x: xs, y: ys, z, colorscale, zmin, zmax, colorbar, text,
+    hovertemplate: "start (%{x:.3f}, %{y:.3f})<br>final loss %{text}<extra></extra>", xgap: 0, ygap: 0 });
+  if (land.dim === 2) {
+    traces.push({ type: "contour", x: land.field.x, y: land.field.y, z: land.field.z, ncontours: 18,
+      contours: { coloring: "none" }, line: { color: "rgba(255,255,255,0.55)", width: 0.8 }, showscale: false,
+      hoverinfo: "skip", showlegend: false });
+    traces.push({ type: "scatter", mode: "markers", x: land.minima.map((m) => m.point[0]), y: land.minima.map((m) => m.point[1]),
+      marker: { symbol: "star", size: 16, color: "gold", line: { color: "#000", width: 1 } }, hoverinfo: "skip", showlegend: false });
+  }
+  const layout = {
+    showlegend: false, font: FONT, margin: { l: 54, r: 20, t: 40, b: 44 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+    title: { text: `${sweep.optimizer} with lr = ${formatNumber(map.lr)} on ${land.name}`, x: 0.01, font: { size: 14 } },
+    xaxis: { range: land.domain[0], title: { text: "start x" }, constrain: "domain" },
+    yaxis: land.dim === 2 ? { range: land.domain[1], title: { text: "start y" }, scaleanchor: "x", constrain: "domain" }
+      : { visible: false },
+    uirevision: "basin",
+  };
+  Plotly.react("basin", traces, layout, PLOT_CONFIG);
+  const total = map.basin.flat().length;
+  const diverged = map.diverged.flat().filter(Boolean).length;
+  const reached = map.steps_to_tol.flat().filter((v) => v >= 0);
+  const median = reached.length ? reached.sort((a, b) => a - b)[Math.floor(reached.length / 2)] : null;
+  $("sweep-summary").textContent = `lr = ${formatNumber(map.lr)}: ${reached.length} of ${total} starts come within ${sweep.tol} of the lowest known value` +
+    `${median === null ? "" : ` (median ${median} steps)`}; ${diverged} diverged.`;
+}
+
+/* ---------- share links ---------- */
+
+function configParams() {
+  const params = new URLSearchParams();
+  params.set("tab", state.tab);
+  params.set("landscape", state.landscapeText);
+  for (const p of state.starts) params.append("start", p.join(","));
+  params.set("steps", $("steps").value);
+  params.set("view", state.view);
+  for (const e of state.optimizers.values()) if (e.checked) params.append("opt", specOf(e.info.name));
+  const sweepName = $("sweep-optimizer").value;
+  if (sweepName) params.set("sopt", specOf(sweepName, { without: ["lr"] }));
+  params.set("sres", $("sweep-resolution").value);
+  params.set("ssteps", $("sweep-steps").value);
+  params.set("lr", String(state.lrIndex));
+  params.set("colour", $("sweep-colour").value);
+  return params;
+}
+
+function shareUrl() {
+  return `${location.origin}${location.pathname}#${configParams().toString()}`;
+}
+
+let lastHash = "";
+function writeHash() {
+  try {
+    lastHash = `#${configParams().toString()}`;
+    history.replaceState(null, "", lastHash);
+  } catch (_) { /* an invalid field: keep the old link */ }
+}
+
+async function restore(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  if (!params.has("landscape")) return false;
+  const text = params.get("landscape");
+  const select = $("landscape-select");
+  const known = state.landscapes.some((l) => l.name === text);
+  select.value = known ? text : EXPRESSION;
+  $("expression-row").hidden = known;
+  if (!known) $("expression").value = text;
+  const starts = params.getAll("start").map((s) => s.split(",").map(Number)).filter((p) => p.every(Number.isFinite));
+  state.starts = starts.slice(0, MAX_STARTS);
+  if (params.has("steps")) $("steps").value = params.get("steps");
+  for (const name of state.optimizers.keys()) setChecked(name, false);
+  for (const spec of params.getAll("opt")) {
+    const parsed = parseSpec(spec);
+    if (!parsed || !state.optimizers.has(parsed.name)) continue;
+    setValues(parsed.name, { ...state.optimizers.get(parsed.name).info.defaults, ...parsed.kwargs });
+    setChecked(parsed.name, true);
+  }
+  const sweepSpec = parseSpec(params.get("sopt") || "");
+  if (sweepSpec && state.optimizers.has(sweepSpec.name)) {
+    $("sweep-optimizer").value = sweepSpec.name;
+    const entry = state.optimizers.get(sweepSpec.name);
+    if (!entry.checked) setValues(sweepSpec.name, { ...entry.info.defaults, ...sweepSpec.kwargs, lr: entry.values.lr });
+  }
+  if (params.has("sres")) $("sweep-resolution").value = params.get("sres");
+  if (params.has("ssteps")) $("sweep-steps").value = params.get("ssteps");
+  if (params.has("colour")) $("sweep-colour").value = params.get("colour");
+  const lr = Number(params.get("lr"));
+  if (Number.isInteger(lr) && lr >= 0 && lr < LRS.length) setLr(lr);
+  state.view = params.get("view") === "surface" ? "surface" : "contour";
+  for (const b of document.querySelectorAll(".seg")) b.classList.toggle("active", b.dataset.view === state.view);
+  setTab(params.get("tab") === "sweep" ? "sweep" : "race");
+  state.restoring = true;
+  const loaded = await loadLandscape(text, { resetStarts: !state.starts.length });
+  state.restoring = false;
+  if (!loaded) return true;
+  if (state.tab === "race" && params.getAll("opt").length) await runRace();
+  if (state.tab === "sweep" && sweepSpec) await runSweep();
+  return true;
+}
+
+async function share() {
+  const url = shareUrl();
+  writeHash();
+  $("share-box").hidden = false;
+  $("share-url").value = url;
+  $("share-url").select();
+  try {
+    await navigator.clipboard.writeText(url);
+    $("share-note").textContent = "copied to the clipboard";
+  } catch (_) {
+    $("share-note").textContent = "copy the link above";
+  }
+}
+
+/* ---------- export ---------- */
+
+async function exportRace(format) {
+  const status = $("export-status");
+  let config;
+  try { config = raceConfig(); } catch (e) { status.textContent = `Export: ${e.message}`; return; }
+  setBusy(true);
+  status.textContent = format === "csv" ? "Writing CSV…" : `Rendering ${format.toUpperCase()} on the server…`;
+  try {
+    const view = state.view === "surface" ? "surface" : "contour";
+    const response = await api("/api/export", { ...config, format, view });
+    const blob = await response.blob();
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const name = (/filename="([^"]+)"/.exec(disposition) || [])[1] || `race.${format}`;
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    status.textContent = `Downloaded ${name} (${Math.round(blob.size / 1024)} KB).`;
+  } catch (e) {
+    status.textContent = `Export failed: ${e.message}`;
+  } finally {
+    setBusy(false);
+  }
+}
+
+/* ---------- tabs and start-up ---------- */
+
+function setTab(tab) {
+  state.tab = tab;
+  for (const b of document.querySelectorAll(".tab")) b.classList.toggle("active", b.dataset.tab === tab);
+  $("race-panel").hidden = tab !== "race";
+  $("sweep-panel").hidden = tab !== "sweep";
+  if (tab === "sweep") { drawSweep(); Plotly.Plots.resize("basin"); } else { Plotly.Plots.resize("map"); }
+}
+
+function wire() {
+  $("race").addEventListener("click", runRace);
+  $("play").addEventListener("click", () => (state.playing ? pause() : play()));
+  $("step-slider").addEventListener("input", (e) => { pause(); setStep(Number(e.target.value)); });
+  for (const b of document.querySelectorAll(".seg")) b.addEventListener("click", () => setView(b.dataset.view));
+  for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => { setTab(b.dataset.tab); writeHash(); });
+  $("map").addEventListener("click", onMapClick);
+  $("add-start").addEventListener("click", () => {
+    const land = state.landscape;
+    if (!land) return;
+    addStart(land.domain.map(([lo, hi]) => +(lo + Math.random() * (hi - lo)).toPrecision(3)));
+  });
+  $("clear-starts").addEventListener("click", () => { state.starts = []; startsChanged(); });
+  $("sweep-run").addEventListener("click", runSweep);
+  $("lr-slider").addEventListener("input", (e) => setLr(Number(e.target.value)));
+  $("sweep-colour").addEventListener("change", drawSweep);
+  $("sweep-optimizer").addEventListener("change", () => {
+    const lr = state.optimizers.get($("sweep-optimizer").value).info.defaults.lr;
+    setLr(nearest(LRS, lr));
+  });
+  $("share").addEventListener("click", share);
+  for (const format of ["gif", "mp4", "csv"]) $(`export-${format}`).addEventListener("click", () => exportRace(format));
+  window.addEventListener("hashchange", () => { if (location.hash !== lastHash) restore(location.hash); });
+}
+
+async function start() {
+  wire();
+  const [optimizers, landscapes] = await Promise.all([
+    api("/api/optimizers").then((r) => r.json()),
+    api("/api/landscapes").then((r) => r.json()),
+  ]);
+  state.landscapes = landscapes;
+  buildOptimizers(optimizers);
+  buildLandscapeSelect(landscapes);
+  $("sweep-optimizer").value = "adam";
+  setLr(nearest(LRS, 0.01));
+  updateSlider();
+  const restored = location.hash.length > 1 && (await restore(location.hash));
+  if (!restored) {
+    $("landscape-select").value = "beale";
+    for (const name of ["sgd", "momentum", "adam"]) setChecked(name, true);
+    await loadLandscape("beale", { resetStarts: true });
+  }
+  document.body.dataset.ready = "true";
+}
+
+start().catch((e) => { $("race-error").textContent = `The page could not start: ${e.message}`; });
