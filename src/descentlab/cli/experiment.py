@@ -13,6 +13,7 @@ import math
 import os
 import platform
 import tomllib
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -253,15 +254,12 @@ def _check_writable(path: Path) -> None:
         raise UserError(f"cannot write {str(path)!r}: the file is read-only")
 
 
-def _warn_outside(land: landscapes.Landscape, starts: list[list[float]] | None) -> None:
+def _check_starts(land: landscapes.Landscape, starts: list[list[float]] | None) -> None:
     for point in starts or []:
         if len(point) != land.dim:
             raise UserError(
                 f"start {tuple(point)} has {len(point)} coordinates; {land.name} takes {land.dim}"
             )
-        if any(not lo <= v <= hi for v, (lo, hi) in zip(point, land.domain, strict=True)):
-            domain = " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in land.domain)
-            warn(f"start {tuple(point)} is outside {land.name}'s domain {domain}")
 
 
 def _save_figure(figure: Any, path: Path) -> None:
@@ -273,7 +271,7 @@ def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> N
     from descentlab import viz
 
     land = landscapes.get(config["landscape"])
-    _warn_outside(land, config["starts"])
+    _check_starts(land, config["starts"])
     if land.dim != 2 and any(p.suffix.lower() in (".gif", ".mp4", ".html") for p in paths):
         raise UserError(f"animations need a 2-D landscape; {land.name} has {land.dim} coordinate")
     race = dl.run(
@@ -422,7 +420,11 @@ def execute(
         config["checkpoint"] = str(base / config["checkpoint"])
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
-    RUNNERS[config["kind"]](config, paths, progress)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        RUNNERS[config["kind"]](config, paths, progress)
+    for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
+        warn(message)  # the library's warnings (a start outside the domain, ...), one line each
     written = []
     for name, path in zip(experiment_outputs(experiment), paths, strict=True):
         sidecar = path.with_name(path.name + ".json")
