@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # where the tests and benchmarks find datasets (they never download)
 export DESCENTLAB_DATA ?= $(abspath ../shared/data)
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench readme clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,19 +19,18 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/descentlab list optimizers
-	$(BIN)/descentlab list landscapes
+	$(BIN)/descentlab demo --out out/
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples scripts
+	$(BIN)/ruff format --check src tests bench examples scripts
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench examples
-	$(BIN)/ruff format src tests bench examples
+	$(BIN)/ruff check --fix src tests bench examples scripts
+	$(BIN)/ruff format src tests bench examples scripts
 
 bench: $(STAMP)
 	$(BIN)/python bench/optim_step.py
@@ -39,6 +38,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/serve.py
+
+readme: $(STAMP)
+	$(BIN)/python scripts/readme_tables.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,65 @@
+"""`descentlab demo`: the showcase is complete, every file is valid, and the gallery
+opens offline."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from descentlab.cli import app
+from descentlab.cli.demo import SHOWCASE
+
+
+@pytest.fixture(scope="module")
+def showcase(tmp_path_factory: pytest.TempPathFactory, airfoil_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("showcase")
+    result = CliRunner().invoke(app, ["demo", "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"open {out / 'index.html'}" in result.output
+    return out
+
+
+EXPECTED = [
+    "saddle-surface.gif", "saddle-surface.mp4", "saddle-both.gif", "saddle-both.mp4",
+    "saddle-interactive.html", "beale-race.gif", "beale-race.png", "rosenbrock-race.gif",
+    "rosenbrock-race.png", "himmelblau-basins.png", "lr-sensitivity.png", "textbook-1d.png",
+    "textbook-2d.png", "momentum-weights.png", "airfoil-curves.png", "digits-curves.png",
+]  # fmt: skip
+
+
+def test_every_exhibit_is_written_and_valid(showcase: Path) -> None:
+    outputs = [name for exhibit in SHOWCASE for name in exhibit.experiment["out"]]
+    assert outputs == EXPECTED
+    for name in EXPECTED:
+        path = showcase / name
+        assert path.stat().st_size > 10_000, name
+        record = json.loads((showcase / f"{name}.json").read_text())
+        assert record["experiment"]["out"] == [name]
+        if path.suffix in (".png", ".gif"):
+            with Image.open(path) as image:
+                assert image.format == path.suffix[1:].upper() and image.size[0] >= 600, name
+                if path.suffix == ".gif":
+                    assert image.n_frames > 50, name
+        elif path.suffix == ".mp4":
+            frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+            assert frames == 101 and seconds == pytest.approx(5.05, abs=0.1), name
+    page = (showcase / "saddle-interactive.html").read_text()
+    assert "Plotly.newPlot" in page and not re.search(r"<script[^>]+src=[\"']https?:", page)
+
+
+def test_the_gallery_shows_every_exhibit_and_opens_offline(showcase: Path) -> None:
+    index = (showcase / "index.html").read_text()
+    assert not re.search(r"(src|href)=[\"']?https?:", index)  # nothing from the network
+    for exhibit in SHOWCASE:
+        assert exhibit.title.replace("'", "&#x27;") in index
+    for name in EXPECTED:
+        assert f'"{name}"' in index, name  # shown or linked
+    assert index.count("<figure>") == len(SHOWCASE)
+    record = json.loads((showcase / "index.html.json").read_text())
+    assert record["experiment"] == {"kind": "demo", "out": "."} and record["seconds"] > 0
