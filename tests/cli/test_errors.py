@@ -29,6 +29,8 @@ MISTAKES = [
     (["race", "beale", "-o", "adam(lr=)", "--out", "{tmp}/r.csv"],
      r"error: malformed optimizer spec 'adam\(lr=\)'"),
     (["race", "beale", "-o", "adam(lr=-1)", "--out", "{tmp}/r.csv"], r"error: .*lr"),
+    (["race", "beale", "-o", "sgd(lr=1e39)", "--out", "{tmp}/r.csv"],
+     r"error: SGD: a hyperparameter is too large for torch.float32 \(at most 3.4e\+38\)"),
     (["race", "beale", "-o", "adam(learning_rate=0.1)", "--out", "{tmp}/r.csv"],
      r"error: adam has no hyperparameter 'learning_rate'.*accepted: lr"),
     (["race", "x**2 +* y", "-o", "adam", "--out", "{tmp}/r.csv"], r"error: .*x\*\*2 \+\* y"),

@@ -308,3 +308,14 @@ def test_recorded_state_is_what_the_optimizer_held():
         np.isnan(race.states["exp_avg"][0]).all() and np.isnan(race.states["grad"][:, :, -1]).all()
     )
     assert dl.run("bowl", "sgd(lr=0.1)", steps=2).states == {}
+
+
+@pytest.mark.parametrize("spec", ["sgd(lr=1e39)", "sgd(weight_decay=1e39)",
+                                  "rprop(step_sizes=(1e-6, 1e39))"])  # fmt: skip
+def test_a_hyperparameter_beyond_float32_is_one_clear_error(spec):
+    with pytest.raises(ValueError, match=r"too large for torch.float32 \(at most 3.4e\+38\)"):
+        dl.run("beale", spec, steps=3)
+    with pytest.raises(ValueError, match=r"too large for torch.float32"):
+        dl.sweep("beale", spec, starts=[(1.0, 1.0)], steps=3)
+    finite = dl.run("beale", spec, steps=3, dtype=torch.float64)  # float64 holds it
+    assert finite.positions.shape == (1, 1, 4, 2)

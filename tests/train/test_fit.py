@@ -254,6 +254,7 @@ def test_results_save_and_load(airfoil: Task, tmp_path: Path) -> None:
         (lambda: dl.fit("digits", "sgd", resume=True), r"resume=True needs the checkpoint_dir"),
         (lambda: dl.compare("digits", "sgd"), r"compare takes a list"),
         (lambda: dl.fit("digits", "sgd(lr=-1)"), r"lr"),
+        (lambda: dl.fit("digits", "sgd(lr=1e39)"), r"SGD: a hyperparameter is too large"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(call: object, message: str) -> None:

@@ -12,7 +12,8 @@ noise whichever way it is run.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,22 @@ class Unit:
     shared: bool  # param is a view into the buffer (else a tensor of its own)
     scheduler: Any = None
     active: bool = True
+
+
+@contextmanager
+def too_large_for_dtype(optimizer: torch.optim.Optimizer, dtype: torch.dtype) -> Iterator[None]:
+    """Turn torch's overflow error for a hyperparameter beyond the dtype's range (say
+    lr=1e39 in float32) into a one-line ValueError naming the optimizer."""
+    try:
+        yield
+    except RuntimeError as error:
+        if "without overflow" not in str(error):
+            raise
+        largest = torch.finfo(dtype).max
+        raise ValueError(
+            f"{type(optimizer).__name__}: a hyperparameter is too large for {dtype} "
+            f"(at most {largest:.3g}); use a smaller value or dtype=torch.float64"
+        ) from None
 
 
 def _stream_seed(seed: int, stream: int) -> int:
@@ -169,12 +186,13 @@ class Lockstep:
         for unit in self.units:
             if not unit.active:
                 continue
-            if unit.shared:
-                unit.optimizer.step()
-                loss = None
-            else:
-                loss = unit.optimizer.step(self._closure(unit))
-                self.buffer[:, unit.columns] = unit.param.detach()
+            with too_large_for_dtype(unit.optimizer, self.buffer.dtype):
+                if unit.shared:
+                    unit.optimizer.step()
+                    loss = None
+                else:
+                    loss = unit.optimizer.step(self._closure(unit))
+                    self.buffer[:, unit.columns] = unit.param.detach()
             if unit.scheduler is not None:
                 self._schedule(unit, loss)
         self._probed = None

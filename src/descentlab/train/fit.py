@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 from torch.optim import lr_scheduler
 
+from ..engine.lockstep import too_large_for_dtype
 from ..optim.schedule import SchedulerFactory, parse_scheduler
 from ..optim.spec import Factory, OptimizerSpec, parse, unique_labels
 from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
@@ -164,12 +165,13 @@ class _Loop:
                 loss.backward()
                 return loss.detach()
 
-            if self.needs_closure:
-                loss = self.optimizer.step(closure)
-            else:
-                loss = closure()
-                if math.isfinite(float(loss)):
-                    self.optimizer.step()
+            with too_large_for_dtype(self.optimizer, self.train[0].dtype):
+                if self.needs_closure:
+                    loss = self.optimizer.step(closure)
+                else:
+                    loss = closure()
+                    if math.isfinite(float(loss)):
+                        self.optimizer.step()
             if self.per_batch_schedule:
                 self.scheduler.step()
             before, self.examples = self.examples, self.examples + len(index)
