@@ -27,7 +27,9 @@ def choose(page, landscape: str, optimizers: list[str]) -> None:
 
 
 def click_map(page, x: float, y: float) -> None:
-    """Click the contour map where the data point (x, y) is drawn."""
+    """Click the contour map where the data point (x, y) is drawn (scrolled to the top,
+    where the map is, so that the sticky header covers none of it)."""
+    page.evaluate("window.scrollTo(0, 0)")
     point = page.evaluate(
         """([x, y]) => {
             const gd = document.getElementById("map"), box = gd.getBoundingClientRect();
@@ -198,3 +200,103 @@ def test_export_downloads_a_gif_of_the_race(page, artifacts):
     page.wait_for_function(
         "document.getElementById('export-status').textContent.startsWith('Downloaded')"
     )
+
+
+def test_a_divergence_is_named_and_its_cross_sits_on_the_map_edge(page, artifacts):
+    open_page(page)
+    choose(page, "rosenbrock", ["sgd"])
+    page.fill("#opt-sgd-lr", "1")
+    page.fill("#steps", "20")
+    page.click("#race")
+    page.wait_for_function("state.race !== null")
+    assert page.inner_text("#race-diverged") == "sgd(lr=1) diverged at step 2."
+    assert page.inner_text("#race-status").startswith("rosenbrock: 1 optimizer(s)")
+    page.locator("#step-slider").fill("20")
+    page.wait_for_function("state.step === 20")
+    # (-1.5, 2) -> (153.5, 52) leaves the domain [-2, 2] x [-1, 3] through y = 3 at x = 1.6
+    head = page.evaluate("(t => [t.x[0], t.y[0], t.marker.symbol[0]])(map.data.at(-1))")
+    assert head[:2] == pytest.approx([1.6, 3.0]) and head[2] == "x"
+    trail = page.evaluate("[map.data[3].x, map.data[3].y]")
+    assert trail == [[-1.5, pytest.approx(1.6), None], [2.0, pytest.approx(3.0), None]]
+    # the loss curve ends at the last good step and marks it
+    curve = page.evaluate("[loss.data[1].x, loss.data.at(-1).x, loss.data.at(-1).marker.symbol]")
+    assert curve == [[0, 1], [1], ["x"]]
+    # the map's axes span the domain, not beyond (no ticks outside the colours)
+    assert page.evaluate("[map._fullLayout.xaxis.range, map._fullLayout.yaxis.range]") == [
+        [-2, 2],
+        [-1, 3],
+    ]
+    page.screenshot(path=str(artifacts / "divergence.png"))
+
+
+def test_race_refuses_an_invalid_expression_instead_of_racing_the_old_landscape(page):
+    open_page(page)
+    page.select_option("#landscape-select", "__expression__")
+    page.fill("#expression", "x**2 + 3*sin(y")
+    page.click("#race")
+    page.wait_for_function("document.getElementById('race-error').textContent !== ''")
+    assert page.inner_text("#race-error").startswith("The expression is invalid")
+    assert page.evaluate("state.race") is None
+    page.fill("#expression", "x**2 + y**2")
+    page.click("#race")  # the typed expression is applied, then raced
+    page.wait_for_function("state.race !== null")
+    assert page.evaluate("state.race.landscape.expression") == "x**2 + y**2"
+
+
+def test_a_server_error_marks_the_optimizer_and_clears_the_old_race(page):
+    open_page(page)
+    page.click("#race")
+    page.wait_for_function("state.race !== null")
+    page.fill("#opt-momentum-lr", "-1")
+    page.click("#race")
+    page.wait_for_function("document.getElementById('race-error').textContent !== ''")
+    assert page.inner_text("#race-error") == "momentum(lr=-1): lr must be >= 0, got -1"
+    assert "invalid" in page.get_attribute("#opt-momentum-lr", "class")
+    assert page.locator(".opt.blamed").count() == 1
+    assert page.evaluate("state.race") is None and page.inner_text("#race-status") == ""
+
+
+def test_a_broken_share_link_falls_back_to_defaults_with_a_notice(page, artifacts):
+    open_page(page, "/#landscape=nosuch&steps=-5&opt=adam&start=1,1")
+    page.wait_for_function("state.race !== null")
+    assert page.input_value("#landscape-select") == "beale"
+    assert page.input_value("#steps") == "300"
+    assert page.inner_text("#notice-text") == (
+        "This link had invalid parts (steps, landscape); the defaults are used for them."
+    )
+    assert page.inner_text("#landscape-error") == "" and page.inner_text("#race-error") == ""
+    page.screenshot(path=str(artifacts / "broken-link.png"))
+
+
+def test_animations_are_off_for_1d_landscapes(page):
+    open_page(page)
+    page.select_option("#landscape-select", "parabola")
+    page.wait_for_function("state.landscape.name === 'parabola'")
+    assert page.is_disabled("#export-gif") and page.is_disabled("#export-mp4")
+    assert "needs a 2-D landscape" in page.get_attribute("#export-gif", "title")
+    assert page.is_enabled("#export-csv")
+
+
+def test_sweep_messages_speak_of_the_fields(page):
+    open_page(page)
+    page.click("#tab-sweep")
+    page.fill("#sweep-resolution", "1")
+    page.click("#sweep-run")
+    assert page.inner_text("#sweep-error") == "Starts per axis must be at least 2"
+    page.fill("#sweep-resolution", "60")
+    page.fill("#sweep-steps", "1000")
+    page.click("#sweep-run")
+    assert page.inner_text("#sweep-error").startswith(
+        "This sweep is too large: reduce starts per axis or steps (at most 20,000,000"
+    )
+
+
+@pytest.mark.parametrize("width", [1400, 900])
+def test_the_map_and_race_button_are_near_the_top(page, artifacts, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    open_page(page)
+    page.click("#race")
+    page.wait_for_function("state.race !== null")
+    race, plot = page.locator("#race").bounding_box(), page.locator("#map").bounding_box()
+    assert race["y"] < 150 and plot["y"] < 200 and plot["width"] > 450
+    page.screenshot(path=str(artifacts / f"layout-{width}.png"))

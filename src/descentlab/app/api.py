@@ -62,11 +62,13 @@ class Jobs:
             raise HTTPException(
                 504, f"the job took longer than {self.timeout:g} s; ask for fewer steps or starts"
             ) from None
-        except (ValueError, TypeError, ArithmeticError) as error:
+        except (ValueError, TypeError, ArithmeticError, RuntimeError) as error:
+            # the library's refusals, and torch's own (overflow, bad shapes): never a 500
             raise HTTPException(400, one_line(error)) from None
 
 
 def one_line(error: BaseException) -> str:
+    """The first line of an error's message (or its type's name when it has none)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 

@@ -7,6 +7,7 @@ and become 400 responses.
 
 from __future__ import annotations
 
+import re
 import warnings
 from functools import lru_cache
 from typing import Any
@@ -20,11 +21,12 @@ from ..engine.sweep import grid_starts
 from ..landscapes import Landscape
 from ..viz.style import colours, contour_field, evaluate_grid
 from ..viz.sweeps import BASIN_COLOURS, DIVERGED
-from .formulas import formula_svg
+from .formulas import formula_svg, wrap_sum
 from .schemas import RaceRequest, SweepRequest
 
 GRID = 120  # landscape samples per axis for the contour map and the surface
 TRANSFORM_FLOOR = 1e-12
+_CLASS_PREFIX = re.compile(r"^[A-Za-z]\w*: ")  # "Adam: " before a range error
 
 
 def finite(values: np.ndarray) -> list[Any]:
@@ -36,14 +38,29 @@ def finite(values: np.ndarray) -> list[Any]:
 
 
 def parse_optimizer(spec: str) -> optim.OptimizerSpec:
-    """A spec of a registry optimizer (torch's own classes are not offered here)."""
-    parsed = optim.parse(spec)
+    """A spec of a registry optimizer (torch's own classes are not offered here).
+
+    A hyperparameter out of range is named with the spec it came from, e.g.
+    ``adam(lr=-1): lr must be >= 0, got -1``, so the page can point at that optimizer."""
+    try:
+        parsed = optim.parse(spec)
+    except ValueError as error:
+        if str(error).startswith(("malformed", "unknown")):
+            raise
+        raise named(spec, error) from None
     if parsed.name not in optim.available():
         raise ValueError(
             f"unknown optimizer {parsed.name!r}; the playground offers "
             f"{', '.join(optim.available())}"
         )
     return parsed
+
+
+def named(spec: str, error: Exception) -> ValueError:
+    """A library refusal of one optimizer, led by the spec it came from instead of the
+    class name (``SGD: ...`` becomes ``sgd(lr=1e+39): ...``)."""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return ValueError(f"{spec.strip()}: {_CLASS_PREFIX.sub('', message)}")
 
 
 def catalog_landscapes() -> list[dict[str, Any]]:
@@ -153,14 +170,31 @@ def run_race(request: RaceRequest) -> Race:
     specs = [parse_optimizer(spec) for spec in request.optimizers]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # starts outside the domain are allowed
-        return run(request.landscape, specs, starts=request.starts, steps=request.steps)
+        try:
+            return run(request.landscape, specs, starts=request.starts, steps=request.steps)
+        except ValueError as error:
+            raise _blame(request, error) from None
+
+
+def _blame(request: RaceRequest, error: ValueError) -> ValueError:
+    """An optimizer's refusal (``SGD: ...``), named after the one spec that alone
+    reproduces it (a one-step race each), or as it was when none or several do."""
+    if not _CLASS_PREFIX.match(str(error)):  # not an optimizer's refusal
+        return error
+    culprits = []
+    for spec in request.optimizers:
+        try:
+            run(request.landscape, [spec], starts=request.starts, steps=1)
+        except ValueError:
+            culprits.append(spec)
+    return named(culprits[0], error) if len(culprits) == 1 else error
 
 
 def formula(optimizer: str | None, landscape: str | None) -> bytes:
     """The update rule of a registry optimizer, or a landscape's formula, as SVG."""
     if optimizer is not None:
         return formula_svg(optim.info(optimizer).formula)
-    return formula_svg(landscapes.get(str(landscape)).formula)
+    return formula_svg(wrap_sum(landscapes.get(str(landscape)).formula))
 
 
 def sweep_map(request: SweepRequest) -> dict[str, Any]:
@@ -170,9 +204,13 @@ def sweep_map(request: SweepRequest) -> dict[str, Any]:
     if "lr" in spec.kwargs:
         raise ValueError("the sweep sets lr itself; leave it out of the optimizer spec")
     starts = grid_starts(land, request.resolution)
-    result = sweep(
-        land, spec, grid={"lr": request.lrs}, starts=starts, steps=request.steps, tol=request.tol
-    )
+    try:
+        result = sweep(
+            land, spec, grid={"lr": request.lrs}, starts=starts, steps=request.steps,
+            tol=request.tol,
+        )  # fmt: skip
+    except ValueError as error:
+        raise named(request.optimizer, error) from None
     frame = result.frame
     n, shape = len(starts), (request.resolution,) * land.dim
     maps = []

@@ -47,6 +47,32 @@ def split_lines(latex: str) -> list[str]:
     return [line.strip() for line in lines if line.strip()]
 
 
+def wrap_sum(latex: str, limit: int = 40) -> str:
+    """A long ``f(...) = a + b - c`` with its top-level terms packed into lines of at
+    most ``limit`` characters (joined by ``\\quad``, where `split_lines` breaks)."""
+    if len(latex) <= limit or "=" not in latex:
+        return latex
+    head = latex.index("=") + 1
+    cuts, depth, i = [], 0, head
+    while i < len(latex):
+        if _LEFT.match(latex, i) or latex[i] in "([{":
+            depth += 1
+        elif _RIGHT.match(latex, i) or latex[i] in ")]}":
+            depth -= 1
+        elif depth == 0 and latex.startswith((" + ", " - "), i):
+            cuts.append(i)
+        i += 1
+    if not cuts:
+        return latex
+    lines, start = [], 0
+    for cut, after in zip(cuts, [*cuts[1:], len(latex)], strict=True):
+        if after - start > limit and cut > start:
+            lines.append(latex[start:cut].strip())
+            start = cut
+    lines.append(latex[start:].strip())
+    return r"\quad ".join(lines)
+
+
 @lru_cache(maxsize=256)
 def formula_svg(latex: str, size: float = 13.0) -> bytes:
     """A formula (without dollar signs) typeset as a standalone SVG of glyph paths."""

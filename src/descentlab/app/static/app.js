@@ -2,6 +2,15 @@
 "use strict";
 
 const MAX_STARTS = 10;
+const MAX_STEPS = 1000;
+const MAX_SWEEP_RESOLUTION = 60; // as the API's schemas.py
+const MAX_SWEEP_WORK = 20_000_000; // learning rates x starts x steps, as the API's schemas.py
+const DEFAULT_LANDSCAPE = "beale";
+const DEFAULT_OPTIMIZERS = ["sgd", "momentum", "adam"];
+/** Starting hyperparameters of the page: the registry's lr of 1e-3 everywhere makes a dull
+ * first race, so the adaptive methods start at rates that show them at work. */
+const PAGE_DEFAULTS = { sgd: { lr: 1e-3 }, momentum: { lr: 1e-3 }, nesterov: { lr: 1e-3 },
+  adagrad: { lr: 0.5 }, rmsprop: { lr: 0.01 }, adam: { lr: 0.1 } };
 const EXPRESSION = "__expression__";
 const HIDDEN_PARAMS = new Set(["maximize"]);
 const LRS = Array.from({ length: 17 }, (_, i) => +(10 ** (-4 + i / 4)).toPrecision(3));
@@ -25,6 +34,9 @@ const state = {
   sweep: null,
   lrIndex: 8,
   busy: false,
+  landscapeError: "", // why the typed expression failed to load ("" when it loaded)
+  loadedText: "beale", // what the page last asked /api/landscape for, as typed
+  blamed: [], // inputs and cards marked by the last server error
 };
 
 /* ---------- helpers ---------- */
@@ -92,7 +104,25 @@ function lift(value, field) {
 
 function setBusy(flag) {
   state.busy = flag;
-  for (const id of ["race", "sweep-run", "export-gif", "export-mp4", "export-csv"]) $(id).disabled = flag;
+  for (const id of ["race", "sweep-run", "export-csv"]) $(id).disabled = flag;
+  updateExports();
+}
+
+/** GIF and MP4 need a 2-D landscape: on a 1-D one their buttons are off and say why. */
+function updateExports() {
+  const flat = Boolean(state.landscape && state.landscape.dim === 1);
+  for (const format of ["gif", "mp4"]) {
+    const button = $(`export-${format}`);
+    button.dataset.title = button.dataset.title || button.title;
+    button.disabled = state.busy || flat;
+    button.title = flat ? `${format.toUpperCase()} needs a 2-D landscape; CSV works for 1-D ones` : button.dataset.title;
+  }
+}
+
+/** A short notice under the header (an invalid share link, ...); empty hides it. */
+function notify(text) {
+  $("notice-text").textContent = text;
+  $("notice").hidden = !text;
 }
 
 /* ---------- optimizers ---------- */
@@ -245,6 +275,8 @@ async function loadLandscape(text, { resetStarts = false } = {}) {
     const land = await (await api(`/api/landscape?name=${encodeURIComponent(text)}`)).json();
     error.textContent = "";
     input.classList.remove("invalid");
+    state.landscapeError = "";
+    state.loadedText = text.trim();
     state.landscape = land;
     state.landscapeText = land.expression === null ? land.name : land.expression;
     if (resetStarts || !state.starts.length || state.starts[0].length !== land.dim) state.starts = [land.start];
@@ -255,6 +287,7 @@ async function loadLandscape(text, { resetStarts = false } = {}) {
     $("view-surface").disabled = land.dim !== 2;
     if (!state.restoring) $("sweep-colour").value = land.minima.length > 1 ? "basin" : "final_loss";
     if (land.dim !== 2) state.view = "contour";
+    updateExports();
     renderStarts();
     drawMap();
     drawLoss();
@@ -262,6 +295,7 @@ async function loadLandscape(text, { resetStarts = false } = {}) {
     return true;
   } catch (e) {
     const [why, allowed] = e.message.split("; allowed: ");
+    state.landscapeError = why;
     error.textContent = why;
     if (allowed) {
       const hint = document.createElement("span");
@@ -282,7 +316,7 @@ function renderStarts() {
   const dim = state.landscape ? state.landscape.dim : 2;
   state.starts.forEach((point, index) => {
     const li = document.createElement("li");
-    li.innerHTML = `<span class="dot"></span>`;
+    li.innerHTML = `<span class="dot">${index + 1}</span>`;
     for (let axis = 0; axis < dim; axis++) {
       const input = document.createElement("input");
       input.type = "number";
@@ -349,8 +383,8 @@ function mapFigure() {
       mode: "markers", marker: { symbol: "star", size: 15, color: "gold", line: { color: "#000", width: 1 } },
       name: "known minimum", hoverinfo: "x+y" });
     traces.push({ type: "scatter", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => valueAt(p[0])),
-      mode: "markers", marker: { size: 11, color: "#fff", line: { color: "#000", width: 1.5 } },
-      name: "start", hoverinfo: "x" });
+      mode: "markers+text", marker: { size: 15, color: "#fff", line: { color: "#000", width: 1.5 } },
+      text: state.starts.map((_, i) => String(i + 1)), textfont: { size: 9 }, name: "start", hoverinfo: "x" });
     layout.xaxis = { range: land.domain[0], title: { text: "x" }, zeroline: false, gridcolor: "#eef0f3" };
     layout.yaxis = { title: { text: "f(x)" }, zeroline: false, gridcolor: "#eef0f3" };
   } else if (!surface) {
@@ -362,8 +396,8 @@ function mapFigure() {
       mode: "markers", marker: { symbol: "star", size: 16, color: "gold", line: { color: "#000", width: 1 } },
       name: "known minimum", hoverinfo: "x+y" });
     traces.push({ type: "scatter", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => p[1]),
-      mode: "markers", marker: { size: 11, color: "#fff", line: { color: "#000", width: 1.5 } },
-      name: "start", hoverinfo: "x+y" });
+      mode: "markers+text", marker: { size: 15, color: "#fff", line: { color: "#000", width: 1.5 } },
+      text: state.starts.map((_, i) => String(i + 1)), textfont: { size: 9 }, name: "start", hoverinfo: "x+y" });
     layout.xaxis = { range: land.domain[0], title: { text: "x" }, constrain: "domain", showgrid: false, zeroline: false };
     layout.yaxis = { range: land.domain[1], title: { text: "y" }, showgrid: false, zeroline: false,
       scaleanchor: "x", scaleratio: 1, constrain: "domain" };
@@ -373,14 +407,15 @@ function mapFigure() {
     // every third sample: a smooth surface at a ninth of the cost to draw
     const every = (a) => a.filter((_, i) => i % 3 === 0 || i === a.length - 1);
     traces.push({ type: "surface", x: every(field.x), y: every(field.y), z: every(field.z).map(every),
-      colorscale: "RdBu", reversescale: true, opacity: 0.92, showscale: false, name: land.name,
+      colorscale: "Viridis", opacity: 0.92, showscale: false, name: land.name,
       hoverinfo: "skip", lighting: { ambient: 0.75, diffuse: 0.6, specular: 0.05, roughness: 0.9 } });
     const minZ = land.minima.map((m) => hover(lift(m.value, field)));
     traces.push({ type: "scatter3d", x: land.minima.map((m) => m.point[0]), y: land.minima.map((m) => m.point[1]),
       z: minZ, mode: "markers", marker: { symbol: "diamond", size: 6, color: "gold", line: { color: "#000", width: 1 } },
       name: "known minimum" });
     traces.push({ type: "scatter3d", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => p[1]),
-      z: state.starts.map((p) => hover(lift(bilinear(field, p[0], p[1]), field))), mode: "markers",
+      z: state.starts.map((p) => hover(lift(bilinear(field, p[0], p[1]), field))), mode: "markers+text",
+      text: state.starts.map((_, i) => String(i + 1)), textposition: "top center",
       marker: { size: 5, color: "#fff", line: { color: "#000", width: 1.5 } }, name: "start" });
     layout.scene = {
       xaxis: { title: { text: "x" }, range: land.domain[0] },
@@ -413,11 +448,24 @@ function drawMap() {
   if (!state.landscape) return;
   const { traces, layout } = mapFigure();
   Plotly.react("map", traces, layout, PLOT_CONFIG);
+  keepDomain();
   if (state.race) renderStep(state.step);
   updateSlider();
 }
 
-/** Trails up to `step` and a ball at `step` for every trajectory. */
+/** The contour map's axes span its domain and no more: plotly's equal-scale constraint
+ * may widen a range instead of narrowing the plot, showing ticks beyond the colours. */
+function keepDomain() {
+  const land = state.landscape, full = $("map")._fullLayout;
+  if (land.dim !== 2 || state.view === "surface" || !full || !full.xaxis) return;
+  const off = (axis, [lo, hi]) => Math.abs(axis.range[0] - lo) + Math.abs(axis.range[1] - hi) > 1e-9 * (hi - lo);
+  if (off(full.xaxis, land.domain[0]) || off(full.yaxis, land.domain[1])) {
+    Plotly.relayout("map", { "xaxis.range": [...land.domain[0]], "yaxis.range": [...land.domain[1]] });
+  }
+}
+
+/** Trails up to `step` and a ball at `step` for every trajectory; a diverged one ends
+ * at its last good point, and its ✕ sits where it left the map (as in the GIF export). */
 function renderStep(step) {
   const race = state.race;
   if (!race) return;
@@ -427,26 +475,79 @@ function renderStep(step) {
   const hx = [], hy = [], hz = [], symbols = [];
   race.positions.forEach((perStart, k) => {
     perStart.forEach((path, s) => {
-      const upto = path.slice(0, step + 1);
-      const losses = race.losses[k][s].slice(0, step + 1);
-      xs.push(upto.map((p) => p[0]));
-      if (land.dim === 1) ys.push(losses); else ys.push(upto.map((p) => p[1]));
-      if (surface) zs.push(losses.map((v) => hover(lift(v, land.field))));
-      const last = upto[upto.length - 1];
-      hx.push(last[0]);
-      hy.push(land.dim === 1 ? losses[losses.length - 1] : last[1]);
-      if (surface) hz.push(hover(lift(losses[losses.length - 1], land.field)));
+      const losses = race.losses[k][s];
       const gone = race.diverged_at[k][s];
-      symbols.push(gone >= 0 && step >= gone ? "x" : "circle");
+      const dead = gone >= 0 && step >= gone;
+      const last = lastShown(gone, step);
+      const upto = path.slice(0, last + 1);
+      const { points, from } = clipPath(upto, land.domain);
+      const lossOf = (p, i) => (p[0] === null ? null : from[i] === null ? valueAt(land, p) : losses[from[i]]);
+      xs.push(points.map((p) => p[0]));
+      ys.push(land.dim === 1 ? points.map(lossOf) : points.map((p) => p[1]));
+      if (surface) zs.push(points.map((p, i) => hover(lift(lossOf(p, i), land.field))));
+      const head = dead ? edgePoint(upto, land.domain) : upto[upto.length - 1];
+      const headLoss = head === upto[upto.length - 1] ? losses[last] : valueAt(land, head);
+      hx.push(head[0]);
+      hy.push(land.dim === 1 ? headLoss : head[1]);
+      if (surface) hz.push(hover(lift(headLoss, land.field)));
+      symbols.push(dead ? "x" : "circle");
     });
   });
   const first = 3;
   const indices = Array.from({ length: xs.length + 1 }, (_, i) => first + i);
-  const update = { x: [...xs, hx], y: [...ys, hy] };
+  const update = { x: [...xs, hx], y: [...ys, hy], "marker.symbol": [...xs.map(() => "circle"), symbols] };
   if (surface) update.z = [...zs, hz];
-  else update["marker.symbol"] = [...xs.map(() => "circle"), symbols];
   Plotly.restyle("map", update, indices);
   renderLossStep(step);
+}
+
+/** The last step drawn at `step` of a run that diverged at `gone` (-1: never). */
+function lastShown(gone, step) {
+  return gone >= 0 ? Math.max(0, Math.min(step, gone - 1)) : step;
+}
+
+function inDomain(p, domain) {
+  return p.every((v, i) => v !== null && Number.isFinite(v) && v >= domain[i][0] && v <= domain[i][1]);
+}
+
+/** Where the segment a -> b, a inside the domain, crosses its edge. */
+function crossing(a, b, domain) {
+  let t = 1;
+  domain.forEach(([lo, hi], i) => {
+    if (b[i] === null || !Number.isFinite(b[i])) t = 0;
+    else if (b[i] > hi) t = Math.min(t, (hi - a[i]) / (b[i] - a[i]));
+    else if (b[i] < lo) t = Math.min(t, (lo - a[i]) / (b[i] - a[i]));
+  });
+  return a.map((v, i) => v + Math.max(0, t) * (b[i] - v));
+}
+
+/** A path as drawn: outside the domain a gap, ending (and resuming) at the edge. `from`
+ * holds each drawn point's step, null for edge points. */
+function clipPath(path, domain) {
+  const points = [], from = [];
+  path.forEach((p, i) => {
+    const inside = inDomain(p, domain);
+    const before = i > 0 ? inDomain(path[i - 1], domain) : inside;
+    if (inside && !before && path[i - 1].every((v) => v !== null)) { points.push(crossing(p, path[i - 1], domain)); from.push(null); }
+    if (!inside && before && i > 0) { points.push(crossing(path[i - 1], p, domain)); from.push(null); }
+    points.push(inside ? p : p.map(() => null));
+    from.push(inside ? i : null);
+  });
+  return { points, from };
+}
+
+/** Where a path is last seen: its last point if inside the domain, else where it last
+ * left it (or its start). */
+function edgePoint(path, domain) {
+  if (inDomain(path[path.length - 1], domain)) return path[path.length - 1];
+  for (let i = path.length - 2; i >= 0; i--) if (inDomain(path[i], domain)) return crossing(path[i], path[i + 1], domain);
+  return path[0];
+}
+
+/** f at a point of the map, from the sampled field (un-lifted). */
+function valueAt(land, p) {
+  if (p[0] === null) return null;
+  return land.dim === 1 ? interpolate(land.field.x, land.field.z, p[0]) : bilinear(land.field, p[0], p[1]);
 }
 
 /** The surface's height range with room for the floating trails; what leaves it is clipped. */
@@ -517,12 +618,13 @@ function drawLoss() {
         font: { color: "#9ca3af", size: 13 }, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }] }, PLOT_CONFIG);
     return;
   }
-  const flat = race.losses.flat(2).filter((v) => v !== null);
+  const alive = race.losses.map((perStart, k) => perStart.map((losses, s) => losses.slice(0, lastShown(race.diverged_at[k][s], race.steps) + 1)));
+  const flat = alive.flat(2).filter((v) => v !== null);
   const log = flat.length > 0 && flat.every((v) => v > 0) && state.landscape.levels === "log";
   const traces = [];
   race.labels.forEach((label, k) => {
     race.starts.forEach((_, s) => {
-      traces.push({ type: "scatter", mode: "lines", x: race.losses[k][s].map((_, t) => t), y: race.losses[k][s],
+      traces.push({ type: "scatter", mode: "lines", x: alive[k][s].map((_, t) => t), y: alive[k][s],
         line: { color: race.colours[k], width: 1 }, opacity: 0.25, hoverinfo: "skip", showlegend: false,
         legendgroup: label });
     });
@@ -535,7 +637,7 @@ function drawLoss() {
     });
   });
   traces.push({ type: "scatter", mode: "markers", x: [], y: [], showlegend: false, hoverinfo: "skip",
-    marker: { size: 8, color: [].concat(...race.labels.map((_, k) => Array(race.starts.length).fill(race.colours[k]))),
+    marker: { size: 10, color: [].concat(...race.labels.map((_, k) => Array(race.starts.length).fill(race.colours[k]))),
       line: { color: "#000", width: 1 } } });
   const layout = {
     font: FONT, margin: { l: 64, r: 20, t: 30, b: 42 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
@@ -562,15 +664,20 @@ function renderLossStep(step) {
   if (!race || !gd.data || gd.data.length < 2) return;
   const n = race.labels.length * race.starts.length;
   const xs = [], ys = [], hx = [], hy = [];
-  race.losses.forEach((perStart) => perStart.forEach((losses) => {
-    const upto = losses.slice(0, step + 1);
+  const symbols = [];
+  race.losses.forEach((perStart, k) => perStart.forEach((losses, s) => {
+    const gone = race.diverged_at[k][s];
+    const last = lastShown(gone, step);
+    const upto = losses.slice(0, last + 1);
     xs.push(upto.map((_, t) => t));
     ys.push(upto);
-    hx.push(step);
+    hx.push(last);
     hy.push(upto[upto.length - 1]);
+    symbols.push(gone >= 0 && step >= gone ? "x" : "circle");
   }));
   const indices = Array.from({ length: n + 1 }, (_, i) => n + i);
-  Plotly.update(gd, { x: [...xs, hx], y: [...ys, hy] }, { "shapes[0].x0": step, "shapes[0].x1": step }, indices);
+  const update = { x: [...xs, hx], y: [...ys, hy], "marker.symbol": [...xs.map(() => "circle"), symbols] };
+  Plotly.update(gd, update, { "shapes[0].x0": step, "shapes[0].x1": step }, indices);
 }
 
 /* ---------- playing ---------- */
@@ -626,7 +733,7 @@ function pause() {
 
 function raceConfig() {
   const steps = Number($("steps").value);
-  if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new Error("steps must be a whole number from 1 to 1000");
+  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) throw new Error(`Steps must be a whole number from 1 to ${MAX_STEPS}`);
   const optimizers = chosenSpecs();
   if (!optimizers.length) throw new Error("tick at least one optimizer");
   if (optimizers.length > 8) throw new Error("race at most 8 optimizers at once");
@@ -634,19 +741,79 @@ function raceConfig() {
   return { landscape: state.landscapeText, optimizers, starts: state.starts, steps };
 }
 
+/** Whether the landscape on the page is the one its fields show: a typed expression
+ * that was not applied yet is loaded first; one that does not load stops the race. */
+async function landscapeReady() {
+  if ($("landscape-select").value !== EXPRESSION) return true;
+  const typed = $("expression").value.trim();
+  if (!typed) throw new Error("Type an expression, or pick a landscape.");
+  if (typed === state.loadedText && !state.landscapeError) return true;
+  if (await loadLandscape(typed)) return true;
+  throw new Error("The expression is invalid (see under it): fix it, or pick a landscape.");
+}
+
+/** The divergences of a race, in words: "sgd(lr=1) diverged at step 2". */
+function divergences(race) {
+  const lines = [];
+  race.labels.forEach((label, k) => race.starts.forEach((_, s) => {
+    const at = race.diverged_at[k][s];
+    if (at < 0) return;
+    const where = race.starts.length > 1 ? ` from start ${s + 1}` : "";
+    lines.push(at === 0 ? `${label} diverged at its start${where} (f is not finite there)` : `${label} diverged at step ${at}${where}`);
+  }));
+  return lines.length > 3 ? `${lines.slice(0, 3).join("; ")}; and ${lines.length - 3} more diverged.` : lines.length ? `${lines.join("; ")}.` : "";
+}
+
+/** Drop a result that no longer matches the page. */
+function clearRace() {
+  pause();
+  state.race = null;
+  state.step = 0;
+  drawMap();
+  drawLoss();
+  $("race-diverged").textContent = "";
+}
+
+/** Point at what a server error names: the optimizer card whose spec (or class) leads the
+ * message, and its fields whose names the message mentions. */
+function blame(message) {
+  for (const element of state.blamed) element.classList.remove("invalid", "blamed");
+  state.blamed = [];
+  const chosen = [...state.optimizers.values()].filter((e) => e.checked);
+  let entry = chosen.find((e) => { try { return message.startsWith(`${specOf(e.info.name)}: `); } catch (_) { return false; } });
+  const lead = /^(\w+): /.exec(message);
+  if (!entry && lead) entry = chosen.find((e) => e.info.name === lead[1].toLowerCase());
+  if (!entry) return;
+  entry.element.classList.add("blamed");
+  state.blamed.push(entry.element);
+  const rest = message.slice(message.indexOf(": ") + 2);
+  for (const [key, inputs] of Object.entries(entry.inputs)) {
+    if (!new RegExp(`(^|[^\\w])${key}([^\\w]|$)`).test(rest)) continue;
+    for (const input of inputs) { input.classList.add("invalid"); state.blamed.push(input); }
+  }
+}
+
 async function runRace() {
   const error = $("race-error");
   let config;
-  try { config = raceConfig(); } catch (e) { error.textContent = e.message; return false; }
+  try {
+    await landscapeReady();
+    config = raceConfig();
+  } catch (e) { error.textContent = e.message; clearRace(); $("race-status").textContent = ""; return false; }
   error.textContent = "";
+  blame("");
+  notify("");
   pause();
   setBusy(true);
   $("race-status").textContent = "racing…";
+  $("race-diverged").textContent = "";
   const began = performance.now();
   try {
     state.race = await (await api("/api/race", config)).json();
     state.step = 0;
-    $("race-status").textContent = `${state.race.labels.length} optimizer(s) × ${state.race.starts.length} start(s) × ${state.race.steps} steps in ${Math.round(performance.now() - began)} ms`;
+    const r = state.race;
+    $("race-status").textContent = `${r.landscape.name}: ${r.labels.length} optimizer(s) × ${r.starts.length} start(s) × ${r.steps} steps in ${Math.round(performance.now() - began)} ms.`;
+    $("race-diverged").textContent = divergences(r);
     drawMap();
     drawLoss();
     writeHash();
@@ -654,6 +821,8 @@ async function runRace() {
     return true;
   } catch (e) {
     error.textContent = e.message;
+    blame(e.message);
+    clearRace();
     $("race-status").textContent = "";
     return false;
   } finally {
@@ -675,13 +844,24 @@ function sweepConfig() {
   const name = $("sweep-optimizer").value;
   const resolution = Number($("sweep-resolution").value);
   const steps = Number($("sweep-steps").value);
+  if (!Number.isInteger(resolution)) throw new Error("Starts per axis must be a whole number");
+  if (resolution < 2) throw new Error("Starts per axis must be at least 2");
+  if (resolution > MAX_SWEEP_RESOLUTION) throw new Error(`Starts per axis must be at most ${MAX_SWEEP_RESOLUTION}`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) throw new Error(`Steps must be a whole number from 1 to ${MAX_STEPS}`);
+  const work = LRS.length * resolution ** (state.landscape ? state.landscape.dim : 2) * steps;
+  if (work > MAX_SWEEP_WORK) {
+    throw new Error(`This sweep is too large: reduce starts per axis or steps (at most ${MAX_SWEEP_WORK.toLocaleString("en")} trajectory-steps over the ${LRS.length} learning rates).`);
+  }
   return { landscape: state.landscapeText, optimizer: specOf(name, { without: ["lr"] }), lrs: LRS, resolution, steps };
 }
 
 async function runSweep() {
   const error = $("sweep-error");
   let config;
-  try { config = sweepConfig(); } catch (e) { error.textContent = e.message; return; }
+  try {
+    await landscapeReady();
+    config = sweepConfig();
+  } catch (e) { error.textContent = e.message; return; }
   error.textContent = "";
   setBusy(true);
   $("sweep-status").textContent = "sweeping…";
@@ -694,6 +874,8 @@ async function runSweep() {
     writeHash();
   } catch (e) {
     error.textContent = e.message;
+    state.sweep = null;
+    drawSweep();
     $("sweep-status").textContent = "";
   } finally {
     setBusy(false);
@@ -712,7 +894,7 @@ function drawSweep() {
   const land = state.landscape;
   if (!sweep || !land) {
     Plotly.react("basin", [], { font: FONT, xaxis: { visible: false }, yaxis: { visible: false },
-      annotations: [{ text: "Pick an optimizer and press Sweep: every start of a grid races, and the map shows where each ends.",
+      annotations: [{ text: `Press Sweep to map ${$("sweep-optimizer").value || "an optimizer"}: every start of a grid races, and the map shows where each ends.`,
         showarrow: false, font: { color: "#9ca3af", size: 13 }, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }] }, PLOT_CONFIG);
     $("sweep-summary").textContent = "";
     return;
@@ -801,45 +983,76 @@ function writeHash() {
   } catch (_) { /* an invalid field: keep the old link */ }
 }
 
+/** A whole number from a link within [lo, hi], or null (noting `label` in `bad` when given but invalid). */
+function linkInteger(params, key, lo, hi, label, bad) {
+  if (!params.has(key)) return null;
+  const n = Number(params.get(key));
+  if (params.get(key).trim() !== "" && Number.isInteger(n) && n >= lo && n <= hi) return n;
+  bad.add(label);
+  return null;
+}
+
+/** Restore a share link; invalid parts fall back to the defaults, with a short notice. */
 async function restore(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   if (!params.has("landscape")) return false;
+  const bad = new Set();
   const text = params.get("landscape");
   const select = $("landscape-select");
   const known = state.landscapes.some((l) => l.name === text);
   select.value = known ? text : EXPRESSION;
   $("expression-row").hidden = known;
   if (!known) $("expression").value = text;
-  const starts = params.getAll("start").map((s) => s.split(",").map(Number)).filter((p) => p.every(Number.isFinite));
+  const raw = params.getAll("start").map((s) => s.split(",").map((v) => (v.trim() === "" ? NaN : Number(v))));
+  const starts = raw.filter((p) => p.length >= 1 && p.length <= 2 && p.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6));
+  if (starts.length < raw.length || starts.length > MAX_STARTS) bad.add("starts");
   state.starts = starts.slice(0, MAX_STARTS);
-  if (params.has("steps")) $("steps").value = params.get("steps");
+  const steps = linkInteger(params, "steps", 1, MAX_STEPS, "steps", bad);
+  if (steps !== null) $("steps").value = steps;
   for (const name of state.optimizers.keys()) setChecked(name, false);
   for (const spec of params.getAll("opt")) {
     const parsed = parseSpec(spec);
-    if (!parsed || !state.optimizers.has(parsed.name)) continue;
+    if (!parsed || !state.optimizers.has(parsed.name)) { bad.add("optimizers"); continue; }
     setValues(parsed.name, { ...state.optimizers.get(parsed.name).info.defaults, ...parsed.kwargs });
     setChecked(parsed.name, true);
   }
+  const ticked = [...state.optimizers.values()].some((e) => e.checked);
+  if (!ticked) for (const name of DEFAULT_OPTIMIZERS) setChecked(name, true);
   const sweepSpec = parseSpec(params.get("sopt") || "");
   if (sweepSpec && state.optimizers.has(sweepSpec.name)) {
     $("sweep-optimizer").value = sweepSpec.name;
     const entry = state.optimizers.get(sweepSpec.name);
     if (!entry.checked) setValues(sweepSpec.name, { ...entry.info.defaults, ...sweepSpec.kwargs, lr: entry.values.lr });
-  }
-  if (params.has("sres")) $("sweep-resolution").value = params.get("sres");
-  if (params.has("ssteps")) $("sweep-steps").value = params.get("ssteps");
-  if (params.has("colour")) $("sweep-colour").value = params.get("colour");
-  const lr = Number(params.get("lr"));
-  if (Number.isInteger(lr) && lr >= 0 && lr < LRS.length) setLr(lr);
+  } else if (params.has("sopt")) bad.add("sweep optimizer");
+  const sres = linkInteger(params, "sres", 2, MAX_SWEEP_RESOLUTION, "starts per axis", bad);
+  if (sres !== null) $("sweep-resolution").value = sres;
+  const ssteps = linkInteger(params, "ssteps", 1, MAX_STEPS, "sweep steps", bad);
+  if (ssteps !== null) $("sweep-steps").value = ssteps;
+  const colours = [...$("sweep-colour").options].map((o) => o.value);
+  if (colours.includes(params.get("colour"))) $("sweep-colour").value = params.get("colour");
+  else if (params.has("colour")) bad.add("colour");
+  const lr = linkInteger(params, "lr", 0, LRS.length - 1, "learning rate", bad);
+  if (lr !== null) setLr(lr);
   state.view = params.get("view") === "surface" ? "surface" : "contour";
   for (const b of document.querySelectorAll(".seg")) b.classList.toggle("active", b.dataset.view === state.view);
   setTab(params.get("tab") === "sweep" ? "sweep" : "race");
   state.restoring = true;
-  const loaded = await loadLandscape(text, { resetStarts: !state.starts.length });
+  let loaded = await loadLandscape(text, { resetStarts: !state.starts.length });
+  if (!loaded) {
+    bad.add("landscape");
+    select.value = DEFAULT_LANDSCAPE;
+    $("expression-row").hidden = true;
+    $("expression").value = "";
+    $("expression").classList.remove("invalid");
+    $("landscape-error").textContent = "";
+    loaded = await loadLandscape(DEFAULT_LANDSCAPE, { resetStarts: true });
+  }
   state.restoring = false;
+  if (bad.size) notify(`This link had invalid parts (${[...bad].join(", ")}); the defaults are used for them.`);
   if (!loaded) return true;
-  if (state.tab === "race" && params.getAll("opt").length) await runRace();
+  if (state.tab === "race" && ticked) await runRace();
   if (state.tab === "sweep" && sweepSpec) await runSweep();
+  if (bad.size) notify(`This link had invalid parts (${[...bad].join(", ")}); the defaults are used for them.`);
   return true;
 }
 
@@ -862,7 +1075,10 @@ async function share() {
 async function exportRace(format) {
   const status = $("export-status");
   let config;
-  try { config = raceConfig(); } catch (e) { status.textContent = `Export: ${e.message}`; return; }
+  try {
+    await landscapeReady();
+    config = raceConfig();
+  } catch (e) { status.textContent = `Export: ${e.message}`; return; }
   setBusy(true);
   status.textContent = format === "csv" ? "Writing CSV…" : `Rendering ${format.toUpperCase()} on the server…`;
   try {
@@ -881,6 +1097,7 @@ async function exportRace(format) {
     status.textContent = `Downloaded ${name} (${Math.round(blob.size / 1024)} KB).`;
   } catch (e) {
     status.textContent = `Export failed: ${e.message}`;
+    blame(e.message);
   } finally {
     setBusy(false);
   }
@@ -913,10 +1130,14 @@ function wire() {
   $("lr-slider").addEventListener("input", (e) => setLr(Number(e.target.value)));
   $("sweep-colour").addEventListener("change", drawSweep);
   $("sweep-optimizer").addEventListener("change", () => {
-    const lr = state.optimizers.get($("sweep-optimizer").value).info.defaults.lr;
+    const name = $("sweep-optimizer").value;
+    const lr = (PAGE_DEFAULTS[name] || state.optimizers.get(name).info.defaults).lr;
+    state.sweep = null; // the map shown was another optimizer's
+    $("sweep-status").textContent = "";
     setLr(nearest(LRS, lr));
   });
   $("share").addEventListener("click", share);
+  $("notice-close").addEventListener("click", () => notify(""));
   for (const format of ["gif", "mp4", "csv"]) $(`export-${format}`).addEventListener("click", () => exportRace(format));
   window.addEventListener("hashchange", () => { if (location.hash !== lastHash) restore(location.hash); });
 }
@@ -930,14 +1151,15 @@ async function start() {
   state.landscapes = landscapes;
   buildOptimizers(optimizers);
   buildLandscapeSelect(landscapes);
+  for (const [name, values] of Object.entries(PAGE_DEFAULTS)) if (state.optimizers.has(name)) setValues(name, values);
   $("sweep-optimizer").value = "adam";
   setLr(nearest(LRS, 0.01));
   updateSlider();
   const restored = location.hash.length > 1 && (await restore(location.hash));
   if (!restored) {
-    $("landscape-select").value = "beale";
-    for (const name of ["sgd", "momentum", "adam"]) setChecked(name, true);
-    await loadLandscape("beale", { resetStarts: true });
+    $("landscape-select").value = DEFAULT_LANDSCAPE;
+    for (const name of DEFAULT_OPTIMIZERS) setChecked(name, true);
+    await loadLandscape(DEFAULT_LANDSCAPE, { resetStarts: true });
   }
   document.body.dataset.ready = "true";
 }

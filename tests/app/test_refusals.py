@@ -1,0 +1,62 @@
+"""Hyperparameters the library refuses (beyond float32, out of range) are one-line 400s
+that name the optimizer spec they came from; nothing the library raises is a 500."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fastapi import HTTPException
+
+from descentlab.app.api import Jobs
+
+TOO_LARGE = "a hyperparameter is too large for torch.float32 (at most 3.4e+38)"
+RACE = {"landscape": "beale", "starts": [[1.0, 1.5]], "steps": 5}
+
+
+def assert_refused(response, spec: str, message: str) -> None:
+    assert response.status_code == 400, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith(f"{spec}: {message}"), detail
+    assert "\n" not in detail
+
+
+def test_a_learning_rate_beyond_float32_is_a_400_naming_the_optimizer(http):
+    body = {**RACE, "optimizers": ["adam(lr=0.1)", "sgd(lr=1e39)"]}
+    assert_refused(http.post("/api/race", json=body), "sgd(lr=1e39)", TOO_LARGE)
+
+
+def test_a_sweep_with_weight_decay_beyond_float32_is_a_400(http):
+    body = {"landscape": "beale", "optimizer": "sgd(weight_decay=1e39)", "lrs": [0.01],
+            "resolution": 3, "steps": 5}  # fmt: skip
+    assert_refused(http.post("/api/sweep", json=body), "sgd(weight_decay=1e39)", TOO_LARGE)
+
+
+@pytest.mark.parametrize("format", ["csv", "gif"])
+def test_an_export_beyond_float32_is_a_400(http, format):
+    body = {**RACE, "optimizers": ["sgd(lr=1e39)"], "format": format}
+    assert_refused(http.post("/api/export", json=body), "sgd(lr=1e39)", TOO_LARGE)
+
+
+def test_a_negative_learning_rate_names_its_spec(http):
+    body = {**RACE, "optimizers": ["sgd", "adam(lr=-1)"]}
+    assert_refused(http.post("/api/race", json=body), "adam(lr=-1)", "lr must be >= 0, got -1")
+
+
+def test_a_landscape_error_is_not_blamed_on_the_optimizer(http):
+    body = {**RACE, "optimizers": ["adam"], "starts": [[1.0]]}
+    response = http.post("/api/race", json=body)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("starts must be points of 2 coordinate(s)")
+
+
+def fail(kind: type[Exception]) -> None:
+    raise kind("overflow in the engine\nsecond line")
+
+
+@pytest.mark.parametrize("kind", [RuntimeError, ValueError, TypeError, OverflowError])
+def test_jobs_turn_library_and_torch_errors_into_a_one_line_400(kind):
+    with pytest.raises(HTTPException) as caught:
+        asyncio.run(Jobs(timeout=5, limit=1)(fail, kind))
+    assert caught.value.status_code == 400
+    assert caught.value.detail == "overflow in the engine"
