@@ -60,6 +60,8 @@ def test_the_gallery_shows_every_exhibit_and_opens_offline(showcase: Path) -> No
         assert exhibit.title.replace("'", "&#x27;") in index
     for name in EXPECTED:
         assert f'"{name}"' in index, name  # shown or linked
-    assert index.count("<figure>") == len(SHOWCASE)
+    assert index.count("<figure") == len(SHOWCASE)
+    assert index.count("<figure class=wide>") == sum(e.wide for e in SHOWCASE) == 3
+    assert '<a href="saddle-interactive.html"><img src="saddle-surface.gif"' in index
     record = json.loads((showcase / "index.html.json").read_text())
     assert record["experiment"] == {"kind": "demo", "out": "."} and record["seconds"] > 0

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .. import __version__
+from .. import __version__, tasks
 from . import experiment
 from .errors import stderr
 
@@ -65,6 +65,8 @@ class Exhibit:
     title: str
     caption: str
     experiment: dict[str, Any]
+    wide: bool = False  # a wide figure gets a whole row of the gallery
+    preview: str | None = None  # a picture standing for an output that is a page
 
 
 def _race(
@@ -111,13 +113,15 @@ SHOWCASE = [
             ["saddle-both.gif", "saddle-both.mp4"],
             view="both",
         ),
+        wide=True,
     ),
     Exhibit(
         "The saddle, interactive",
-        "Turn the surface, play and scrub the race (plotly, works offline).",
+        "Click to open: turn the surface, play and scrub the race (plotly, works offline).",
         _race(
             "cs231n-saddle", SADDLE, [1e-5, 0.5], 100, ["saddle-interactive.html"], view="surface"
         ),
+        preview="saddle-surface.gif",
     ),
     Exhibit(
         "A race on Beale's function",
@@ -158,6 +162,7 @@ SHOWCASE = [
             "plot": "basins",
             "out": ["himmelblau-basins.png"],
         },
+        wide=True,
     ),
     Exhibit(
         "Learning-rate sensitivity",
@@ -189,8 +194,9 @@ SHOWCASE = [
     ),
     Exhibit(
         "An elongated bowl",
-        "0.1 x² + 2 y² from (-5, -2), 20 steps: plain GD zig-zags across the steep axis; "
-        "momentum and the adaptive methods even out the two directions.",
+        "0.1 x² + 2 y² from (-5, -2), 20 steps at the textbook's settings: GD zig-zags "
+        "across the steep axis and crawls along the flat one; the adaptive methods take "
+        "steps of similar size in both directions.",
         _race("elongated-bowl", BOWL, [-5.0, -2.0], 20, ["textbook-2d.png"], dtype="float64"),
     ),
     Exhibit(
@@ -215,13 +221,19 @@ SHOWCASE = [
             "epochs": 10,
             "out": ["digits-curves.png"],
         },
+        wide=True,
     ),
 ]
 
 
-def _media(name: str) -> str:
+def _media(name: str, preview: str | None = None) -> str:
     source = html.escape(name)
     suffix = Path(name).suffix
+    if preview is not None:
+        return (
+            f'<a href="{source}"><img src="{html.escape(preview)}" alt="open {source}" '
+            'loading="lazy"></a>'
+        )
     if suffix in (".png", ".gif"):
         return f'<a href="{source}"><img src="{source}" alt="{source}" loading="lazy"></a>'
     if suffix == ".mp4":
@@ -236,8 +248,10 @@ body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f6f7f9; col
 header { padding: 2rem 2.5rem 1rem; }
 h1 { margin: 0 0 .3rem; font-size: 1.9rem; }
 header p { margin: 0; color: #4a5468; }
-main { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr));
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(560px, 100%), 1fr));
        gap: 1.5rem; padding: 1rem 2.5rem 3rem; }
+figure.wide { grid-column: 1 / -1; }
+@media (max-width: 640px) { header, main { padding-left: .8rem; padding-right: .8rem; } }
 figure { margin: 0; background: #fff; border-radius: 10px; padding: 1rem;
          box-shadow: 0 1px 3px rgba(0,0,0,.12); }
 figure img, figure video { width: 100%; height: auto; display: block; border-radius: 4px; }
@@ -259,8 +273,10 @@ def gallery(exhibits: list[Exhibit], seconds: float) -> str:
             f'<a href="{html.escape(n)}.json">(settings)</a>'
             for n in outputs
         )
+        opening = "<figure class=wide>" if exhibit.wide else "<figure>"
         cards.append(
-            f"<figure>{_media(outputs[0])}<figcaption><h2>{html.escape(exhibit.title)}</h2>"
+            f"{opening}{_media(outputs[0], exhibit.preview)}"
+            f"<figcaption><h2>{html.escape(exhibit.title)}</h2>"
             f"<p>{html.escape(exhibit.caption)}</p><p class=files>{links}</p></figcaption>"
             "</figure>"
         )
@@ -282,6 +298,7 @@ def build(out: Path, progress: bool | None = None) -> list[Path]:
     started = time.perf_counter()
     for exhibit in SHOWCASE:  # every setting checked before the minutes of work
         experiment.normalise(exhibit.experiment)
+    tasks.airfoil()  # a missing dataset is reported now, not after the other exhibits
     written: list[Path] = []
     with Progress(
         TextColumn("{task.description:<40}"),

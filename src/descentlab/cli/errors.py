@@ -27,6 +27,7 @@ USER_MISTAKES = (
     FileNotFoundError,
     PermissionError,
     IsADirectoryError,
+    OSError,
     tomllib.TOMLDecodeError,
     json.JSONDecodeError,
 )

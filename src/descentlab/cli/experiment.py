@@ -83,6 +83,8 @@ FIELDS: dict[str, dict[str, Any]] = {
     "ema": {"betas": [0.98, 0.95, 0.9, 0.8], "steps": 40, "out": REQUIRED},
 }
 DTYPES = ("float32", "float64")
+WHAT = {"race": "a race", "sweep": "a sweep", "train": "a training comparison",
+        "ema": "the weights picture"}  # fmt: skip
 PACKAGES = ("torch", "numpy", "matplotlib", "pandas", "plotly", "scikit-learn")
 
 
@@ -138,7 +140,7 @@ def _outputs(kind: str, value: Any) -> list[str]:
         suffix = Path(name).suffix.lower()
         if suffix not in FORMATS[kind]:
             raise UserError(
-                f"cannot write {name!r}: a {kind} is written as "
+                f"cannot write {name!r}: {WHAT[kind]} is written as "
                 f"{', '.join(FORMATS[kind])}, not {suffix or '(no extension)'!r}"
             )
     return values
@@ -190,7 +192,7 @@ def normalise(experiment: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(config["resume"], bool):
             raise UserError(f"resume must be true or false, got {config['resume']!r}")
         if config["resume"] and config["checkpoint"] is None:
-            raise UserError("resume needs the checkpoint folder to resume from")
+            raise UserError("resume needs the checkpoint folder (--checkpoint DIR) to resume from")
         return config
     if not isinstance(config["landscape"], str):
         raise UserError(f"landscape must be a name or an expression, got {config['landscape']!r}")
@@ -219,13 +221,22 @@ def load(path: Path) -> tuple[dict[str, Any], Path]:
     if not path.is_file():
         raise UserError(f"no such experiment file: {str(path)!r}")
     text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".toml":
-        experiment = tomllib.loads(text)
-    elif path.suffix.lower() == ".json":
-        data = json.loads(text)
-        experiment = data.get("experiment", data) if isinstance(data, dict) else data
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
         raise UserError(f"an experiment is a .toml file or a sidecar .json, not {path.name!r}")
+    try:
+        if suffix == ".toml":
+            experiment = tomllib.loads(text)
+        else:
+            data = json.loads(text)
+            experiment = data.get("experiment", data) if isinstance(data, dict) else data
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{str(path)!r} is not valid {suffix[1:].upper()}: {error}") from None
+    if not isinstance(experiment, dict) or "kind" not in experiment:
+        raise UserError(
+            f"{str(path)!r} is not an experiment: it needs kind = "
+            f"{', '.join(repr(k) for k in FIELDS)} (or is a sidecar .json written with an output)"
+        )
     return experiment, path.parent
 
 
@@ -316,6 +327,15 @@ def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
         raise UserError("a heatmap needs one optimizer and exactly two --grid settings")
     if pictures and plot == "sensitivity" and not grid:
         raise UserError("a sensitivity plot needs a --grid, such as lr=1e-3:1:30:log")
+    varied = [k for k, values in grid.items() if len(values) > 1]
+    if pictures and plot == "basins" and len(config["optimizers"]) > 1 and varied:
+        raise UserError(
+            f"a basin map of several optimizers takes one value per --grid setting, but "
+            f"{', '.join(varied)} has several; give one optimizer for one panel per value"
+        )
+    if pictures and plot == "basins" and len(varied) > 1:
+        raise UserError("a basin map of one optimizer has one panel per value of one --grid "
+                        f"setting; {', '.join(varied)} all vary")  # fmt: skip
     if pictures and plot == "basins" and land.dim != 2:
         raise UserError(f"basin maps need a 2-D landscape; {land.name} has {land.dim} coordinate")
     starts = None if config["starts"] is None else dl.grid_starts(land, config["starts"])

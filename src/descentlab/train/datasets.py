@@ -82,8 +82,8 @@ def download(remote: RemoteFile, folder: Path, url: str | None = None) -> Path:
     if os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes"):
         raise DatasetUnavailable(
             f"{remote.name} is not on this machine and {OFFLINE_ENV} forbids downloading it; "
-            f"put the file in a folder and pass it as data_dir, or set {DATA_ENV} to that "
-            f"folder (looked in: {', '.join(map(str, search_path()))})"
+            f"put the file in a folder and set {DATA_ENV} to that folder (or pass data_dir= "
+            f"in Python); looked in: {', '.join(map(str, search_path()))}"
         )
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{remote.name}.{os.getpid()}.partial"
@@ -119,8 +119,8 @@ def download(remote: RemoteFile, folder: Path, url: str | None = None) -> Path:
         reason = getattr(error, "reason", None) or error
         raise DatasetUnavailable(
             f"{remote.name} is not on this machine and could not be downloaded from {url} "
-            f"({reason}); put the file in a folder and pass it as data_dir, or set "
-            f"{DATA_ENV} to that folder (looked in: {', '.join(map(str, search_path()))})"
+            f"({reason}); put the file in a folder and set {DATA_ENV} to that folder (or pass "
+            f"data_dir= in Python); looked in: {', '.join(map(str, search_path()))}"
         ) from None
     finally:
         partial.unlink(missing_ok=True)

@@ -117,7 +117,7 @@ def _draw_curve(
 ) -> None:
     low, high = span or land.domain[0]
     x = torch.linspace(low, high, resolution * 4, dtype=torch.float64)
-    ax.plot(x.numpy(), land(x).numpy(), color="black", linewidth=1.6)
+    ax.plot(x.numpy(), land(x).numpy(), color="0.55", linewidth=1.6)
     for minimum in land.minima:
         ax.plot(minimum.point[0], minimum.value, marker="*", markersize=14, color="gold",
                 markeredgecolor="black", zorder=5)  # fmt: skip

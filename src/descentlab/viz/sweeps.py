@@ -65,8 +65,9 @@ def _basin_panels(
     for ax, (value, group) in zip(axes.flat, groups, strict=False):
         if len(group) != len(xs) * len(ys):
             raise ValueError(
-                f"one panel per {by!r} value needs one row per start; this sweep also varies "
-                f"{', '.join(k for k in sweep.grid if k != by)}: pick one with by="
+                f"a basin map shows one value of each swept setting per panel, but this sweep "
+                f"of {sweep.spec} also varies {', '.join(k for k in sweep.grid if k != by)}; "
+                "sweep one setting at a time"
             )
         # never within tol of a known minimum value: not reached (white), whatever is nearest
         code = np.where(
@@ -124,15 +125,17 @@ def sensitivity(sweeps: Sweep | Sequence[Sweep], x: str = "lr") -> Figure:
                 lines.append((f"{sweep.spec}, {tag}", rows))
         else:
             lines.append((sweep.spec, sweep.frame))
-    for (label, rows), colour in zip(lines, colours([label for label, _ in lines]), strict=True):
+    palette = colours([label for label, _ in lines])
+    for k, ((label, rows), colour) in enumerate(zip(lines, palette, strict=True)):
         gap = (rows["final_loss"] - (target or 0.0)).where(~rows["diverged"], np.inf)
         stats = gap.groupby(rows[x]).quantile([0.25, 0.5, 0.75]).unstack()
         ax.plot(stats.index, stats[0.5], "-o", markersize=3, color=colour, label=label)
         ax.fill_between(stats.index, stats[0.25], stats[0.75], color=colour, alpha=0.2)
         lost = stats.index[~np.isfinite(stats[0.5])]  # most starts diverged
         if len(lost):
-            ax.plot(lost, np.full(len(lost), 1.0), "x", color=colour, markersize=8,
-                    transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
+            # one row of marks per optimizer along the top, so none hides another
+            ax.plot(lost, np.full(len(lost), 0.97 - 0.035 * k), "x", color=colour,
+                    markersize=8, mew=2, transform=ax.get_xaxis_transform())  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(x)
