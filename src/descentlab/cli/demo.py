@@ -249,7 +249,7 @@ header { padding: 2rem 2.5rem 1rem; }
 h1 { margin: 0 0 .3rem; font-size: 1.9rem; }
 header p { margin: 0; color: #4a5468; }
 main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(560px, 100%), 1fr));
-       gap: 1.5rem; padding: 1rem 2.5rem 3rem; }
+       grid-auto-flow: dense; gap: 1.5rem; padding: 1rem 2.5rem 3rem; }
 figure.wide { grid-column: 1 / -1; }
 @media (max-width: 640px) { header, main { padding-left: .8rem; padding-right: .8rem; } }
 figure { margin: 0; background: #fff; border-radius: 10px; padding: 1rem;
