@@ -29,7 +29,7 @@ OPTIMIZER_COLOURS = {
 }
 # for repeats and unknown factories: far from the colours above and from the grey that
 # marks divergence
-_SPARE = ["#000000", "#ff1493", "#00ced1", "#8b4513", "#32cd32", "#ff8c00", "#4b0082"]
+_SPARE = ["#000000", "#00ced1", "#ff8c00", "#4b0082", "#32cd32", "#8b4513", "#ff1493"]
 
 
 def optimizer_name(label: str) -> str:
