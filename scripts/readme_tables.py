@@ -14,17 +14,10 @@ import sys
 from pathlib import Path
 
 from descentlab import landscapes, optim
+from descentlab.cli.listing import format_defaults
 from descentlab.train.tasks import SETTINGS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def _value(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_value(v) for v in value) + ")"
-    return str(value)
 
 
 def _cell(text: str) -> str:
@@ -35,7 +28,7 @@ def optimizers_table() -> str:
     rows = ["| name | class | defaults | what it does |", "|---|---|---|---|"]
     for name in optim.available():
         entry = optim.info(name)
-        defaults = ", ".join(f"{k}={_value(v)}" for k, v in entry.defaults.items())
+        defaults = format_defaults(entry)
         rows.append(f"| `{name}` | `{entry.cls.__name__}` | {_cell(defaults)} | "
                     f"{_cell(entry.summary)} |")  # fmt: skip
     return "\n".join(rows)

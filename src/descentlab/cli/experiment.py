@@ -436,6 +436,7 @@ def execute(
     for path in paths:
         _check_writable(path)
         _check_writable(path.with_name(path.name + ".json"))
+    checked = dict(config)  # as given: what each sidecar records
     if config["kind"] == "train" and config["checkpoint"] is not None:
         config["checkpoint"] = str(base / config["checkpoint"])
     for path in paths:
@@ -446,11 +447,11 @@ def execute(
     for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
         warn(message)  # the library's warnings (a start outside the domain, ...), one line each
     written = []
-    for name, path in zip(experiment_outputs(experiment), paths, strict=True):
+    for path in paths:
         sidecar = path.with_name(path.name + ".json")
-        shared = {**normalise(experiment), "out": [Path(name).name]}
+        shared = {**checked, "out": [path.name]}
         if shared["kind"] == "train" and shared["checkpoint"] is not None:
-            shared["checkpoint"] = os.path.relpath(base / shared["checkpoint"], path.parent)
+            shared["checkpoint"] = os.path.relpath(config["checkpoint"], path.parent)
         record = {
             "descentlab": __version__,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -460,11 +461,6 @@ def execute(
         sidecar.write_text(json.dumps(record, indent=2, default=_plain) + "\n", encoding="utf-8")
         written += [path, sidecar]
     return written
-
-
-def experiment_outputs(experiment: dict[str, Any]) -> list[str]:
-    out = experiment["out"]
-    return [out] if isinstance(out, str) else list(out)
 
 
 def _plain(value: Any) -> Any:

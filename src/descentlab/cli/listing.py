@@ -51,7 +51,7 @@ def list_catalog(
         for name in optim.available():
             entry = optim.info(name)
             console.print(f"[bold cyan]{name}[/] ({entry.cls.__name__}): {escape(entry.summary)}")
-            console.print(f"  defaults: {_defaults(entry)}", soft_wrap=True, markup=False)
+            console.print(f"  defaults: {format_defaults(entry)}", soft_wrap=True, markup=False)
             console.print(f"  update:   {entry.formula}", soft_wrap=True, markup=False)
             console.print(f"  source:   {entry.reference}\n", soft_wrap=True, markup=False)
         return
@@ -62,7 +62,7 @@ def list_catalog(
     table.add_column("what it does", overflow="fold")
     for name in optim.available():
         entry = optim.info(name)
-        table.add_row(name, entry.cls.__name__, _defaults(entry), entry.summary)
+        table.add_row(name, entry.cls.__name__, format_defaults(entry), entry.summary)
     console.print(table)
 
 
@@ -95,7 +95,8 @@ def _domain(land: landscapes.Landscape) -> str:
     return " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in land.domain)
 
 
-def _defaults(entry: optim.OptimizerInfo) -> str:
+def format_defaults(entry: optim.OptimizerInfo) -> str:
+    """An optimizer's defaults as ``lr=0.001, betas=(0.9, 0.999), ...``."""
     return ", ".join(f"{k}={_format_value(v)}" for k, v in entry.defaults.items())
 
 

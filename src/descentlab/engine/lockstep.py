@@ -12,8 +12,7 @@ noise whichever way it is run.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ import torch
 from torch import Tensor
 
 from ..landscapes import Landscape
+from ..optim.validation import too_large_for_dtype
 
 # a trajectory has diverged when a coordinate is farther from the domain's centre
 # than this many half-widths of the domain
@@ -42,22 +42,6 @@ class Unit:
     shared: bool  # param is a view into the buffer (else a tensor of its own)
     scheduler: Any = None
     active: bool = True
-
-
-@contextmanager
-def too_large_for_dtype(optimizer: torch.optim.Optimizer, dtype: torch.dtype) -> Iterator[None]:
-    """Turn torch's overflow error for a hyperparameter beyond the dtype's range (say
-    lr=1e39 in float32) into a one-line ValueError naming the optimizer."""
-    try:
-        yield
-    except RuntimeError as error:
-        if "without overflow" not in str(error):
-            raise
-        largest = torch.finfo(dtype).max
-        raise ValueError(
-            f"{type(optimizer).__name__}: a hyperparameter is too large for {dtype} "
-            f"(at most {largest:.3g}); use a smaller value or dtype=torch.float64"
-        ) from None
 
 
 def _stream_seed(seed: int, stream: int) -> int:

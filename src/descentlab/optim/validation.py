@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -108,3 +110,19 @@ def check_flag(owner: str, name: str, value: object) -> None:
     """Raise TypeError unless ``value`` is a bool."""
     if not isinstance(value, bool):
         raise TypeError(f"{owner}: {name} must be True or False, got {describe(value)}")
+
+
+@contextmanager
+def too_large_for_dtype(optimizer: torch.optim.Optimizer, dtype: torch.dtype) -> Iterator[None]:
+    """Turn torch's overflow error for a hyperparameter beyond the dtype's range (say
+    lr=1e39 in float32) into a one-line ValueError naming the optimizer."""
+    try:
+        yield
+    except RuntimeError as error:
+        if "without overflow" not in str(error):
+            raise
+        largest = torch.finfo(dtype).max
+        raise ValueError(
+            f"{type(optimizer).__name__}: a hyperparameter is too large for {dtype} "
+            f"(at most {largest:.3g}); use a smaller value or dtype=torch.float64"
+        ) from None

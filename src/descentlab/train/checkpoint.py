@@ -24,6 +24,12 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be resumed from: damaged, foreign or mismatched."""
 
 
+def first_line(error: BaseException, limit: int = 160) -> str:
+    """The start of an error's message, to quote inside a one-line error."""
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:limit]
+
+
 def checkpoint_path(folder: str | Path, task: str, label: str, seed: int) -> Path:
     """Where the checkpoint of one run (task, optimizer label, seed) lives in ``folder``."""
     slug = re.sub(r"[^A-Za-z0-9._]+", "-", label).strip("-.") or "optimizer"
@@ -53,9 +59,8 @@ def load_checkpoint(path: Path, config: dict[str, Any]) -> dict[str, Any]:
     try:
         contents = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for damaged files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise CheckpointError(
-            f"checkpoint {str(path)!r} is damaged or not a checkpoint ({reason[:160]}); "
+            f"checkpoint {str(path)!r} is damaged or not a checkpoint ({first_line(error)}); "
             "delete it to start again"
         ) from None
     if not isinstance(contents, dict) or contents.get("format") != FORMAT:

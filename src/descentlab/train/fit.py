@@ -15,10 +15,16 @@ import pandas as pd
 import torch
 from torch.optim import lr_scheduler
 
-from ..engine.lockstep import too_large_for_dtype
 from ..optim.schedule import SchedulerFactory, parse_scheduler
 from ..optim.spec import Factory, OptimizerSpec, parse, unique_labels
-from .checkpoint import CheckpointError, checkpoint_path, load_checkpoint, save_checkpoint
+from ..optim.validation import too_large_for_dtype
+from .checkpoint import (
+    CheckpointError,
+    checkpoint_path,
+    first_line,
+    load_checkpoint,
+    save_checkpoint,
+)
 from .result import CURVE_COLUMNS, Training, TrainingRun, as_curve
 from .tasks import Task, get
 
@@ -230,9 +236,8 @@ class _Loop:
             rows = [dict(zip(CURVE_COLUMNS, values, strict=True)) for values in
                     zip(*(curve[key] for key in CURVE_COLUMNS), strict=True)]  # fmt: skip
         except (RuntimeError, ValueError, KeyError, TypeError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
             raise CheckpointError(
-                f"checkpoint {str(path)!r} does not fit this run ({reason[:160]}); "
+                f"checkpoint {str(path)!r} does not fit this run ({first_line(error)}); "
                 "delete it to start again"
             ) from None
         self.epoch, self.examples = int(contents["epoch"]), int(contents["examples"])
