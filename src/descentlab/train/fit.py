@@ -135,7 +135,8 @@ class _Loop:
             accuracy = float((outputs.argmax(dim=-1) == targets).double().mean())
         return loss, accuracy
 
-    def record(self, started: float) -> dict[str, float]:
+    def record(self, started: float) -> None:
+        """Evaluate the model now and append a row to the curve."""
         self.model.eval()
         train_loss, train_accuracy = self._measure(self.train)
         val_loss, val_accuracy = self._measure(self.validation)
@@ -154,7 +155,6 @@ class _Loop:
         self.rows.append(row)
         if not math.isfinite(train_loss) and self.diverged_at < 0:
             self.diverged_at = self.examples
-        return row
 
     # -- one epoch --------------------------------------------------------------
     def run_epoch(self, started: float, on_batch: OnBatch | None) -> None:
@@ -173,29 +173,28 @@ class _Loop:
 
             with too_large_for_dtype(self.optimizer, self.train[0].dtype):
                 if self.needs_closure:
-                    loss = self.optimizer.step(closure)
+                    finite = math.isfinite(float(self.optimizer.step(closure)))
                 else:
-                    loss = closure()
-                    if math.isfinite(float(loss)):
+                    finite = math.isfinite(float(closure()))
+                    if finite:
                         self.optimizer.step()
             if self.per_batch_schedule:
                 self.scheduler.step()
             before, self.examples = self.examples, self.examples + len(index)
             if on_batch is not None:
                 on_batch(1)
-            if not math.isfinite(float(loss)):
+            if not finite:
                 self.record(started)
                 self.diverged_at = before
                 return
             if every is not None and self.examples // every > before // every:
-                row = self.record(started)
+                self.record(started)
                 if self.diverged_at >= 0:
                     return
         self.epoch += 1
         if not self.rows or self.rows[-1]["examples"] != self.examples:
-            row = self.record(started)
-        else:
-            row = self.rows[-1]
+            self.record(started)  # the epoch ends between two evaluations
+        row = self.rows[-1]
         if self.scheduler is not None and not self.per_batch_schedule:
             if isinstance(self.scheduler, lr_scheduler.ReduceLROnPlateau):
                 metric = row["val_loss"] if self.validation is not None else row["train_loss"]
