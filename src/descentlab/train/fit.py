@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -15,6 +14,7 @@ import pandas as pd
 import torch
 from torch.optim import lr_scheduler
 
+from .. import progress as progress_bars
 from ..optim.schedule import SchedulerFactory, parse_scheduler
 from ..optim.spec import Factory, OptimizerSpec, parse, unique_labels
 from ..optim.validation import too_large_for_dtype
@@ -46,30 +46,6 @@ def _check_dtype(dtype: Any) -> torch.dtype:
 
 def _cast(pair: tuple[torch.Tensor, torch.Tensor], dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
     return tuple(t.to(dtype) if t.is_floating_point() else t for t in pair)
-
-
-def _progress_wanted(progress: bool | None) -> bool:
-    return sys.stderr.isatty() if progress is None else bool(progress)
-
-
-def _progress_bar() -> Any:
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )
 
 
 def _shuffle(n: int) -> torch.Tensor:
@@ -344,13 +320,13 @@ def compare(
         parse_scheduler(scheduler)  # a bad spec fails before any training
     labels = unique_labels(parsed)
     batches = math.ceil(task.examples / batch_size) * epochs
-    bar = _progress_bar() if _progress_wanted(progress) else None
+    bar = progress_bars.bar(progress)
     runs = []
     with bar if bar is not None else nullcontext():
         for spec, label in zip(parsed, labels, strict=True):
             on_batch = None
             if bar is not None:
-                handle = bar.add_task(f"{task.name} {label}", total=batches)
+                handle = bar.add(f"{task.name} {label}", total=batches)
 
                 def on_batch(n: int, handle: Any = handle) -> None:
                     bar.advance(handle, n)
