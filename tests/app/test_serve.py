@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from descentlab.app.server import is_loopback
+from descentlab.app.server import CannotListen, PortInUse, is_loopback, listen
 
 from .live import free_port
 
@@ -62,3 +63,39 @@ def test_serve_starts_the_playground_and_opens_it(tmp_path):
         _, stderr = process.communicate(timeout=15)
     assert f"descentlab playground: http://127.0.0.1:{port}/" in stderr
     assert "warning" not in stderr.lower()
+
+
+def test_a_taken_port_is_one_line_with_a_hint_and_exit_2():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(PortInUse) as caught:
+            listen("127.0.0.1", port)
+        assert (caught.value.host, caught.value.port) == ("127.0.0.1", port)
+        done = subprocess.run(
+            [executable(), "serve", "--port", str(port)],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "300"},
+        )  # fmt: skip
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        f"error: port {port} on 127.0.0.1 is already in use; pick another with --port, "
+        "or --port 0 for a free one"
+    ]
+    assert done.stdout == ""
+
+
+def test_an_address_this_machine_does_not_have_is_one_line():
+    with pytest.raises(CannotListen) as caught:
+        listen("192.0.2.1", 0)  # TEST-NET-1: never a local address
+    assert caught.value.host == "192.0.2.1"
+    assert "cannot listen on 192.0.2.1 port 0" in str(caught.value)
+
+
+def test_port_0_listens_on_a_free_port():
+    sock = listen("127.0.0.1", 0)
+    try:
+        assert sock.getsockname()[1] > 0
+    finally:
+        sock.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 import sys
 import threading
 import time
@@ -93,11 +95,53 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class CannotListen(OSError):
+    """The server cannot listen on ``host``:``port``; ``reason`` says why."""
+
+    def __init__(self, host: str, port: int, reason: str, code: int | None = None) -> None:
+        super().__init__(code, reason)
+        self.host = host
+        self.port = port
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot listen on {self.host} port {self.port}: {self.reason}"
+
+
+class PortInUse(CannotListen):
+    """Another program listens on ``port`` at ``host``."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(host, port, "the port is already in use", errno.EADDRINUSE)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (0: a free port), bound before the server
+    starts so that a taken port is a `PortInUse` error rather than a server that exits."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUse(host, port) from None
+        raise CannotListen(host, port, error.strerror or str(error), error.errno) from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
-    """Run the playground on uvicorn until interrupted; warn when others can reach it."""
+    """Run the playground on uvicorn until interrupted; warn when others can reach it.
+
+    Raises `PortInUse` when the port is taken, before anything starts.
+    """
     from rich.console import Console
 
     console = Console(stderr=True)
+    sock = listen(host, port)
     if not is_loopback(host):
         console.print(
             f"[bold yellow]warning:[/] binding {host} makes the playground reachable from "
@@ -108,7 +152,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False)
     threading.Thread(
         target=_announce, args=(server, host, console, open_browser), daemon=True
     ).start()
-    server.run()
+    server.run(sockets=[sock])
 
 
 def _announce(server: uvicorn.Server, host: str, console: object, open_browser: bool) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from .. import __version__
 from . import commands, listing
-from .errors import USER_ERROR, fail
+from .errors import USER_ERROR, fail, user_errors
 
 app = typer.Typer(
     name="descentlab",
@@ -56,9 +56,17 @@ def serve(
     ] = False,
 ) -> None:
     """Start the web playground: pick a landscape, click starts, race optimizers."""
+    from ..app.server import PortInUse
     from ..app.server import serve as start_server
 
-    start_server(host=host, port=port, open_browser=open_browser)
+    with user_errors():
+        try:
+            start_server(host=host, port=port, open_browser=open_browser)
+        except PortInUse as error:
+            raise fail(
+                f"port {error.port} on {error.host} is already in use; pick another with "
+                "--port, or --port 0 for a free one"
+            ) from None
 
 
 def main() -> None:

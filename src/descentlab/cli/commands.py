@@ -9,9 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from . import demo, experiment
 from .errors import UserError, user_errors
-from .grid import parse_grid_option
 
 console = Console()
 
@@ -34,6 +32,8 @@ def _point(text: str) -> list[float]:
 
 
 def _finish(settings: dict[str, Any], base: Path = Path(".")) -> None:
+    from . import experiment
+
     written = experiment.execute(settings, base)
     for path in written:
         console.print(f"wrote {path}", highlight=False, soft_wrap=True)
@@ -95,6 +95,8 @@ def sweep(
     Writes a basin map, a sensitivity plot or a heatmap (.png .svg .pdf, chosen by
     --plot), or the table of every trajectory's summary (.csv .parquet).
     """
+    from .grid import parse_grid_option
+
     with user_errors():
         entries = dict(parse_grid_option(text) for text in grid or [])
         settings = {
@@ -162,6 +164,8 @@ def run(
     An experiment .toml describes a race, a sweep or a training comparison with the
     same settings as the commands (kind = "race", landscape, optimizers, out, ...).
     """
+    from . import demo, experiment
+
     with user_errors():
         settings, base = experiment.load(path)
         if isinstance(settings, dict) and settings.get("kind") == "demo":
@@ -184,6 +188,8 @@ def showcase(
     Animations, races, basin maps, learning-rate sensitivity, the textbook's traces
     and training curves, each with its settings beside it.
     """
+    from . import demo
+
     with user_errors():
         started = time.perf_counter()
         written = demo.build(out)

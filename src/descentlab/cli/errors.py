@@ -11,26 +11,29 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..landscapes import ExpressionError
-from ..train import CheckpointError, DatasetUnavailable
-
 USER_ERROR = 2
 stderr = Console(stderr=True, soft_wrap=True)
 
-# what the library raises for input a user can get wrong
-USER_MISTAKES = (
-    ValueError,
-    TypeError,
-    ExpressionError,
-    DatasetUnavailable,
-    CheckpointError,
-    FileNotFoundError,
-    PermissionError,
-    IsADirectoryError,
-    OSError,
-    tomllib.TOMLDecodeError,
-    json.JSONDecodeError,
-)
+
+def user_mistakes() -> tuple[type[BaseException], ...]:
+    """What the library raises for input a user can get wrong.
+
+    Read when an error arrives, so that the command line imports the library (and
+    torch) only for the commands that use it.
+    """
+    from ..landscapes import ExpressionError
+    from ..train import CheckpointError, DatasetUnavailable
+
+    return (
+        ValueError,
+        TypeError,
+        ExpressionError,
+        DatasetUnavailable,
+        CheckpointError,
+        OSError,  # FileNotFoundError, PermissionError, IsADirectoryError, a taken port
+        tomllib.TOMLDecodeError,
+        json.JSONDecodeError,
+    )
 
 
 class UserError(Exception):
@@ -59,5 +62,7 @@ def user_errors() -> Iterator[None]:
         yield
     except UserError as error:
         raise fail(one_line(error)) from None
-    except USER_MISTAKES as error:
-        raise fail(one_line(error)) from None
+    except Exception as error:
+        if isinstance(error, user_mistakes()):
+            raise fail(one_line(error)) from None
+        raise

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .. import landscapes, optim
+if TYPE_CHECKING:
+    from ..landscapes import Landscape
+    from ..optim import OptimizerInfo
 
 console = Console()
 
@@ -41,6 +43,8 @@ def list_catalog(
     Optimizers with their defaults and update rules, landscapes with their domains,
     minima and formulas, tasks with their settings.
     """
+    from .. import optim
+
     if what is Catalog.landscapes:
         _list_landscapes(formulas)
         return
@@ -67,6 +71,8 @@ def list_catalog(
 
 
 def _list_landscapes(formulas: bool) -> None:
+    from .. import landscapes
+
     if formulas:
         for name in landscapes.available():
             land = landscapes.get(name)
@@ -91,11 +97,11 @@ def _point(point: tuple[float, ...]) -> str:
     return "(" + ", ".join(f"{v:.6g}" for v in point) + ")"
 
 
-def _domain(land: landscapes.Landscape) -> str:
+def _domain(land: Landscape) -> str:
     return " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in land.domain)
 
 
-def format_defaults(entry: optim.OptimizerInfo) -> str:
+def format_defaults(entry: OptimizerInfo) -> str:
     """An optimizer's defaults as ``lr=0.001, betas=(0.9, 0.999), ...``."""
     return ", ".join(f"{k}={_format_value(v)}" for k, v in entry.defaults.items())
 
