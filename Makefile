@@ -34,6 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench examples scripts
 
 bench: $(STAMP)
+	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/optim_step.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/render.py
