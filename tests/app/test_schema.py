@@ -34,6 +34,8 @@ def shrink(body: dict, export: bool) -> None:
 @settings(
     max_examples=30,
     deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_no_request_the_schema_allows_gets_a_500(case, base_url):

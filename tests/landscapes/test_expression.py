@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import time
 
 import pytest
 import torch
@@ -89,19 +88,15 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=lambda t: t[:30])
-def test_hostile_input_is_refused_quickly(text, capsys):
-    started = time.perf_counter()
+def test_hostile_input_is_refused_before_it_is_evaluated(text, capsys):
     with pytest.raises(ValueError, match=r"expression"):
         from_expression(text)
-    assert time.perf_counter() - started < 1.0
     assert capsys.readouterr().out == ""
 
 
 def test_huge_exponents_are_infinite_not_a_hang():
-    started = time.perf_counter()
-    land = from_expression("x + 9**9**9")
+    land = from_expression("x + 9**9**9")  # Python's int power would run for ages
     assert math.isinf(land(torch.tensor(1.0)).item())
-    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize(
@@ -119,7 +114,13 @@ ATOMS = st.sampled_from(["x", "y", "pi", "e", "1", "2.5", "0", "1e308", "sin", "
                          "os", "'", "exp", "log", " "])  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.lists(ATOMS, max_size=25).map("".join))
 def test_fuzz_only_valid_expressions_pass_and_they_evaluate(text):
     try:
@@ -132,7 +133,7 @@ def test_fuzz_only_valid_expressions_pass_and_they_evaluate(text):
     assert value.shape == (7,)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(st.text(max_size=60))
 def test_fuzz_arbitrary_text_never_escapes_as_another_error(text):
     with contextlib.suppress(ExpressionError):
