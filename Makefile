@@ -7,10 +7,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# where the tests and benchmarks find datasets (they never download): a data folder
-# beside the checkout when there is one, else the download cache
-export DESCENTLAB_DATA ?= $(wildcard $(abspath ../shared/data))
-
 .PHONY: demo test lint format bench readme clean
 
 $(STAMP): pyproject.toml constraints.txt

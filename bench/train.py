@@ -6,7 +6,7 @@ with torch's; the two are interleaved epoch-run by epoch-run so that machine noi
 hits both alike. Prints the median seconds per epoch and the ratio ours / torch
 (target: at most 1.1).
 
-    DESCENTLAB_DATA=../shared/data python bench/train.py
+    python bench/train.py
     python bench/train.py --tasks digits --repeats 3
 """
 

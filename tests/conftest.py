@@ -1,25 +1,21 @@
-"""Shared fixtures. Tests read datasets from DESCENTLAB_DATA and never touch the network."""
+"""Shared fixtures. The airfoil data ships in the package; nothing touches the network."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
-from descentlab.train.datasets import AIRFOIL, DATA_ENV, search_path
+from descentlab.train.downloads import DATA_ENV, OFFLINE_ENV
 
 
-@pytest.fixture(scope="session")
-def airfoil_dir() -> Path:
-    """The folder holding airfoil_self_noise.dat: ``$DESCENTLAB_DATA``, else the user
-    cache. Tests never download it; without a copy they fail and say where to put one."""
-    for folder in search_path():
-        if (folder / AIRFOIL.name).is_file():
-            os.environ[DATA_ENV] = str(folder)  # every test (and subprocess) finds it here
-            return folder
-    pytest.fail(
-        f"no {AIRFOIL.name} (sha256 {AIRFOIL.sha256}) in {DATA_ENV} or the cache; set "
-        f"{DATA_ENV} to a folder holding it, or download it once with "
-        "`.venv/bin/python -c 'import descentlab; descentlab.tasks.airfoil()'`"
-    )
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads the user's data folder or cache, or downloads anything: downloads
+    are forbidden and the cache is an empty folder of the session (subprocesses inherit
+    both). Download tests undo this locally with monkeypatch."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(OFFLINE_ENV, "1")
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        patch.delenv(DATA_ENV, raising=False)
+        yield

@@ -111,9 +111,7 @@ def test_sweep_pictures(tmp_path: Path, plot: str, extra: list[str], panels: int
     assert sidecar(out)["experiment"]["plot"] == plot
 
 
-def test_train_writes_curves_and_a_table_equal_to_compare(
-    tmp_path: Path, airfoil_dir: Path
-) -> None:
+def test_train_writes_curves_and_a_table_equal_to_compare(tmp_path: Path) -> None:
     table, picture = tmp_path / "t.csv", tmp_path / "t.png"
     invoke("train", "airfoil", "-o", "sgd(lr=0.05)", "-o", "adam(lr=0.01)", "--epochs", "1",
            "--seed", "3", "--out", str(table), "--out", str(picture))  # fmt: skip
@@ -127,7 +125,7 @@ def test_train_writes_curves_and_a_table_equal_to_compare(
     assert sidecar(table)["experiment"]["seed"] == 3
 
 
-def test_train_checkpoints_and_resumes(tmp_path: Path, airfoil_dir: Path) -> None:
+def test_train_checkpoints_and_resumes(tmp_path: Path) -> None:
     common = ["train", "airfoil", "-o", "adam(lr=0.01)", "--checkpoint", str(tmp_path / "ck")]
     invoke(*common, "--epochs", "1", "--out", str(tmp_path / "one.csv"))
     invoke(*common, "--epochs", "3", "--resume", "--out", str(tmp_path / "resumed.csv"))

@@ -17,7 +17,7 @@ from descentlab.cli.demo import SHOWCASE
 
 
 @pytest.fixture(scope="module")
-def showcase(tmp_path_factory: pytest.TempPathFactory, airfoil_dir: Path) -> Path:
+def showcase(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("showcase")
     result = CliRunner().invoke(app, ["demo", "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import descentlab
 from descentlab.cli import app
 
 from .test_list import executable
@@ -125,16 +127,26 @@ def test_mistakes_through_the_executable(executable_runs: list, case: int) -> No
     assert sorted(p.name for p in folder.iterdir()) == ["file.txt"]  # nothing written
 
 
-def test_a_missing_dataset_offline(tmp_path: Path) -> None:
-    env = {**os.environ, "DESCENTLAB_DATA": str(tmp_path), "DESCENTLAB_OFFLINE": "1",
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "2000"}  # fmt: skip
+def test_a_damaged_shipped_dataset(tmp_path: Path) -> None:
+    # a copy of the package whose shipped airfoil file lost a digit, found first on the path
+    copy = tmp_path / "site" / "descentlab"
+    shutil.copytree(Path(descentlab.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    data = copy / "train" / "data" / "airfoil_self_noise.dat"
+    data.write_bytes(data.read_bytes().replace(b"126.201", b"126.21", 1))
+    env = {**os.environ, "PYTHONPATH": str(copy.parent), "COLUMNS": "2000"}
     done = subprocess.run(
-        [executable(), "train", "airfoil", "-o", "sgd", "--out", str(tmp_path / "t.csv")],
-        capture_output=True, text=True, timeout=120, env=env,
+        [sys.executable, "-m", "descentlab", "train", "airfoil", "-o", "sgd",
+         "--out", str(tmp_path / "t.csv")],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
     )  # fmt: skip
-    assert done.returncode == 2
-    assert done.stderr.startswith("error: airfoil_self_noise.dat is not on this machine")
-    assert "DESCENTLAB_DATA" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(
+        "error: the copy of airfoil_self_noise.dat shipped with descentlab is damaged "
+        f"({data} has sha256 "
+    )
+    assert done.stderr.rstrip().endswith("); reinstall descentlab")
+    assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "t.csv").exists()
 
 

@@ -60,9 +60,7 @@ def test_a_sidecar_reproduces_its_output(tmp_path: Path, table: str) -> None:
     assert record["experiment"]["noise"] == 0.3 and record["experiment"]["seed"] == 11
 
 
-def test_a_sidecar_runs_in_place_and_for_sweeps_and_training(
-    tmp_path: Path, airfoil_dir: Path
-) -> None:
+def test_a_sidecar_runs_in_place_and_for_sweeps_and_training(tmp_path: Path) -> None:
     sweep_out = tmp_path / "sweep.csv"
     invoke("sweep", "rosenbrock", "-o", "adam", "--grid", "lr=0.01,0.1", "--grid",
            "betas=(0.9,0.999),(0.8,0.99)", "--starts", "3", "--steps", "30",

@@ -17,8 +17,8 @@ matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="module")
-def airfoil_runs(airfoil_dir: Path) -> dl.Training:
-    task = dl.tasks.airfoil(airfoil_dir)
+def airfoil_runs() -> dl.Training:
+    task = dl.tasks.airfoil()
     return dl.compare(task, ["sgd(lr=0.05)", "adam(lr=0.01)", "sgd(lr=5)"], epochs=1)
 
 

@@ -1,43 +1,49 @@
-"""Datasets: found in a local folder or the cache, else downloaded once and checked.
+"""Datasets: the airfoil data shipped inside the package, scikit-learn's digits.
 
-Where a file is looked for, in order: the folder passed in, ``$DESCENTLAB_DATA``, the
-user cache (``$XDG_CACHE_HOME/descentlab`` or ``~/.cache/descentlab``); with
-``DESCENTLAB_OFFLINE=1`` nothing is downloaded. A download is
-written to a temporary name, its sha256 checked, then moved into place, so an
-interrupted or damaged download never leaves a file that looks complete.
+The airfoil file (60 KB, CC BY 4.0, its citation and licence in ``data/README.md``)
+is read from the installed package and its sha256 checked on every read, so training
+and the tests never need the network. Larger data is downloaded once into the cache
+by `downloads` (`RemoteFile`, `locate`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import http.client
-import os
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+import io
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
 import torch
 
-DATA_ENV = "DESCENTLAB_DATA"
-OFFLINE_ENV = "DESCENTLAB_OFFLINE"  # set to 1: never download, only look on disk
-DOWNLOAD_TIMEOUT = 30.0  # seconds without a byte before a download is given up
+from .downloads import (
+    DATA_ENV,
+    OFFLINE_ENV,
+    DatasetUnavailable,
+    RemoteFile,
+    cache_dir,
+    download,
+    locate,
+    search_path,
+    sha256_of,
+)
 
-
-class DatasetUnavailable(RuntimeError):
-    """A dataset is neither on disk nor downloadable; the message says where to put it."""
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    """A file the project can download: its name, canonical address and checksum."""
-
-    name: str
-    url: str
-    sha256: str
-    citation: str
-
+__all__ = [
+    "AIRFOIL",
+    "DATA_ENV",
+    "OFFLINE_ENV",
+    "DatasetUnavailable",
+    "RemoteFile",
+    "airfoil_data",
+    "cache_dir",
+    "digits_data",
+    "download",
+    "locate",
+    "packaged",
+    "search_path",
+    "sha256_of",
+]
 
 AIRFOIL = RemoteFile(
     name="airfoil_self_noise.dat",
@@ -48,114 +54,54 @@ AIRFOIL = RemoteFile(
 )
 
 
-def cache_dir() -> Path:
-    """The user cache folder datasets are downloaded into."""
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "descentlab"
+def packaged(name: str) -> Traversable:
+    """The package's copy of a shipped data file."""
+    return files(__package__) / "data" / name
 
 
-def search_path(data_dir: str | Path | None = None) -> list[Path]:
-    """The folders a dataset is looked for in, in order."""
-    folders = [Path(data_dir)] if data_dir is not None else []
-    if os.environ.get(DATA_ENV):
-        folders.append(Path(os.environ[DATA_ENV]))
-    folders.append(cache_dir())
-    return folders
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def download(remote: RemoteFile, folder: Path, url: str | None = None) -> Path:
-    """Fetch ``remote`` into ``folder``, check its sha256, and move it into place.
-
-    Raises `DatasetUnavailable` (and leaves no file behind) when the download fails,
-    is cut short or has the wrong checksum.
-    """
-    url = url or remote.url
-    target = folder / remote.name
-    if os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes"):
-        raise DatasetUnavailable(
-            f"{remote.name} is not on this machine and {OFFLINE_ENV} forbids downloading it; "
-            f"put the file in a folder and set {DATA_ENV} to that folder (or pass data_dir= "
-            f"in Python); looked in: {', '.join(map(str, search_path()))}"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{remote.name}.{os.getpid()}.partial"
-    digest = hashlib.sha256()
-    size = 0
+def _shipped_bytes(remote: RemoteFile, data_dir: str | Path | None) -> bytes:
+    """The bytes of a shipped file, from ``data_dir`` when it holds one, else from the
+    package; either way with the published sha256."""
+    if data_dir is not None and (Path(data_dir) / remote.name).is_file():
+        path = Path(data_dir) / remote.name
+        body = path.read_bytes()
+        found = hashlib.sha256(body).hexdigest()
+        if found != remote.sha256:
+            raise DatasetUnavailable(
+                f"{path} has sha256 {found}, not {remote.sha256}: it is not {remote.name} as "
+                "published; delete it or pass another data_dir"
+            )
+        return body
+    path = packaged(remote.name)
     try:
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
-            expected = response.headers.get("Content-Length")
-            with partial.open("wb") as handle:
-                for block in iter(lambda: response.read(1 << 16), b""):
-                    handle.write(block)
-                    digest.update(block)
-                    size += len(block)
-                handle.flush()
-                os.fsync(handle.fileno())
-        if expected is not None and size != int(expected):
-            raise DatasetUnavailable(
-                f"the download of {remote.name} from {url} stopped after {size} of "
-                f"{expected} bytes; try again"
-            )
-        if digest.hexdigest() != remote.sha256:
-            raise DatasetUnavailable(
-                f"the download of {remote.name} from {url} has sha256 {digest.hexdigest()}, "
-                f"not {remote.sha256}; the file was not kept"
-            )
-        os.replace(partial, target)
-    except http.client.IncompleteRead as error:
+        body = path.read_bytes()
+    except OSError as error:
         raise DatasetUnavailable(
-            f"the download of {remote.name} from {url} stopped after "
-            f"{size + len(error.partial)} bytes; try again"
+            f"the copy of {remote.name} shipped with descentlab cannot be read "
+            f"({error.strerror or error}); reinstall descentlab"
         ) from None
-    except (OSError, http.client.HTTPException, urllib.error.URLError, ValueError) as error:
-        reason = getattr(error, "reason", None) or error
+    found = hashlib.sha256(body).hexdigest()
+    if found != remote.sha256:
         raise DatasetUnavailable(
-            f"{remote.name} is not on this machine and could not be downloaded from {url} "
-            f"({reason}); put the file in a folder and set {DATA_ENV} to that folder (or pass "
-            f"data_dir= in Python); looked in: {', '.join(map(str, search_path()))}"
-        ) from None
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
-
-
-def locate(remote: RemoteFile, data_dir: str | Path | None = None, url: str | None = None) -> Path:
-    """The path of ``remote`` on disk, downloading it into the cache when absent."""
-    for folder in search_path(data_dir):
-        candidate = folder / remote.name
-        if candidate.is_file():
-            return candidate
-    return download(remote, cache_dir(), url)
+            f"the copy of {remote.name} shipped with descentlab is damaged ({path} has sha256 "
+            f"{found}, not {remote.sha256}); reinstall descentlab"
+        )
+    return body
 
 
 def airfoil_data(
-    data_dir: str | Path | None = None, rows: int = 1500, url: str | None = None
+    data_dir: str | Path | None = None, rows: int = 1500
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The NASA airfoil self-noise data, as the textbook prepares it: every column
     standardised (z-score over all 1503 rows), then the first ``rows`` rows.
 
+    The file shipped in the package is used, unless ``data_dir`` names a folder holding
+    ``airfoil_self_noise.dat``; either copy must have the published sha256. The shipped
+    file is never downloaded, so ``$DESCENTLAB_DATA`` and the cache play no part here.
     Returns features (rows, 5) and the scaled sound pressure level (rows,), float32.
     """
-    path = locate(AIRFOIL, data_dir, url)
-    try:
-        table = np.loadtxt(path, dtype=np.float32, delimiter="\t")
-    except ValueError as error:
-        raise DatasetUnavailable(
-            f"{path} is not the airfoil data ({error}); delete it to download a fresh copy"
-        ) from None
-    if table.ndim != 2 or table.shape[1] != 6:
-        raise DatasetUnavailable(
-            f"{path} has shape {table.shape}, not 1503 rows of 6 columns; delete it to "
-            "download a fresh copy"
-        )
+    body = _shipped_bytes(AIRFOIL, data_dir)
+    table = np.loadtxt(io.BytesIO(body), dtype=np.float32, delimiter="\t")
     table = (table - table.mean(axis=0)) / table.std(axis=0)
     data = torch.from_numpy(np.ascontiguousarray(table[:rows]))
     return data[:, :-1].contiguous(), data[:, -1].contiguous()

@@ -146,14 +146,14 @@ def lenet8() -> nn.Module:
     )
 
 
-def airfoil(data_dir: str | Path | None = None, rows: int = 1500, url: str | None = None) -> Task:
+def airfoil(data_dir: str | Path | None = None, rows: int = 1500) -> Task:
     """Linear regression on the NASA airfoil self-noise data, as in the textbook:
     columns standardised, the first 1500 rows, loss = mean squared error / 2, the
     training loss on the full set recorded every 100 examples, 2 epochs of batch 10.
-    The file is looked for in ``data_dir``, ``$DESCENTLAB_DATA`` and the cache, and
-    downloaded once (from ``url``, default the UCI address) when absent.
+    The data ships in the package (sha256-checked when read); ``data_dir`` may name a
+    folder holding another copy of the same file.
     """
-    features, target = airfoil_data(data_dir, rows, url)
+    features, target = airfoil_data(data_dir, rows)
     return Task(
         name="airfoil",
         train=(features, target),
