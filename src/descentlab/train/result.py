@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from torch import nn
 
@@ -25,10 +26,105 @@ CURVE_COLUMNS = (
 )
 
 
+#: the columns of `TrainingRun.summary` and `Training.summary`, one row per run
+SUMMARY_COLUMNS = (
+    "optimizer",
+    "epochs",
+    "examples",
+    "final_train_loss",
+    "best_train_loss",
+    "final_val_loss",
+    "final_val_accuracy",
+    "best_val_accuracy",
+    "diverged",
+    "diverged_at",
+    "seconds",
+)
+REPR_RUNS = 6  # a comparison's repr lists this many runs, then counts the rest
+REPR_LABEL = 28  # labels are cut to this width in a repr
+
+
 def as_curve(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame with exactly the curve's columns and types (examples whole, the rest float)."""
     curve = frame[list(CURVE_COLUMNS)].astype(float)
     return curve.astype({"examples": "int64"})
+
+
+def _summary(runs: list[TrainingRun]) -> pd.DataFrame:
+    rows = []
+    for run in runs:
+        curve, last = run.curve, run.curve.iloc[-1]
+        train = curve["train_loss"].to_numpy()
+        finite = train[np.isfinite(train)]
+        rows.append(
+            {
+                "optimizer": run.label,
+                "epochs": float(last["epoch"]),
+                "examples": int(last["examples"]),
+                "final_train_loss": float(last["train_loss"]),
+                "best_train_loss": float(finite.min()) if finite.size else np.nan,
+                "final_val_loss": float(last["val_loss"]),
+                "final_val_accuracy": float(last["val_accuracy"]),
+                "best_val_accuracy": float(curve["val_accuracy"].max()),  # NaN if none
+                "diverged": run.diverged_at >= 0,
+                "diverged_at": int(run.diverged_at),
+                "seconds": float(last["seconds"]),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    return frame.astype({"examples": "int64", "diverged": bool, "diverged_at": "int64"})
+
+
+def _best(summary: pd.DataFrame, kind: str) -> tuple[int | None, str]:
+    """The position of the best run that did not diverge, and what "best" means: the
+    highest final validation accuracy (classification), else the lowest final
+    validation loss, else the lowest final training loss."""
+    calm = summary[~summary["diverged"]]
+    for column, what in (
+        ("final_val_accuracy", "highest final validation accuracy"),
+        ("final_val_loss", "lowest final validation loss"),
+        ("final_train_loss", "lowest final train loss"),
+    ):
+        values = calm[column]
+        if column == "final_val_accuracy" and kind != "classification":
+            continue
+        if values.notna().any():
+            best = values.idxmax() if column == "final_val_accuracy" else values.idxmin()
+            return int(best), what
+    return None, ""
+
+
+def _setup(options: dict[str, Any]) -> str:
+    """The settings of a run in a few words: "2 epochs of batch 10, seed 0"."""
+    length = []
+    if "epochs" in options:
+        length.append(f"{options['epochs']} epoch{'s' if options['epochs'] != 1 else ''}")
+    if "batch_size" in options:
+        length.append(f"of batch {options['batch_size']}")
+    parts = [" ".join(length)] if length else []
+    if "seed" in options:
+        parts.append(f"seed {options['seed']}")
+    if options.get("scheduler"):
+        parts.append(f"scheduler {options['scheduler']}")
+    if options.get("dtype") not in (None, "torch.float32"):
+        parts.append(str(options["dtype"]).removeprefix("torch."))
+    return ", ".join(parts)
+
+
+def _outcome(row: pd.Series) -> str:
+    """One summary row in words: its final losses, or where it diverged."""
+    if row["diverged"]:
+        return f"diverged at {row['diverged_at']} examples (epoch {row['epochs']:.3g})"
+    words = [f"train loss {row['final_train_loss']:.4g}"]
+    if np.isfinite(row["final_val_loss"]):
+        words.append(f"val loss {row['final_val_loss']:.4g}")
+    if np.isfinite(row["final_val_accuracy"]):
+        words.append(f"val accuracy {row['final_val_accuracy']:.1%}")
+    return ", ".join(words)
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= REPR_LABEL else label[: REPR_LABEL - 1] + "…"
 
 
 @dataclass(eq=False)
@@ -56,6 +152,18 @@ class TrainingRun:
         """The last row of the curve (examples as a whole number)."""
         row = self.curve.iloc[-1]
         return {k: int(v) if k == "examples" else float(v) for k, v in row.items()}
+
+    def summary(self) -> pd.DataFrame:
+        """One row (see `Training.summary`) read from the curve."""
+        return _summary([self])
+
+    def __repr__(self) -> str:
+        lines = [f"TrainingRun: {self.task}, {self.label}"]
+        setup = _setup(self.options)
+        if setup:
+            lines.append(f"  {setup}")
+        lines.append(f"  final: {_outcome(self.summary().iloc[0])}")
+        return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
         """The curve with an ``optimizer`` column in front."""
@@ -104,6 +212,35 @@ class Training:
                     return run
             raise KeyError(f"no run labelled {key!r}; runs: {', '.join(self.labels)}")
         return self.runs[key]
+
+    def summary(self) -> pd.DataFrame:
+        """One row per run, read from its curve.
+
+        Columns: optimizer (the label), epochs (run, fractional when it diverged),
+        examples (seen), final_train_loss, best_train_loss (the lowest finite one),
+        final_val_loss, final_val_accuracy, best_val_accuracy (NaN where the task has
+        no validation data or no accuracy), diverged (bool), diverged_at (examples
+        seen when the loss stopped being finite, else -1) and seconds.
+        """
+        return _summary(self.runs)
+
+    def __repr__(self) -> str:
+        summary = self.summary()
+        best, what = _best(summary, self.kind)
+        setups = {_setup(run.options) for run in self.runs}
+        setup = setups.pop() if len(setups) == 1 else "settings differ between runs"
+        count = f"{len(self)} optimizer{'s' if len(self) > 1 else ''}"
+        lines = [f"Training: {self.task}, {count}" + (f", {setup}" if setup else "")]
+        width = max(len(_short(label)) for label in self.labels[:REPR_RUNS])
+        for position, row in summary.head(REPR_RUNS).iterrows():
+            mark = "*" if position == best and len(self) > 1 else " "
+            lines.append(f"  {mark} {_short(row['optimizer']):<{width}}  {_outcome(row)}")
+        if len(self) > REPR_RUNS:
+            lines.append(f"    ... {len(self) - REPR_RUNS} more (see .summary())")
+        if best is not None and len(self) > 1:
+            hidden = best >= REPR_RUNS  # the best run's line is not shown
+            lines.append(f"  (best by {what}: {self.labels[best]})" if hidden else f"  (* {what})")
+        return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
         """Every run's curve in one tidy frame, with an ``optimizer`` column."""
