@@ -13,6 +13,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 import descentlab as dl
+from descentlab import progress
 from descentlab.train import Task, Training, TrainingRun
 from descentlab.train.result import CURVE_COLUMNS
 
@@ -29,8 +30,8 @@ MEASURED = ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"]
 
 
 @pytest.fixture(scope="module")
-def airfoil(airfoil_dir: Path) -> Task:
-    return dl.tasks.airfoil(airfoil_dir)
+def airfoil() -> Task:
+    return dl.tasks.airfoil()
 
 
 @pytest.fixture(scope="module")
@@ -273,12 +274,19 @@ def test_a_malformed_task_is_refused() -> None:
         Task(name="t", train=(x, x), model=torch.nn.Identity, loss=torch.sub, evaluate_every=0)
 
 
-def test_progress_is_quiet_unless_asked(airfoil: Task, capsys: pytest.CaptureFixture) -> None:
+def test_progress_is_quiet_unless_asked(
+    airfoil: Task, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dl.fit(airfoil, "sgd(lr=0.05)", epochs=1)
     assert capsys.readouterr() == ("", "")
-    dl.fit(airfoil, "sgd(lr=0.05)", epochs=1, progress=True)
+    # draw at once rather than after the usual second, so a quick run shows its bar
+    monkeypatch.setattr(progress, "bar", lambda asked: progress.Bar(delay=0) if asked else None)
+    dl.fit(airfoil, "sgd(lr=0.05)", epochs=1, progress=False)
+    assert capsys.readouterr() == ("", "")
+    dl.compare(airfoil, ["sgd(lr=0.05)", "adam(lr=0.01)"], epochs=1, progress=True)
     out, err = capsys.readouterr()
-    assert out == "" and "airfoil sgd(lr=0.05)" in err and "150/150" in err
+    assert out == "" and "150/150" in err
+    assert "airfoil sgd(lr=0.05)" in err and "airfoil adam(lr=0.01)" in err
 
 
 def test_tasks_are_listed_and_described() -> None:

@@ -19,11 +19,13 @@ from ..optim.schedule import SchedulerFactory, parse_scheduler
 from ..optim.spec import Factory, OptimizerSpec, parse, unique_labels
 from ..optim.validation import too_large_for_dtype
 from .checkpoint import (
-    CheckpointError,
     checkpoint_path,
-    first_line,
     load_checkpoint,
+    pack,
+    resumable,
+    run_config,
     save_checkpoint,
+    unpack,
 )
 from .result import CURVE_COLUMNS, Training, TrainingRun, as_curve
 from .tasks import Task, get
@@ -58,22 +60,33 @@ def _shuffle(n: int) -> torch.Tensor:
 
 
 class _Loop:
-    """The state of one training run between batches."""
+    """One training run: built (or restored) up front, trained by `run`."""
 
     def __init__(
         self,
         task: Task,
         spec: OptimizerSpec,
+        label: str,
+        data: tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...] | None],
+        *,
         epochs: int,
         batch_size: int,
         seed: int,
-        scheduler: SchedulerFactory | None,
+        scheduler: str | SchedulerFactory | None,
         dtype: torch.dtype,
+        path: Path | None,
     ) -> None:
-        self.task, self.epochs, self.batch_size = task, epochs, batch_size
+        self.task, self.spec, self.label, self.path = task, spec, label, path
+        self.epochs, self.batch_size = epochs, batch_size
         self.batches = math.ceil(task.examples / batch_size)
-        self.train = _cast(task.train, dtype)
-        self.validation = _cast(task.validation, dtype) if task.validation else None
+        factory = None
+        if scheduler is not None:
+            lengths = {"T_max": epochs, "total_steps": epochs * self.batches}
+            factory = parse_scheduler(scheduler, lengths)
+        self.config = run_config(task, label, seed, batch_size, dtype, scheduler, factory)
+        keys = ("batch_size", "seed", "scheduler", "dtype")
+        self.options = {"epochs": epochs, **{key: self.config[key] for key in keys}}
+        self.train, self.validation = data
         # the same initial weights and data order for every optimizer
         torch.manual_seed(seed)
         model = task.model()
@@ -90,13 +103,25 @@ class _Loop:
             )
         self.optimizer = spec.build(self.model.parameters())
         self.needs_closure = isinstance(self.optimizer, torch.optim.LBFGS)
-        self.scheduler = None if scheduler is None else scheduler(self.optimizer)
+        self.scheduler = None if factory is None else factory(self.optimizer)
         self.per_batch_schedule = isinstance(
             self.scheduler, lr_scheduler.OneCycleLR | lr_scheduler.CyclicLR
         )
         self.epoch, self.examples, self.seconds = 0, 0, 0.0
         self.rows: list[dict[str, float]] = []
         self.diverged_at = -1
+        # runs are built before any trains, so each keeps the generator it starts from
+        self.rng = torch.get_rng_state()
+
+    def restore(self) -> None:
+        """Continue from the checkpoint at ``path``; a mismatch raises, changing nothing."""
+        assert self.path is not None
+        contents = load_checkpoint(self.path, self.config)
+        self.rows, self.rng = unpack(
+            contents, self.path, self.epochs, self.model, self.optimizer, self.scheduler
+        )
+        self.epoch, self.examples = int(contents["epoch"]), int(contents["examples"])
+        self.seconds = float(contents["seconds"])
 
     # -- evaluation -------------------------------------------------------------
     def _measure(self, pair: tuple[torch.Tensor, ...] | None) -> tuple[float, float]:
@@ -178,112 +203,32 @@ class _Loop:
             else:
                 self.scheduler.step()
 
-    # -- checkpoints ------------------------------------------------------------
-    def state(self, config: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "config": config,
-            "epoch": self.epoch,
-            "examples": self.examples,
-            "seconds": self.rows[-1]["seconds"] if self.rows else 0.0,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
-            "rng": torch.get_rng_state(),
-            "curve": {key: [row[key] for row in self.rows] for key in CURVE_COLUMNS},
-        }
-
-    def restore(self, contents: dict[str, Any], path: Path) -> None:
-        """Load a checkpoint into fresh objects; a mismatch raises before anything ran."""
-        if contents["epoch"] > self.epochs:
-            raise CheckpointError(
-                f"checkpoint {str(path)!r} is at epoch {contents['epoch']}, beyond "
-                f"epochs={self.epochs}"
-            )
-        try:
-            self.model.load_state_dict(contents["model"])
-            self.optimizer.load_state_dict(contents["optimizer"])
-            if (contents["scheduler"] is None) != (self.scheduler is None):
-                raise ValueError("the scheduler does not match")
-            if self.scheduler is not None:
-                self.scheduler.load_state_dict(contents["scheduler"])
-            torch.set_rng_state(contents["rng"])
-            curve = contents["curve"]
-            rows = [dict(zip(CURVE_COLUMNS, values, strict=True)) for values in
-                    zip(*(curve[key] for key in CURVE_COLUMNS), strict=True)]  # fmt: skip
-        except (RuntimeError, ValueError, KeyError, TypeError) as error:
-            raise CheckpointError(
-                f"checkpoint {str(path)!r} does not fit this run ({first_line(error)}); "
-                "delete it to start again"
-            ) from None
-        self.epoch, self.examples = int(contents["epoch"]), int(contents["examples"])
-        self.seconds = float(contents["seconds"])
-        self.rows = rows
-
-
-def _train(
-    task: Task,
-    spec: OptimizerSpec,
-    label: str,
-    *,
-    epochs: int,
-    batch_size: int,
-    seed: int,
-    scheduler: str | SchedulerFactory | None,
-    checkpoint_dir: str | Path | None,
-    resume: bool,
-    dtype: torch.dtype,
-    on_batch: OnBatch | None,
-) -> TrainingRun:
-    factory = None
-    if scheduler is not None:
-        batches = math.ceil(task.examples / batch_size)
-        factory = parse_scheduler(scheduler, {"T_max": epochs, "total_steps": epochs * batches})
-    config = {
-        "task": task.name,
-        "optimizer": label,
-        "seed": seed,
-        "batch_size": batch_size,
-        "dtype": str(dtype),
-        "scheduler": None if scheduler is None else str(scheduler),
-        # a schedule fitted to the run's length cannot be stretched on resuming
-        "scheduler_length": getattr(factory, "filled", None) or None,
-        "examples": task.examples,
-    }
-    path = None
-    if checkpoint_dir is not None:
-        path = checkpoint_path(checkpoint_dir, task.name, label, seed)
-    with torch.random.fork_rng(devices=[]):  # the caller's global generator is left alone
-        loop = _Loop(task, spec, epochs, batch_size, seed, factory, dtype)
-        if resume:
-            if path is None:
-                raise ValueError("resume=True needs the checkpoint_dir to resume from")
-            loop.restore(load_checkpoint(path, config), path)
-            if on_batch is not None:
-                on_batch(loop.epoch * loop.batches)
+    # -- training ---------------------------------------------------------------
+    def run(self, on_batch: OnBatch | None) -> TrainingRun:
+        """Train the remaining epochs (none for a finished checkpoint), writing a
+        checkpoint after each, and return the run."""
+        torch.set_rng_state(self.rng)
+        if on_batch is not None and self.epoch:
+            on_batch(self.epoch * self.batches)
         started = time.perf_counter()
-        if not loop.rows:
-            loop.record(started)
-        while loop.epoch < epochs and loop.diverged_at < 0:
-            loop.run_epoch(started, on_batch)
-            if path is not None and loop.diverged_at < 0:
-                save_checkpoint(path, loop.state(config))
-    options = {
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "seed": seed,
-        "scheduler": config["scheduler"],
-        "dtype": str(dtype),
-    }
-    return TrainingRun(
-        task=task.name,
-        kind=task.kind,
-        label=label,
-        spec=spec.label,
-        curve=as_curve(pd.DataFrame(loop.rows, columns=list(CURVE_COLUMNS))),
-        options=options,
-        diverged_at=loop.diverged_at,
-        model=loop.model,
-    )
+        if not self.rows:
+            self.record(started)
+        while self.epoch < self.epochs and self.diverged_at < 0:
+            self.run_epoch(started, on_batch)
+            if self.path is not None and self.diverged_at < 0:
+                parts = self.model, self.optimizer, self.scheduler
+                state = pack(self.config, self.epoch, self.examples, self.rows, *parts)
+                save_checkpoint(self.path, state)
+        return TrainingRun(
+            task=self.task.name,
+            kind=self.task.kind,
+            label=self.label,
+            spec=self.spec.label,
+            curve=as_curve(pd.DataFrame(self.rows, columns=list(CURVE_COLUMNS))),
+            options=self.options,
+            diverged_at=self.diverged_at,
+            model=self.model,
+        )
 
 
 def _settings(
@@ -311,7 +256,11 @@ def compare(
     dtype: torch.dtype = torch.float32,
 ) -> Training:
     """Train one model per optimizer, every one from the same initial weights and with
-    the same data order (both drawn from ``seed``). See `fit` for the arguments."""
+    the same data order (both drawn from ``seed``). See `fit` for the arguments.
+
+    With ``checkpoint_dir`` and ``resume=True`` an interrupted comparison is finished:
+    runs already done are loaded, the interrupted one continues, the rest start.
+    """
     task, epochs, batch_size, seed, dtype = _settings(task, epochs, batch_size, seed, dtype)
     if isinstance(specs, str) or not isinstance(specs, Sequence) or not specs:
         raise ValueError("compare takes a list of one or more optimizer specs")
@@ -319,33 +268,34 @@ def compare(
     if scheduler is not None:
         parse_scheduler(scheduler)  # a bad spec fails before any training
     labels = unique_labels(parsed)
-    batches = math.ceil(task.examples / batch_size) * epochs
+    paths: list[Path | None] = [None] * len(labels)
+    if checkpoint_dir is not None:
+        paths = [checkpoint_path(checkpoint_dir, task.name, label, seed) for label in labels]
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs the checkpoint_dir to resume from")
+    found = resumable(checkpoint_dir, paths) if resume else [False] * len(labels)
+    data = _cast(task.train, dtype), _cast(task.validation, dtype) if task.validation else None
     bar = progress_bars.bar(progress)
-    runs = []
-    with bar if bar is not None else nullcontext():
-        for spec, label in zip(parsed, labels, strict=True):
-            on_batch = None
-            if bar is not None:
-                handle = bar.add(f"{task.name} {label}", total=batches)
+    with torch.random.fork_rng(devices=[]):  # the caller's global generator is left alone
+        # every run is built and every checkpoint checked before any run trains
+        loops = []
+        for spec, label, path, restore in zip(parsed, labels, paths, found, strict=True):
+            loop = _Loop(task, spec, label, data, epochs=epochs, batch_size=batch_size,
+                         seed=seed, scheduler=scheduler, dtype=dtype, path=path)  # fmt: skip
+            if restore:
+                loop.restore()
+            loops.append(loop)
+        runs = []
+        with bar if bar is not None else nullcontext():
+            for loop in loops:
+                on_batch = None
+                if bar is not None:
+                    handle = bar.add(f"{task.name} {loop.label}", total=loop.batches * epochs)
 
-                def on_batch(n: int, handle: Any = handle) -> None:
-                    bar.advance(handle, n)
+                    def on_batch(n: int, handle: Any = handle) -> None:
+                        bar.advance(handle, n)
 
-            runs.append(
-                _train(
-                    task,
-                    spec,
-                    label,
-                    epochs=epochs,
-                    batch_size=batch_size,
-                    seed=seed,
-                    scheduler=scheduler,
-                    checkpoint_dir=checkpoint_dir,
-                    resume=resume,
-                    dtype=dtype,
-                    on_batch=on_batch,
-                )
-            )
+                runs.append(loop.run(on_batch))
     return Training(runs=runs)
 
 
@@ -373,9 +323,15 @@ def fit(
     scheduler : an lr schedule such as ``"step(step_size=10, gamma=0.1)"``, stepped once
         per epoch (onecycle: once per batch; plateau: on the validation loss, else the
         training loss). ``T_max`` and ``total_steps`` default to the run's length.
-    checkpoint_dir : write a checkpoint there after every epoch.
-    resume : continue from the checkpoint in ``checkpoint_dir``; the result equals an
-        uninterrupted run bit for bit (but for the seconds column).
+    checkpoint_dir : write a checkpoint there after every epoch (one file per task,
+        optimizer label and seed).
+    resume : continue from the checkpoints in ``checkpoint_dir``: the result equals an
+        uninterrupted run bit for bit (but for the seconds column). In `compare`, a run
+        whose checkpoint is at ``epochs`` is loaded without training, an interrupted one
+        continues from its last complete epoch, one without a checkpoint starts afresh.
+        A folder with no checkpoint for any of the runs (for `fit`: for its one run) is
+        a `CheckpointError`, as are damaged or mismatched checkpoints and ones beyond
+        ``epochs``; all of them are checked before any run trains.
     progress : a progress bar on stderr; default: only when stderr is a terminal.
     dtype : torch.float32 or torch.float64 for the model and the data.
 
