@@ -1,8 +1,10 @@
-"""`descentlab demo`: the showcase is complete, every file is valid, and the gallery
-opens offline."""
+"""`descentlab demo`: the showcase is complete, every file is valid, the gallery opens
+offline, and an exhibit whose data cannot be had is skipped in one line."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -13,7 +15,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from descentlab.cli import app
-from descentlab.cli.demo import SHOWCASE
+from descentlab.cli.demo import SHOWCASE, build
+from descentlab.train.datasets import RemoteFile
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +68,49 @@ def test_the_gallery_shows_every_exhibit_and_opens_offline(showcase: Path) -> No
     assert '<a href="saddle-interactive.html"><img src="saddle-surface.gif"' in index
     record = json.loads((showcase / "index.html.json").read_text())
     assert record["experiment"] == {"kind": "demo", "out": "."} and record["seconds"] > 0
+
+
+def _file(name: str, body: bytes) -> RemoteFile:
+    digest = hashlib.sha256(body).hexdigest()
+    return RemoteFile(name, f"http://127.0.0.1:9/{name}", digest, "made up for the test")
+
+
+def test_an_exhibit_whose_data_cannot_be_had_is_skipped_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # two cheap exhibits of the showcase, each declared to need a downloadable file: one
+    # is in the data folder, the other is nowhere and the suite runs offline
+    cheap = {e.experiment["out"][0]: e for e in SHOWCASE}
+    present, absent = _file("present.bin", b"here"), _file("absent.bin", b"not here")
+    showcase = [
+        dataclasses.replace(cheap["momentum-weights.png"], needs=(present, "airfoil")),
+        dataclasses.replace(cheap["textbook-1d.png"], needs=("digits", absent)),
+    ]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "present.bin").write_bytes(b"here")
+    monkeypatch.setenv("DESCENTLAB_DATA", str(data))
+    out = tmp_path / "out"
+    written = build(out, progress=False, showcase=showcase)
+
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(
+        "skipped textbook-1d.png: absent.bin is not on this machine and DESCENTLAB_OFFLINE "
+        "forbids downloading it; put the file in a folder and set DESCENTLAB_DATA"
+    )
+    names = ["momentum-weights.png", "momentum-weights.png.json", "index.html", "index.html.json"]
+    assert [p.name for p in written] == names
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    index = (out / "index.html").read_text()
+    assert index.count("<figure") == 1 and "What momentum remembers" in index
+    assert "textbook-1d" not in index and "The learning rate in one dimension" not in index
+    record = json.loads((out / "index.html.json").read_text())
+    assert record["skipped"] == ["The learning rate in one dimension"]
+
+
+def test_every_training_exhibit_declares_its_task() -> None:
+    trained = [e for e in SHOWCASE if e.experiment["kind"] == "train"]
+    assert len(trained) == 2
+    for exhibit in trained:
+        assert exhibit.needs == (exhibit.experiment["task"],)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import __version__, tasks
+from ..train.datasets import DatasetUnavailable, RemoteFile, locate
 from . import experiment
 from .errors import stderr
 
@@ -58,15 +61,34 @@ AIRFOIL = [
 DIGITS = ["sgd(lr=0.05)", "momentum(lr=0.05)", "rmsprop(lr=1e-3)", "adam(lr=1e-3)"]
 
 
+# data an exhibit needs: a built-in training task by name, or a file to download
+Need = str | RemoteFile
+
+
 @dataclass(frozen=True)
 class Exhibit:
-    """One entry of the showcase: a title, a caption and the experiment that makes it."""
+    """One entry of the showcase: a title, a caption, the experiment that makes it and
+    the data it needs (an exhibit whose data cannot be had is skipped)."""
 
     title: str
     caption: str
     experiment: dict[str, Any]
     wide: bool = False  # a wide figure gets a whole row of the gallery
     preview: str | None = None  # a picture standing for an output that is a page
+    needs: tuple[Need, ...] = ()
+
+
+def unavailable(exhibit: Exhibit) -> str | None:
+    """Why the data an exhibit needs cannot be had, or None when it all can."""
+    for need in exhibit.needs:
+        try:
+            if isinstance(need, RemoteFile):
+                locate(need)
+            else:
+                tasks.get(need)
+        except DatasetUnavailable as error:
+            return str(error)
+    return None
 
 
 def _race(
@@ -209,6 +231,7 @@ SHOWCASE = [
         "The textbook's settings: 2 epochs of batch 10, the training loss on the full set "
         "recorded every 100 examples.",
         {"kind": "train", "task": "airfoil", "optimizers": AIRFOIL, "out": ["airfoil-curves.png"]},
+        needs=("airfoil",),
     ),
     Exhibit(
         "Handwritten digits: a small CNN",
@@ -222,6 +245,7 @@ SHOWCASE = [
             "out": ["digits-curves.png"],
         },
         wide=True,
+        needs=("digits",),
     ),
 ]
 
@@ -292,13 +316,28 @@ def gallery(exhibits: list[Exhibit], seconds: float) -> str:
     )
 
 
-def build(out: Path, progress: bool | None = None) -> list[Path]:
-    """Make every exhibit into ``out`` and write the gallery; returns the files written."""
+def build(
+    out: Path, progress: bool | None = None, showcase: Sequence[Exhibit] = SHOWCASE
+) -> list[Path]:
+    """Make every exhibit into ``out`` and write the gallery; returns the files written.
+
+    An exhibit whose data cannot be had is skipped with one line on stderr; the others
+    are built and the gallery shows only what was.
+    """
     show = stderr.is_terminal if progress is None else progress
     started = time.perf_counter()
-    for exhibit in SHOWCASE:  # every setting checked before the minutes of work
+    for exhibit in showcase:  # every setting checked before the minutes of work
         experiment.normalise(exhibit.experiment)
-    tasks.airfoil()  # a missing dataset is reported now, not after the other exhibits
+    built: list[Exhibit] = []
+    skipped: list[str] = []
+    for exhibit in showcase:  # missing data is reported now, not after the other exhibits
+        reason = unavailable(exhibit)
+        if reason is None:
+            built.append(exhibit)
+        else:
+            skipped.append(exhibit.title)
+            names = ", ".join(exhibit.experiment["out"])
+            stderr.print(f"[bold yellow]skipped[/] {escape(names)}: {escape(reason)}")
     written: list[Path] = []
     with Progress(
         TextColumn("{task.description:<40}"),
@@ -308,20 +347,22 @@ def build(out: Path, progress: bool | None = None) -> list[Path]:
         console=stderr,
         disable=not show,
     ) as bar:
-        task = bar.add_task("descentlab demo", total=len(SHOWCASE))
-        for exhibit in SHOWCASE:
+        task = bar.add_task("descentlab demo", total=len(built))
+        for exhibit in built:
             bar.update(task, description=exhibit.title)
             written += experiment.execute(exhibit.experiment, out, progress=False)
             bar.advance(task)
     seconds = time.perf_counter() - started
+    out.mkdir(parents=True, exist_ok=True)
     index = out / "index.html"
-    index.write_text(gallery(SHOWCASE, seconds), encoding="utf-8")
+    index.write_text(gallery(built, seconds), encoding="utf-8")
     sidecar = index.with_name("index.html.json")
     record = {
         "descentlab": __version__,
         "versions": experiment.versions(),
         "seconds": round(seconds, 1),
         "experiment": {"kind": "demo", "out": "."},
+        "skipped": skipped,
     }
     sidecar.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return [*written, index, sidecar]
