@@ -140,6 +140,12 @@ def test_a_million_trajectories_fit(tmp_path):
     sw = dl.sweep("himmelblau", "adam(lr=0.1)", starts=starts, steps=3, compile=False)
     assert len(sw.frame) == 1_000_000
     assert sw.frame.final_loss.notna().all()
+    text = repr(sw)  # a few lines, not a million rows
+    assert len(text.splitlines()) <= 8 and len(text) < 600
+    assert text.startswith("Sweep of adam(lr=0.1) on himmelblau: 1,000,000 starts x 3 steps")
+    assert "diverged: 0 of 1,000,000 trajectories" in text
+    table = sw.summary()
+    assert len(table) == 1 and table.starts[0] == 1_000_000
 
 
 def test_climbing_keeps_the_highest_value_and_no_minimum_targets():

@@ -2,35 +2,41 @@
 
 from __future__ import annotations
 
-import warnings
+import functools
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from .. import landscapes, optim
+from .. import progress as progress_bars
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec, unique_labels
-from . import checks
+from . import checks, memory, summary
+from .checks import as_starts, is_vectorisable
 from .lockstep import Lockstep
 from .storage import read_result, save_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SpecLike = str | OptimizerSpec | Callable[[Any], torch.optim.Optimizer]
 COORDINATES = ("x", "y", "z")
 RECORD_LIMIT = 2_000_000_000  # numbers a race may record (8 GB in float32)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Race:
     """The result of `run`: K optimizers x S starts x (T + 1) recorded points.
 
     ``positions`` (K, S, T+1, D) and ``losses`` (K, S, T+1) hold step 0 (the start)
     to step T. A diverged trajectory is frozen at its last good point from
-    ``diverged_at`` (K, S) on; -1 means it never diverged.
+    ``diverged_at`` (K, S) on; -1 means it never diverged. ``summary()`` gives one
+    row per optimizer and start, ``to_frame()`` one per step as well.
     """
 
     landscape: Landscape
@@ -50,9 +56,34 @@ class Race:
     def steps(self) -> int:
         return self.positions.shape[2] - 1
 
+    def __repr__(self) -> str:
+        return summary.race_repr(self)
+
+    @property
+    def best(self) -> summary.Best | None:
+        """The trajectory with the lowest final loss (highest when climbing) among those
+        that did not diverge; None when all did."""
+        return summary.race_best(self)
+
+    def summary(self, tol: float = 1e-3) -> pd.DataFrame:
+        """One row per optimizer and start, best final loss first.
+
+        Columns: optimizer, start (index into ``starts``), start_x (, start_y), final_x
+        (, final_y), final_loss, best_loss, best_step (the step it was reached),
+        steps_to_tol (first step within ``tol`` of the landscape's lowest known minimum
+        value; -1 if never, when none is known, or climbing), diverged, diverged_at (-1
+        if never). A diverged trajectory's final point and loss are NaN (as in a
+        sweep) and it sorts last; its best loss is the best before it diverged.
+        Climbing, best means highest.
+        """
+        tol = checks.real_number("tol", tol)
+        return summary.race_table(self, tol)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per optimizer, start and step: optimizer, start, step, x, (y,) loss,
         diverged."""
+        import pandas as pd
+
         k, s, t1, d = self.positions.shape
         index = np.indices((k, s, t1)).reshape(3, -1)
         frame = pd.DataFrame(
@@ -115,47 +146,6 @@ class Race:
         )
 
 
-def as_starts(land: Landscape, starts: Any) -> np.ndarray:
-    """Starts as an (S, D) float64 array; warns about starts outside the domain."""
-    if isinstance(starts, torch.Tensor):
-        starts = starts.detach().cpu().numpy()
-    if starts is None:
-        array = np.asarray([land.start], dtype=np.float64)
-    else:
-        try:
-            array = np.asarray(starts, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"starts must be numbers, got {starts!r}") from None
-        if array.ndim == 1 and array.shape[0] == land.dim:
-            array = array[None, :]
-        elif land.dim == 1 and array.ndim == 1:
-            array = array[:, None]
-    if array.ndim != 2 or array.shape[1] != land.dim or array.shape[0] == 0:
-        raise ValueError(
-            f"starts must be points of {land.dim} coordinate(s) for {land.name}, "
-            f"got shape {array.shape}"
-        )
-    if not np.isfinite(array).all():
-        raise ValueError("starts must be finite")
-    lows, highs = np.asarray(land.domain).T
-    if not ((array >= lows).all() and (array <= highs).all()):
-        outside = ((array < lows) | (array > highs)).any(axis=1)
-        warnings.warn(
-            f"{int(outside.sum())} start(s) lie outside the domain of {land.name} "
-            f"{list(land.domain)}, e.g. {tuple(array[outside.argmax()].tolist())}",
-            stacklevel=3,
-        )
-    return array
-
-
-def is_vectorisable(spec: OptimizerSpec) -> bool:
-    """Whether a spec's optimizer can move many trajectories as one tensor."""
-    if spec.cls is not None:
-        return optim.is_elementwise(spec.cls)
-    probe = spec.build([torch.zeros(1, requires_grad=True)])
-    return optim.is_elementwise(probe)
-
-
 def run(
     landscape: str | Landscape,
     optimizers: SpecLike | Sequence[SpecLike],
@@ -169,6 +159,7 @@ def run(
     maximize: bool = False,
     vectorize: bool = True,
     record_state: bool = False,
+    progress: bool | None = None,
 ) -> Race:
     """Race every optimizer from every start on a landscape.
 
@@ -185,6 +176,12 @@ def run(
         both give the same trajectories).
     record_state : also record, per step, the gradient used and the optimizer's state
         (momentum, second moments, ...) in ``Race.states``.
+    progress : a progress bar on stderr; default: only when stderr is a terminal. It
+        appears after a second, so short races stay quiet.
+
+    A race that would need more memory than is available (see
+    `descentlab.engine.memory_limit`; ``DESCENTLAB_MEMORY_LIMIT`` overrides it) is
+    refused before anything is allocated, with `JobTooLarge`.
     """
     land = landscapes.get(landscape)
     if isinstance(optimizers, str | OptimizerSpec) or callable(optimizers):
@@ -206,6 +203,12 @@ def run(
             f"{steps} steps x {k} optimizer(s) x {s} start(s) is too much to record every "
             f"point (over {RECORD_LIMIT:,} numbers); use sweep() for summaries"
         )
+    memory.require(
+        "race",
+        memory.race_bytes(k, s, steps, d, dtype, _state_count(specs) if record_state else 0),
+        f"{k:,} optimizer(s) x {s:,} start(s) x {steps + 1:,} recorded steps",
+        "use fewer steps, starts or optimizers, or sweep() for summaries",
+    )
     schedule = None
     if scheduler is not None:
         schedule = optim.parse_scheduler(scheduler)
@@ -231,11 +234,17 @@ def run(
     record = torch.empty((steps + 1, d, k * s), dtype=dtype)
     record[0] = engine.positions()
     states: dict[str, torch.Tensor] = {}
-    for t in range(1, steps + 1):
-        if record_state:
-            _record_state(engine, states, t - 1, (steps + 1, d, k * s), dtype)
-        engine.step()
-        record[t] = engine.positions()
+    bar = progress_bars.bar(progress, progress_bars.DELAY)
+    every = max(1, steps // 100)  # the bar moves in hundredths, never syncing per step
+    with bar if bar is not None else nullcontext():
+        handle = None if bar is None else bar.add(f"race on {land.name}", total=steps)
+        for t in range(1, steps + 1):
+            if record_state:
+                _record_state(engine, states, t - 1, (steps + 1, d, k * s), dtype)
+            engine.step()
+            record[t] = engine.positions()
+            if bar is not None and (t % every == 0 or t == steps):
+                bar.advance(handle, every if t % every == 0 else t % every)
 
     losses = land(*record.unbind(1))  # (T+1, K*S)
     diverged_at = _freeze_undefined(record, losses, engine.diverged_at.clone())
@@ -260,6 +269,24 @@ def run(
             "maximize": bool(maximize),
         },
     )
+
+
+def _state_count(specs: list[OptimizerSpec]) -> int:
+    """How many tensors ``record_state`` will record per point: the gradient, and each
+    state tensor shaped like the point that some optimizer keeps (found by stepping it
+    once on a dummy point; 4 where that fails)."""
+    keys = {"grad"}
+    for spec in specs:
+        try:
+            param = torch.zeros(2, requires_grad=True)
+            optimizer = spec.build([param])
+            param.grad = torch.ones(2)
+            optimizer.step(functools.partial(torch.sum, param))
+            state = optimizer.state.get(param, {})
+            keys |= {key for key, v in state.items() if getattr(v, "shape", None) == (2,)}
+        except Exception:  # a custom factory that cannot run on a dummy point
+            keys |= {f"unknown{i}" for i in range(4)}
+    return len(keys)
 
 
 def _record_state(

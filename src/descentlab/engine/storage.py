@@ -7,10 +7,12 @@ import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = (".csv", ".parquet", ".npz")
 T = TypeVar("T")
@@ -84,6 +86,8 @@ def read_result(
 
 def load_frame(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read what `save_frame` wrote."""
+    import pandas as pd
+
     path = Path(path)
     suffix = _suffix(path)
     if not path.exists():

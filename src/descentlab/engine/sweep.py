@@ -3,47 +3,42 @@
 from __future__ import annotations
 
 import functools
-import inspect
-import itertools
 import math
-import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from .. import landscapes, optim
+from .. import progress as progress_bars
 from ..landscapes import Landscape
-from ..optim.registry import hyperparameter_names
 from ..optim.spec import OptimizerSpec
-from ..optim.validation import plain_value
-from . import checks
-from .lockstep import Lockstep, divergence_bounds, excursion
-from .race import COORDINATES, as_starts, is_vectorisable
+from . import checks, memory, summary
+from .checks import as_starts, is_vectorisable
+from .grid import combinations, grid_starts, per_column, unique
+from .lockstep import Lockstep
+from .observe import basins, observer
+from .race import COORDINATES
 from .storage import read_result, save_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Sweep", "grid_starts", "sweep"]
 
 SpecLike = str | OptimizerSpec | Callable[[Any], torch.optim.Optimizer]
 DEFAULT_CHUNK = 1 << 20  # trajectories stepped together at most
 COMPILE_FROM = 50_000_000  # trajectory-steps from which a sweep compiles by default
 
 
-def grid_starts(landscape: str | Landscape, n: int) -> np.ndarray:
-    """``n`` evenly spaced points per axis over the domain: an (n**D, D) array, x fastest."""
-    land = landscapes.get(landscape)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a whole number >= 1, got {n!r}")
-    axes = [np.linspace(low, high, n) for low, high in land.domain]
-    mesh = np.meshgrid(*axes, indexing="xy")
-    return np.stack([m.reshape(-1) for m in mesh], axis=1)
-
-
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Sweep:
-    """The result of `sweep`: one row per (hyperparameters, start) in ``frame``."""
+    """The result of `sweep`: one row per (hyperparameters, start) in ``frame``;
+    ``summary()`` aggregates them per setting."""
 
     landscape: Landscape
     spec: str
@@ -52,8 +47,32 @@ class Sweep:
     frame: pd.DataFrame
     options: dict[str, Any]
 
+    def __repr__(self) -> str:
+        return summary.sweep_repr(self)
+
+    @property
+    def best(self) -> summary.Best | None:
+        """The trajectory with the lowest final loss (highest when climbing) among those
+        that did not diverge, with its hyperparameters; None when all diverged. The
+        best setting is the first row of `summary`."""
+        return summary.sweep_best(self)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per setting (combination of the grid's values), best first.
+
+        Columns: optimizer (the spec), the hyperparameter columns of ``frame``, starts
+        (trajectories of that setting), reached_fraction (of starts within ``tol`` of
+        the lowest known minimum value; NaN when none is known or climbing),
+        diverged_fraction, median_final_loss and best_final_loss (over the starts that
+        did not diverge), median_steps_to_tol (over those that reached it; NaN if
+        none). Sorted by reached_fraction (high first), diverged_fraction, median
+        steps, then median final loss. One row per trajectory is in ``frame``
+        (`to_frame` for a copy).
+        """
+        return summary.sweep_table(self)
+
     def to_frame(self) -> pd.DataFrame:
-        """The tidy summary table (a copy)."""
+        """The tidy table of one row per trajectory (a copy)."""
         return self.frame.copy()
 
     def save(self, path: str | Path) -> Path:
@@ -95,74 +114,6 @@ class Sweep:
         )
 
 
-def _grid_values(name: str, options: Any, default: Any) -> list[Any]:
-    """The values of one grid entry, checked against the kind of its default: numbers,
-    switches (True/False), or pairs (for betas, etas, step_sizes)."""
-    if isinstance(options, str | bytes) or not isinstance(options, Iterable):
-        options = [options]
-    pair = isinstance(default, tuple)
-    if pair and isinstance(options, tuple) and all(isinstance(v, numbers.Real) for v in options):
-        options = [options]  # a single pair, such as betas=(0.9, 0.99)
-    values = [plain_value(v) for v in options]
-    if not values:
-        raise ValueError(f"grid {name!r} has no values")
-    for value in values:
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-            kind = "True or False"
-        elif pair:
-            ok = (
-                isinstance(value, tuple | list)
-                and len(value) == len(default)
-                and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-            )
-            kind = f"pairs of numbers such as {default!r}"
-        else:
-            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-            kind = "numbers"
-        if not ok:
-            raise ValueError(f"grid {name!r} must hold {kind}, got {value!r}")
-    return [tuple(float(x) for x in v) if pair else v for v in values]
-
-
-def _grid_combinations(spec: OptimizerSpec, grid: dict[str, Any]) -> list[dict[str, Any]]:
-    if not isinstance(grid, dict):
-        raise TypeError(f"grid must map hyperparameter names to values, got {grid!r}")
-    if grid and spec.cls is None:
-        raise ValueError(f"a callable optimizer ({spec.name}) cannot be swept over a grid")
-    accepted = hyperparameter_names(spec.cls) if spec.cls is not None else ()
-    defaults = inspect.signature(spec.cls.__init__).parameters if spec.cls is not None else {}
-    values: dict[str, list[Any]] = {}
-    for name, options in grid.items():
-        if name not in accepted:
-            raise TypeError(
-                f"{spec.name} has no hyperparameter {name!r}; accepted: {', '.join(accepted)}"
-            )
-        values[name] = _grid_values(name, options, defaults[name].default)
-    names = list(values)
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values.values())]
-
-
-def _per_column(combos: list[dict[str, Any]], repeat: int, dtype: torch.dtype) -> dict[str, Any]:
-    """Hyperparameters as tensors with one entry per trajectory (combination-major)."""
-    tensors: dict[str, Any] = {}
-    for name in combos[0]:
-        first = combos[0][name]
-        if isinstance(first, tuple):
-            parts = [
-                torch.tensor([c[name][i] for c in combos], dtype=dtype).repeat_interleave(repeat)
-                for i in range(len(first))
-            ]
-            tensors[name] = tuple(parts)
-        elif isinstance(first, bool):
-            tensors[name] = first  # a switch cannot vary per trajectory within one tensor
-        else:
-            tensors[name] = torch.tensor(
-                [float(c[name]) for c in combos], dtype=dtype
-            ).repeat_interleave(repeat)
-    return tensors
-
-
 def sweep(
     landscape: str | Landscape,
     optimizer: SpecLike,
@@ -177,6 +128,7 @@ def sweep(
     maximize: bool = False,
     chunk: int = DEFAULT_CHUNK,
     compile: bool | None = None,
+    progress: bool | None = None,
 ) -> Sweep:
     """Run one optimizer over every (hyperparameters, start) pair and summarise each.
 
@@ -195,10 +147,15 @@ def sweep(
     ``compile`` fuses the landscape's gradient, value and divergence test into one
     compiled kernel (torch.compile); by default it is used for sweeps of at least
     COMPILE_FROM trajectory-steps, where the seconds it takes to compile pay off.
+
+    ``progress`` shows a bar on stderr (default: only when stderr is a terminal; it
+    appears after a second). A sweep whose summaries and working buffers would not fit
+    in the memory available (see `descentlab.engine.memory_limit`;
+    ``DESCENTLAB_MEMORY_LIMIT`` overrides it) is refused up front with `JobTooLarge`.
     """
     land = landscapes.get(landscape)
     spec = optim.parse(optimizer)
-    combos = _grid_combinations(spec, grid or {})
+    combos = combinations(spec, grid or {})
     points = as_starts(land, grid_starts(land, 20) if starts is None else starts)
     steps = checks.whole_number("steps", steps)
     tol = checks.real_number("tol", tol)
@@ -216,18 +173,90 @@ def sweep(
         and spec.cls.elementwise
         and not any(isinstance(v, bool) for v in combos[0].values())
     )
-    if compile is None:
-        compile = vectorised and len(combos) * s * steps >= COMPILE_FROM
-    run = functools.partial(
-        _run_columns, land, steps=steps, tol=tol, noise=noise, dtype=dtype,
-        maximize=maximize, compile=compile,
+    n = len(combos) * s
+    numbers = sum(len(v) if isinstance(v, tuple) else 1 for v in combos[0].values())
+    memory.require(
+        "sweep",
+        memory.sweep_bytes(
+            len(combos), s, land.dim, dtype, hyperparameters=numbers, chunk=chunk,
+            vectorised=vectorised, separate=not vectorised and not is_vectorisable(spec),
+        ),
+        f"{len(combos):,} setting(s) x {s:,} start(s) = {n:,} trajectories",
+        "use fewer starts or settings",
     )  # fmt: skip
+    if compile is None:
+        compile = vectorised and n * steps >= COMPILE_FROM
+    bar = progress_bars.bar(progress, progress_bars.DELAY)
+    pieces = math.ceil(n / chunk) if vectorised else len(combos)
+    with bar if bar is not None else nullcontext():
+        handle = None if bar is None else bar.add(f"sweep {spec.label}", total=pieces * steps)
+        on_steps = None if bar is None else functools.partial(bar.advance, handle)
+        summaries = _run_sweep(
+            land, spec, combos, points, vectorised, seed, chunk, dtype,
+            functools.partial(
+                _run_columns, land, steps=steps, tol=tol, noise=noise, dtype=dtype,
+                maximize=maximize, compile=compile, on_steps=on_steps,
+            ),
+        )  # fmt: skip
+    import pandas as pd
+
+    joined = (
+        summaries[0]
+        if len(summaries) == 1
+        else {key: np.concatenate([p[key] for p in summaries]) for key in summaries[0]}
+    )
+
+    columns: dict[str, np.ndarray] = {}
+    for name, first_value in combos[0].items():
+        if isinstance(first_value, tuple):
+            for i in range(len(first_value)):
+                columns[f"{name}[{i}]"] = np.repeat([c[name][i] for c in combos], s)
+        else:
+            columns[name] = np.repeat([c[name] for c in combos], s)
+    columns["start"] = np.tile(np.arange(s), len(combos))
+    for axis in range(land.dim):
+        columns[f"start_{COORDINATES[axis]}"] = np.tile(points[:, axis], len(combos))
+    for axis in range(land.dim):
+        columns[f"final_{COORDINATES[axis]}"] = joined["final"][:, axis]
+    for key in ("final_loss", "best_loss", "steps_to_tol", "basin", "diverged", "diverged_at"):
+        columns[key] = joined[key]
+    frame = pd.DataFrame(columns, copy=False)
+    return Sweep(
+        landscape=land,
+        spec=spec.label,
+        grid={name: unique([c[name] for c in combos]) for name in combos[0]},
+        starts=points,
+        frame=frame,
+        options={
+            "steps": steps,
+            "tol": float(tol),
+            "noise": float(noise),
+            "seed": int(seed),
+            "dtype": str(dtype).removeprefix("torch."),
+            "maximize": bool(maximize),
+        },
+    )
+
+
+def _run_sweep(
+    land: Landscape,
+    spec: OptimizerSpec,
+    combos: list[dict[str, Any]],
+    points: np.ndarray,
+    vectorised: bool,
+    seed: int,
+    chunk: int,
+    dtype: torch.dtype,
+    run: Callable[..., dict[str, np.ndarray]],
+) -> list[dict[str, np.ndarray]]:
+    """The summaries of every chunk (vectorised) or every combination, in column order."""
+    s = len(points)
     base = {**spec.preset, **spec.kwargs}
     summaries = []
     if vectorised:
         # every (combination, start) is a column; columns go in cache-sized chunks, each
         # stepped to the end before the next starts
-        tensors = _per_column(combos, s, dtype)
+        tensors = per_column(combos, s, dtype)
         start_of_column = np.tile(np.arange(s), len(combos))
         for first in range(0, len(combos) * s, chunk):
             part = slice(first, min(first + chunk, len(combos) * s))
@@ -252,50 +281,7 @@ def sweep(
                         engine.add(build, slice(start, start + 1), shared=False)
 
             summaries.append(run(points, add, seed=_seed(seed, index * s)))
-    summary = (
-        summaries[0]
-        if len(summaries) == 1
-        else {key: np.concatenate([p[key] for p in summaries]) for key in summaries[0]}
-    )
-
-    columns: dict[str, np.ndarray] = {}
-    for name, first_value in combos[0].items():
-        if isinstance(first_value, tuple):
-            for i in range(len(first_value)):
-                columns[f"{name}[{i}]"] = np.repeat([c[name][i] for c in combos], s)
-        else:
-            columns[name] = np.repeat([c[name] for c in combos], s)
-    columns["start"] = np.tile(np.arange(s), len(combos))
-    for axis in range(land.dim):
-        columns[f"start_{COORDINATES[axis]}"] = np.tile(points[:, axis], len(combos))
-    for axis in range(land.dim):
-        columns[f"final_{COORDINATES[axis]}"] = summary["final"][:, axis]
-    for key in ("final_loss", "best_loss", "steps_to_tol", "basin", "diverged", "diverged_at"):
-        columns[key] = summary[key]
-    frame = pd.DataFrame(columns, copy=False)
-    return Sweep(
-        landscape=land,
-        spec=spec.label,
-        grid={name: _unique([c[name] for c in combos]) for name in combos[0]},
-        starts=points,
-        frame=frame,
-        options={
-            "steps": steps,
-            "tol": float(tol),
-            "noise": float(noise),
-            "seed": int(seed),
-            "dtype": str(dtype).removeprefix("torch."),
-            "maximize": bool(maximize),
-        },
-    )
-
-
-def _unique(values: list[Any]) -> list[Any]:
-    seen: list[Any] = []
-    for value in values:
-        if value not in seen:
-            seen.append(value)
-    return seen
+    return summaries
 
 
 def _seed(seed: int, first_column: int) -> int:
@@ -323,13 +309,15 @@ def _run_columns(
     dtype: torch.dtype,
     maximize: bool,
     compile: bool,
+    on_steps: Callable[[int], None] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Step one column per row of ``points`` and summarise each trajectory."""
+    """Step one column per row of ``points`` and summarise each trajectory; report
+    progress to ``on_steps`` every hundredth of the steps (no device sync)."""
     columns = torch.as_tensor(points, dtype=dtype).T.contiguous()  # (D, N)
     n = columns.shape[1]
     sign = -1.0 if maximize else 1.0
     # running summaries; all floats, which a compiled observer handles best
-    summary = {
+    running = {
         "best": torch.full((n,), float("inf"), dtype=dtype),
         "steps_to_tol": torch.full((n,), -1.0, dtype=dtype),
         "diverged_at": torch.full((n,), -1.0, dtype=dtype),
@@ -339,7 +327,7 @@ def _run_columns(
 
     def probe(current: torch.Tensor) -> tuple[torch.Tensor, None]:
         t = torch.tensor(float(engine.step_count), dtype=dtype)
-        observe(current, grads, *summary.values(), t)  # fills grads, updates summary
+        observe(current, grads, *running.values(), t)  # fills grads, updates summary
         return grads, None  # divergence is part of the summary
 
     engine = Lockstep(
@@ -348,86 +336,23 @@ def _run_columns(
     add_units(engine)
 
     engine.probe()  # the starts count as step 0
-    for _ in range(steps):
+    every = max(1, steps // 100)
+    for t in range(1, steps + 1):
         engine.step()  # each step ends with the probe (and summary) at the new points
+        if on_steps is not None and (t % every == 0 or t == steps):
+            on_steps(every if t % every == 0 else t % every)
 
     final = engine.positions().T.clone()  # (N, D)
-    diverged_at = summary["diverged_at"].long()
+    diverged_at = running["diverged_at"].long()
     gone = diverged_at >= 0
     final[gone] = float("nan")
     final_loss = land(*final.T)
     return {
         "final": final.numpy(),  # in the sweep's dtype
         "final_loss": final_loss.numpy(),
-        "best_loss": (sign * summary["best"]).numpy(),
-        "steps_to_tol": summary["steps_to_tol"].long().numpy(),
-        "basin": _basins(land, final, gone | maximize).numpy(),
+        "best_loss": (sign * running["best"]).numpy(),
+        "steps_to_tol": running["steps_to_tol"].long().numpy(),
+        "basin": basins(land, final, gone | maximize).numpy(),
         "diverged": gone.numpy(),
         "diverged_at": diverged_at.numpy(),
     }
-
-
-Observer = Callable[..., None]
-_OBSERVERS: dict[tuple[Any, ...], tuple[Landscape, Observer]] = {}
-
-
-def observer(land: Landscape, tol: float, maximize: bool, compile: bool) -> Observer:
-    """The sweep's probe: gradient, divergence and the running summaries, in one pass
-    over the points (one fused kernel when compiled; the last few compiled ones are
-    kept for later sweeps)."""
-    # climbing, the best value is the highest and no known value is a target
-    sign, target = (-1.0, None) if maximize else (1.0, land.min_value)
-    observe = functools.partial(_observe, land, divergence_bounds(land), target, tol, sign)
-    if not compile:
-        return observe
-    key = (id(land), tol, sign)
-    if key not in _OBSERVERS:
-        while len(_OBSERVERS) >= 8:
-            _OBSERVERS.pop(next(iter(_OBSERVERS)))
-        _OBSERVERS[key] = (land, torch.compile(observe, dynamic=False))
-    return _OBSERVERS[key][1]
-
-
-def _observe(
-    land: Landscape,
-    bounds: list[tuple[float, float]],
-    target: float | None,
-    tol: float,
-    sign: float,
-    points: torch.Tensor,
-    grads: torch.Tensor,
-    best: torch.Tensor,
-    steps_to_tol: torch.Tensor,
-    diverged_at: torch.Tensor,
-    t: torch.Tensor,
-) -> None:
-    """Write the gradient at ``points`` into ``grads`` and update the summaries in
-    place (in place, a compiled kernel allocates nothing)."""
-    coords = points.unbind(0)
-    grads.copy_(torch.stack(land.gradient(*coords)))
-    loss = land(*coords)
-    # False for far-out and non-finite points, and where f itself is not finite
-    inside = (excursion(coords, bounds) <= 1) & (loss.abs() < math.inf)
-    fresh = (diverged_at < 0) & ~inside
-    # a diverged trajectory adds nothing more to its summary
-    alive = (diverged_at < 0) & inside
-    diverged_at.copy_(torch.where(fresh, t, diverged_at))
-    best.copy_(torch.where(alive, torch.fmin(best, sign * loss), best))
-    if target is not None:
-        reached = alive & (steps_to_tol < 0) & ((loss - target).abs() <= tol)
-        steps_to_tol.copy_(torch.where(reached, t, steps_to_tol))
-
-
-def _basins(land: Landscape, final: torch.Tensor, diverged: torch.Tensor) -> torch.Tensor:
-    """Index of the known minimum nearest to each final point; -1 if diverged or none."""
-    if not land.minima:
-        return torch.full((final.shape[0],), -1, dtype=torch.long)
-    nearest = torch.full((final.shape[0],), -1, dtype=torch.long)
-    closest = torch.full((final.shape[0],), float("inf"), dtype=final.dtype)
-    for index, minimum in enumerate(land.minima):
-        distance = sum((final[:, axis] - c) ** 2 for axis, c in enumerate(minimum.point))
-        nearer = distance < closest  # False for NaN: such a point keeps -1
-        nearest[nearer] = index
-        closest = torch.where(nearer, distance, closest)
-    nearest[diverged] = -1
-    return nearest
