@@ -33,8 +33,11 @@ def _point(text: str) -> list[float]:
 
 def _finish(settings: dict[str, Any], base: Path = Path(".")) -> None:
     from . import experiment
+    from .report import print_summary
 
-    written = experiment.execute(settings, base)
+    written = experiment.execute(
+        settings, base, report=lambda kind, result: print_summary(console, kind, result)
+    )
     for path in written:
         console.print(f"wrote {path}", highlight=False, soft_wrap=True)
 
@@ -149,7 +152,19 @@ def train(
             "resume": resume,
             "out": [str(p) for p in out],
         }
-        _finish(settings)
+        try:
+            _finish(settings)
+        except KeyboardInterrupt:
+            if checkpoint is None:
+                raise
+            from .errors import stderr
+
+            stderr.print(
+                f"interrupted; every finished epoch is saved in {checkpoint}: run the same "
+                "command with --resume to continue",
+                highlight=False,
+            )
+            raise typer.Exit(130) from None
 
 
 def run(

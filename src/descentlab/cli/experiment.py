@@ -277,7 +277,7 @@ def _save_figure(figure: Any, path: Path) -> None:
     figure.savefig(path, dpi=150)
 
 
-def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> None:
+def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> Any:
     import descentlab as dl
     from descentlab import viz
 
@@ -293,6 +293,7 @@ def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> N
         noise=config["noise"],
         seed=config["seed"],
         dtype=_dtype(config),
+        progress=progress,
     )
     for path in paths:
         suffix = path.suffix.lower()
@@ -309,9 +310,10 @@ def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> N
             _save_figure(viz.surface(race), path)
         else:
             _save_figure(viz.trace(race), path)
+    return race
 
 
-def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> None:
+def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> Any:
     import pandas as pd
 
     import descentlab as dl
@@ -350,6 +352,7 @@ def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
             noise=config["noise"],
             seed=config["seed"],
             dtype=_dtype(config),
+            progress=progress,
         )
         for spec in config["optimizers"]
     ]
@@ -375,9 +378,10 @@ def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
                 "grid": {k: list(map(str, v)) for k, v in grid.items()},
             }
             save_frame(path, frame, meta)
+    return sweeps
 
 
-def _train(config: dict[str, Any], paths: list[Path], progress: bool | None) -> None:
+def _train(config: dict[str, Any], paths: list[Path], progress: bool | None) -> Any:
     import descentlab as dl
     from descentlab import viz
 
@@ -398,6 +402,7 @@ def _train(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
             training.save(path)
         else:
             _save_figure(viz.loss_curves(training), path)
+    return training
 
 
 def _ema(config: dict[str, Any], paths: list[Path], progress: bool | None) -> None:
@@ -414,7 +419,7 @@ def _dtype(config: dict[str, Any]) -> Any:
     return getattr(torch, config["dtype"])
 
 
-RUNNERS: dict[str, Callable[..., None]] = {
+RUNNERS: dict[str, Callable[..., Any]] = {
     "race": _race,
     "sweep": _sweep,
     "train": _train,
@@ -423,11 +428,16 @@ RUNNERS: dict[str, Callable[..., None]] = {
 
 
 def execute(
-    experiment: dict[str, Any], base: Path = Path("."), progress: bool | None = None
+    experiment: dict[str, Any],
+    base: Path = Path("."),
+    progress: bool | None = None,
+    report: Callable[[str, Any], None] | None = None,
 ) -> list[Path]:
     """Check, run and write an experiment; returns the outputs written (sidecars too).
 
     Relative output names (and a relative checkpoint folder) resolve against ``base``.
+    ``report(kind, result)`` is called with the race, the sweeps or the training once
+    they are computed.
     """
     config = normalise(experiment)
     paths = [
@@ -443,9 +453,11 @@ def execute(
         path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        RUNNERS[config["kind"]](config, paths, progress)
+        result = RUNNERS[config["kind"]](config, paths, progress)
     for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
         warn(message)  # the library's warnings (a start outside the domain, ...), one line each
+    if report is not None and result is not None:
+        report(config["kind"], result)
     written = []
     for path in paths:
         sidecar = path.with_name(path.name + ".json")
