@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, landscapes, optim
-from ..optim.registry import suggest
+from ..names import unknown
 from .errors import UserError, warn
 from .grid import resolve_grid
 
@@ -157,8 +157,7 @@ def normalise(experiment: dict[str, Any]) -> dict[str, Any]:
     for key in experiment:
         if key != "kind" and key not in fields:
             raise UserError(
-                f"a {kind} has no setting {key!r}{suggest(key, list(fields))}; "
-                f"settings: {', '.join(fields)}"
+                unknown("setting", key, list(fields), owner=f"a {kind}", listed="settings")
             )
     config: dict[str, Any] = {"kind": kind}
     for key, default in fields.items():
@@ -180,10 +179,7 @@ def normalise(experiment: dict[str, Any]) -> dict[str, Any]:
         from .. import tasks
 
         if config["task"] not in tasks.available():
-            raise UserError(
-                f"unknown task {config['task']!r}{suggest(str(config['task']), tasks.available())}"
-                f"; available: {', '.join(tasks.available())}"
-            )
+            raise UserError(unknown("task", config["task"], tasks.available()))
         for key in ("epochs", "batch_size"):
             if config[key] is not None:
                 config[key] = _whole(key, config[key], low=1)

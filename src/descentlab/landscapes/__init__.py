@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..optim.registry import suggest
+from ..names import unknown
 from .catalog import CATALOG
 from .expression import ExpressionError, from_expression
 from .landscape import Landscape, Minimum
@@ -77,10 +77,8 @@ def get(name_or_expression: str | Landscape, **options: object) -> Landscape:
             raise ValueError(f"options {sorted(options)} apply only to expressions, not {key!r}")
         return _BY_NAME[key]
     if _WORD.fullmatch(text) and text not in ("x", "y"):
-        raise ValueError(
-            f"unknown landscape {text!r}{suggest(key, available())}; "
-            f"available: {', '.join(available())}; or type an expression such as 'x**2 + y**2'"
-        )
+        hint = "; or type an expression such as 'x**2 + y**2'"
+        raise ValueError(unknown("landscape", text, available(), key=key, hint=hint))
     return from_expression(text, **options)  # type: ignore[arg-type]
 
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from ..optim.registry import suggest
+from ..names import unknown
 from .datasets import AIRFOIL, airfoil_data, digits_data
 
 Kind = Literal["regression", "classification"]
@@ -195,7 +195,5 @@ def get(name: str | Task, **options: object) -> Task:
         raise TypeError(f"a task is a name such as 'airfoil' or a Task, got {name!r}")
     key = name.strip().lower()
     if key not in TASKS:
-        raise ValueError(
-            f"unknown task {name!r}{suggest(key, available())}; available: {', '.join(available())}"
-        )
+        raise ValueError(unknown("task", name, available(), key=key))
     return TASKS[key](**options)
