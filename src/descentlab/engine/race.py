@@ -16,6 +16,7 @@ from .. import landscapes, optim
 from .. import progress as progress_bars
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec, unique_labels
+from ..specs import SpecLike
 from . import checks, memory, summary
 from .checks import as_starts, is_vectorisable
 from .lockstep import Lockstep
@@ -24,7 +25,6 @@ from .storage import read_result, save_frame
 if TYPE_CHECKING:
     import pandas as pd
 
-SpecLike = str | OptimizerSpec | Callable[[Any], torch.optim.Optimizer]
 COORDINATES = ("x", "y", "z")
 RECORD_LIMIT = 2_000_000_000  # numbers a race may record (8 GB in float32)
 

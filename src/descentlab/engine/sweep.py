@@ -17,6 +17,7 @@ from .. import landscapes, optim
 from .. import progress as progress_bars
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec
+from ..specs import SpecLike
 from . import checks, memory, summary
 from .checks import as_starts, is_vectorisable
 from .grid import combinations, grid_starts, per_column, unique
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Sweep", "grid_starts", "sweep"]
 
-SpecLike = str | OptimizerSpec | Callable[[Any], torch.optim.Optimizer]
 DEFAULT_CHUNK = 1 << 20  # trajectories stepped together at most
 COMPILE_FROM = 50_000_000  # trajectory-steps from which a sweep compiles by default
 

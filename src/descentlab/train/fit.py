@@ -16,8 +16,9 @@ from torch.optim import lr_scheduler
 
 from .. import progress as progress_bars
 from ..optim.schedule import SchedulerFactory, parse_scheduler
-from ..optim.spec import Factory, OptimizerSpec, parse, unique_labels
+from ..optim.spec import OptimizerSpec, parse, unique_labels
 from ..optim.validation import too_large_for_dtype
+from ..specs import SpecLike
 from .checkpoint import (
     checkpoint_path,
     load_checkpoint,
@@ -30,7 +31,6 @@ from .checkpoint import (
 from .result import CURVE_COLUMNS, Training, TrainingRun, as_curve
 from .tasks import Task, get
 
-SpecLike = str | OptimizerSpec | Factory
 OnBatch = Callable[[int], None]
 
 
