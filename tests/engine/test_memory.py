@@ -62,7 +62,7 @@ def test_the_default_limit_is_the_memory_available(monkeypatch):
 
 
 def test_a_sweep_too_large_is_refused_before_it_starts(small_limit, monkeypatch):
-    monkeypatch.setattr(sweep_module, "_run_columns", refuse_to_start)
+    monkeypatch.setattr(sweep_module, "run_plan", refuse_to_start)
     starts = dl.grid_starts("himmelblau", 32)  # 1,024 starts x 1,000 rates
     with pytest.raises(JobTooLarge) as caught:
         dl.sweep("himmelblau", "adam", grid={"lr": np.logspace(-3, 0, 1000)}, starts=starts)

@@ -6,32 +6,23 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Any
 
 import torch
 
 from ..landscapes import Landscape
+from .compiled import compiled
 from .lockstep import divergence_bounds, excursion
 
 Observer = Callable[..., None]
-_OBSERVERS: dict[tuple[Any, ...], tuple[Landscape, Observer]] = {}
 
 
 def observer(land: Landscape, tol: float, maximize: bool, compile: bool) -> Observer:
     """The sweep's probe: gradient, divergence and the running summaries, in one pass
-    over the points (one fused kernel when compiled; the last few compiled ones are
-    kept for later sweeps)."""
+    over the points (one fused kernel when compiled, cached in `compiled`)."""
     # climbing, the best value is the highest and no known value is a target
     sign, target = (-1.0, None) if maximize else (1.0, land.min_value)
     observe = functools.partial(_observe, land, divergence_bounds(land), target, tol, sign)
-    if not compile:
-        return observe
-    key = (id(land), tol, sign)
-    if key not in _OBSERVERS:
-        while len(_OBSERVERS) >= 8:
-            _OBSERVERS.pop(next(iter(_OBSERVERS)))
-        _OBSERVERS[key] = (land, torch.compile(observe, dynamic=False))
-    return _OBSERVERS[key][1]
+    return compiled(land, (tol, sign), observe) if compile else observe
 
 
 def _observe(
