@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero, step_counter
-from .ops import add_product_, add_scaled_, scaled
-from .validation import check_range
+from .base import Optimizer, step_counter, zeros_like
+from .hyper import flag, number
+from .ops import add_product_, add_scaled_, coupled_weight_decay
 
 
 class Adadelta(Optimizer):
@@ -23,6 +22,13 @@ class Adadelta(Optimizer):
         r"\theta_t = \theta_{t-1} - \gamma\,\Delta_t"
     )
     reference = "Zeiler 2012, ADADELTA: An Adaptive Learning Rate Method"
+    hyper = (
+        number("lr", 1.0, ">= 0"),
+        number("rho", 0.9, "[0, 1]"),
+        number("eps", 1e-6, "> 0"),
+        number("weight_decay", 0.0, ">= 0"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"step", "square_avg", "acc_delta"})
 
     def __init__(
@@ -35,19 +41,12 @@ class Adadelta(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults)
-
-    def validate(self, group: dict[str, Any]) -> None:
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "rho", group["rho"], 0.0, 1.0)
-        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
-        state["square_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-        state["acc_delta"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["square_avg"] = zeros_like(param)
+        state["acc_delta"] = zeros_like(param)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
@@ -55,8 +54,7 @@ class Adadelta(Optimizer):
         lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
         v, u = state["square_avg"], state["acc_delta"]
         state["step"] += 1
-        if is_nonzero(wd):
-            grad = scaled(grad, wd, param)
+        grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
         add_product_(v.mul_(rho), 1 - rho, grad, grad)  # v_t = rho v + (1 - rho) g^2
         std = v.add(eps).sqrt_()
         delta = u.add(eps).sqrt_().div_(std).mul_(grad)  # Delta_t = RMS(u)/RMS(v) g

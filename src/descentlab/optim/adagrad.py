@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero, step_counter
-from .ops import add_product_, add_quotient_, scaled
-from .validation import check_range
+from .base import Optimizer, step_counter, zeros_like
+from .hyper import flag, number
+from .ops import add_product_, add_quotient_, coupled_weight_decay
 
 
 class Adagrad(Optimizer):
@@ -24,6 +23,14 @@ class Adagrad(Optimizer):
         "Duchi, Hazan & Singer 2011, Adaptive Subgradient Methods for Online Learning "
         "and Stochastic Optimization"
     )
+    hyper = (
+        number("lr", 1e-2, ">= 0"),
+        number("lr_decay", 0.0, ">= 0"),
+        number("weight_decay", 0.0, ">= 0"),
+        number("initial_accumulator_value", 0.0, ">= 0"),
+        number("eps", 1e-10, "> 0"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"step", "sum"})
 
     def __init__(
@@ -37,31 +44,16 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            eps=eps,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, locals())
         # torch.optim.Adagrad creates its state up front; so do we, so state_dicts match
         for group in self.param_groups:
             for p in group["params"]:
                 self.init_state(p, self.state[p], self.hyperparameters(group, p))
 
-    def validate(self, group: dict[str, Any]) -> None:
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "lr_decay", group["lr_decay"], 0.0)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
-        check_range(self.name, "initial_accumulator_value", group["initial_accumulator_value"], 0.0)
-        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
-
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
         s0 = group["initial_accumulator_value"]
-        state["sum"] = torch.zeros_like(param, memory_format=torch.preserve_format).add_(s0)
+        state["sum"] = zeros_like(param).add_(s0)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
@@ -69,8 +61,7 @@ class Adagrad(Optimizer):
         lr, lr_decay, eps, wd = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
         state["step"] += 1
         t = state["step"].item()
-        if is_nonzero(wd):
-            grad = scaled(grad, wd, param)
+        grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
         clr = lr / (1 + (t - 1) * lr_decay)  # decayed step size
         s = add_product_(state["sum"], 1.0, grad, grad)  # s_t = s_{t-1} + g^2
         std = s.sqrt().add_(eps)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero, step_counter
-from .ops import add_product_, add_quotient_, scaled
-from .validation import check_pair, check_range
+from .base import Optimizer, step_counter, zeros_like
+from .hyper import flag, number, pair
+from .ops import add_product_, add_quotient_, bias_correction, weight_decay
 
 
 class Adam(Optimizer):
@@ -29,7 +29,15 @@ class Adam(Optimizer):
         "Kingma & Ba 2015, Adam: A Method for Stochastic Optimization; "
         "Reddi et al. 2018 (AMSGrad); Loshchilov & Hutter 2019 (decoupled weight decay)"
     )
-    flags = ("amsgrad", "maximize", "decoupled_weight_decay")
+    hyper = (
+        number("lr", 1e-3, ">= 0"),
+        pair("betas", (0.9, 0.999), "[0, 1)"),
+        number("eps", 1e-8, "> 0"),
+        number("weight_decay", 0.0, ">= 0"),
+        flag("amsgrad"),
+        flag("maximize"),
+        flag("decoupled_weight_decay"),
+    )
     state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
 
     def __init__(
@@ -44,31 +52,14 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas) if isinstance(betas, list) else betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            decoupled_weight_decay=decoupled_weight_decay,
-        )
-        super().__init__(params, defaults)
-
-    def validate(self, group: dict[str, Any]) -> None:
-        beta1, beta2 = check_pair(self.name, "betas", group["betas"])
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "betas[0]", beta1, 0.0, 1.0, high_open=True)
-        check_range(self.name, "betas[1]", beta2, 0.0, 1.0, high_open=True)
-        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
-        state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-        state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["exp_avg"] = zeros_like(param)
+        state["exp_avg_sq"] = zeros_like(param)
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+            state["max_exp_avg_sq"] = zeros_like(param)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
@@ -83,19 +74,14 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"].item()
 
-        if is_nonzero(wd):
-            if group["decoupled_weight_decay"]:
-                param.mul_(1 - lr * wd)  # theta <- theta (1 - gamma lambda)
-            else:
-                grad = scaled(grad, wd, param)  # g_t + lambda theta
-
+        # g_t + lambda theta, or theta <- (1 - gamma lambda) theta when decoupled
+        grad = weight_decay(param, grad, lr, wd, decoupled=group["decoupled_weight_decay"])
         m.lerp_(grad, 1 - beta1)  # m_t = b1 m + (1 - b1) g
         add_product_(v.mul_(beta2), 1 - beta2, grad, grad)  # v_t = b2 v + (1 - b2) g^2
         if group["amsgrad"]:
             v = torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
 
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
+        bias_correction1, bias_correction2 = bias_correction(beta1, t), bias_correction(beta2, t)
         # sqrt(v_hat) + eps, then theta -= gamma m_hat / denom (torch's order of operations)
         denom = v.sqrt().div_(bias_correction2**0.5).add_(eps)
         add_quotient_(param, -lr / bias_correction1, m, denom)
@@ -111,7 +97,15 @@ class AdamW(Adam):
         r"\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
     )
     reference = "Loshchilov & Hutter 2019, Decoupled Weight Decay Regularization"
-    flags = ("amsgrad", "maximize")
+    hyper = (
+        number("lr", 1e-3, ">= 0"),
+        pair("betas", (0.9, 0.999), "[0, 1)"),
+        number("eps", 1e-8, "> 0"),
+        number("weight_decay", 1e-2, ">= 0"),
+        flag("amsgrad"),
+        flag("maximize"),
+    )
+    fixed: ClassVar[dict[str, Any]] = {"decoupled_weight_decay": True}
 
     def __init__(
         self,
@@ -124,18 +118,4 @@ class AdamW(Adam):
         *,
         maximize: bool = False,
     ) -> None:
-        super().__init__(
-            params,
-            lr,
-            betas,
-            eps,
-            weight_decay,
-            amsgrad,
-            maximize=maximize,
-            decoupled_weight_decay=True,
-        )
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group["decoupled_weight_decay"] = True
+        Optimizer.__init__(self, params, locals())  # Adam's rule, with `fixed` set

@@ -7,9 +7,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero, step_counter
-from .ops import add_quotient_, scaled
-from .validation import check_pair, check_range
+from .base import Optimizer, step_counter, zeros_like
+from .hyper import flag, number, pair
+from .ops import add_quotient_, bias_correction, coupled_weight_decay
 
 
 class Adamax(Optimizer):
@@ -22,6 +22,13 @@ class Adamax(Optimizer):
         r"\theta_t = \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\,\frac{m_t}{u_t}"
     )
     reference = "Kingma & Ba 2015, Adam: A Method for Stochastic Optimization, section 7.1"
+    hyper = (
+        number("lr", 2e-3, ">= 0"),
+        pair("betas", (0.9, 0.999), "[0, 1)"),
+        number("eps", 1e-8, "> 0"),
+        number("weight_decay", 0.0, ">= 0"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"step", "exp_avg", "exp_inf"})
 
     def __init__(
@@ -34,27 +41,12 @@ class Adamax(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas) if isinstance(betas, list) else betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
-
-    def validate(self, group: dict[str, Any]) -> None:
-        beta1, beta2 = check_pair(self.name, "betas", group["betas"])
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "betas[0]", beta1, 0.0, 1.0, high_open=True)
-        check_range(self.name, "betas[1]", beta2, 0.0, 1.0, high_open=True)
-        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
-        state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-        state["exp_inf"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["exp_avg"] = zeros_like(param)
+        state["exp_inf"] = zeros_like(param)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
@@ -68,8 +60,7 @@ class Adamax(Optimizer):
         m, u = state["exp_avg"], state["exp_inf"]
         state["step"] += 1
         t = state["step"].item()
-        if is_nonzero(wd):
-            grad = scaled(grad, wd, param)
+        grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
         m.lerp_(grad, 1 - beta1)
         torch.maximum(u.mul_(beta2), grad.abs().add_(eps), out=u)  # u_t = max(b2 u, |g| + eps)
-        add_quotient_(param, -lr / (1 - beta1**t), m, u)
+        add_quotient_(param, -lr / bias_correction(beta1, t), m, u)

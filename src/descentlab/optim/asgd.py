@@ -7,9 +7,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero, per_run_scalar, step_counter
-from .ops import add_scaled_, scaled
-from .validation import check_range
+from .base import Optimizer, per_run_scalar, step_counter, zeros_like
+from .hyper import flag, number
+from .ops import add_scaled_, coupled_weight_decay
 
 
 class ASGD(Optimizer):
@@ -26,6 +26,14 @@ class ASGD(Optimizer):
         r"\mu_{t+1} = \frac{1}{\max(1,\ t - t_0)}"
     )
     reference = "Polyak & Juditsky 1992, Acceleration of Stochastic Approximation by Averaging"
+    hyper = (
+        number("lr", 1e-2, ">= 0"),
+        number("lambd", 1e-4, ">= 0"),
+        number("alpha", 0.75, ">= 0"),
+        number("t0", 1e6, ">= 0"),
+        number("weight_decay", 0.0, ">= 0"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"step", "eta", "mu", "ax"})
     scalar_state = frozenset({"eta", "mu"})
 
@@ -40,24 +48,14 @@ class ASGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize
-        )
-        super().__init__(params, defaults)
-
-    def validate(self, group: dict[str, Any]) -> None:
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "lambd", group["lambd"], 0.0)
-        check_range(self.name, "alpha", group["alpha"], 0.0)
-        check_range(self.name, "t0", group["t0"], 0.0)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
         # eta and mu are scalars, or one per run when what they depend on is a tensor
         state["eta"] = per_run_scalar(group["lr"], group["lambd"], group["alpha"])
         state["mu"] = per_run_scalar(1.0, group["t0"])
-        state["ax"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["ax"] = zeros_like(param)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
@@ -67,8 +65,7 @@ class ASGD(Optimizer):
         eta, mu, ax = state["eta"], state["mu"], state["ax"]
         state["step"] += 1
         t = state["step"].item()
-        if is_nonzero(wd):
-            grad = scaled(grad, wd, param)
+        grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
 
         eta_t = eta.item() if eta.numel() == 1 else eta.to(param.dtype)
         param.mul_(1 - lambd * eta_t)  # decay towards zero

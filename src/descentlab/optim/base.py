@@ -1,9 +1,10 @@
 """The base class every descentlab optimizer derives from.
 
 `torch.optim.Optimizer` supplies param groups, ``state_dict``, hooks and scheduler
-support. This class supplies the loop over parameters and the checks, and leaves
-two things to each optimizer: how its state starts (`init_state`) and its update
-rule (`update`), written for one parameter tensor.
+support. This class supplies the loop over parameters and the checks, read from each
+optimizer's declarations (`hyper`), and leaves two things to each optimizer: how
+its state starts (`init_state`) and its update rule (`update`), written for one
+parameter tensor.
 """
 
 from __future__ import annotations
@@ -14,7 +15,20 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
+from .hyper import Hyperparameter, check_signature
+from .ops import is_nonzero
 from .validation import check_flag, plain_value
+
+__all__ = [
+    "Optimizer",
+    "device_of",
+    "hyper_shape",
+    "is_nonzero",
+    "per_run_scalar",
+    "scalar_dtype",
+    "step_counter",
+    "zeros_like",
+]
 
 
 def scalar_dtype() -> torch.dtype:
@@ -27,11 +41,9 @@ def step_counter() -> Tensor:
     return torch.tensor(0.0, dtype=scalar_dtype())
 
 
-def is_nonzero(value: float | Tensor) -> bool:
-    """True when a number, or any entry of a tensor, is not zero."""
-    if isinstance(value, Tensor):
-        return bool(value.ne(0).any())
-    return value != 0
+def zeros_like(param: Tensor) -> Tensor:
+    """A state tensor of zeros shaped, typed and laid out like ``param``."""
+    return torch.zeros_like(param, memory_format=torch.preserve_format)
 
 
 def hyper_shape(*values: float | Tensor) -> torch.Size:
@@ -78,10 +90,13 @@ def _cast(value: Any, like: Tensor) -> Any:
 class Optimizer(torch.optim.Optimizer):
     """A `torch.optim.Optimizer` whose update rule is written per parameter tensor.
 
-    Subclasses set the class attributes below and implement `validate`,
-    `init_state` and `update`. Every numeric hyperparameter may be a number or a
-    tensor that broadcasts to each parameter of its group; tensors are used in the
-    parameter's dtype and on its device.
+    Subclasses declare their hyperparameters in `hyper`, take them in an explicit
+    ``__init__(self, params, <the declared ones>)`` that hands ``locals()`` to this
+    class (the signature is checked against the declarations when the class is
+    made), and implement `init_state` and `update` (and `validate`, for checks
+    that tie hyperparameters together). Every numeric hyperparameter may be a
+    number or a tensor that broadcasts to each parameter of its group; tensors are
+    used in the parameter's dtype and on its device.
     """
 
     #: True when rows of a parameter never interact, so one tensor can hold many runs.
@@ -92,20 +107,38 @@ class Optimizer(torch.optim.Optimizer):
     formula: ClassVar[str] = ""
     #: Where the method comes from.
     reference: ClassVar[str] = ""
-    #: Hyperparameters that are switches (True/False), not numbers.
+    #: Every hyperparameter, in signature order: name, default, kind and range.
+    hyper: ClassVar[tuple[Hyperparameter, ...]] = ()
+    #: Group entries the class sets itself rather than taking as arguments.
+    fixed: ClassVar[dict[str, Any]] = {}
+    #: Hyperparameters that are switches (True/False), not numbers (from `hyper`).
     flags: ClassVar[tuple[str, ...]] = ("maximize",)
     #: Every key the state of a parameter may hold.
     state_keys: ClassVar[frozenset[str]] = frozenset()
     #: Scalar state kept in its own dtype (torch.optim would cast it on load).
     scalar_state: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
-        super().__init__(params, {key: plain_value(value) for key, value in defaults.items()})
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.hyper:
+            check_signature(cls, cls.hyper)
+            cls.flags = tuple(h.name for h in cls.hyper if h.kind == "flag")
+
+    def __init__(self, params: Any, arguments: dict[str, Any]) -> None:
+        """Take the declared hyperparameters from ``arguments`` (the subclass's
+        ``locals()``); a class without declarations passes its defaults dict."""
+        if self.hyper:
+            defaults = {h.name: h.normalise(plain_value(arguments[h.name])) for h in self.hyper}
+            defaults.update(self.fixed)
+        else:
+            defaults = {key: plain_value(value) for key, value in arguments.items()}
+        super().__init__(params, defaults)
 
     # -- what each optimizer provides -------------------------------------------------
 
     def validate(self, group: dict[str, Any]) -> None:
-        """Raise ValueError when a hyperparameter of ``group`` is out of range."""
+        """Raise ValueError for what the declared ranges cannot say alone (checks that
+        tie hyperparameters together); each range is checked before this runs."""
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Fill the empty ``state`` of ``param`` before its first update."""
@@ -130,10 +163,13 @@ class Optimizer(torch.optim.Optimizer):
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group as torch does, then check it; a rejected group is not kept."""
         if isinstance(param_group, dict):
+            declared = {h.name: h for h in self.hyper}
             param_group = {
                 key: value if key == "params" else plain_value(value)
                 for key, value in param_group.items()
             }
+            for key in declared.keys() & param_group.keys():
+                param_group[key] = declared[key].normalise(param_group[key])
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         try:
@@ -144,8 +180,12 @@ class Optimizer(torch.optim.Optimizer):
             raise
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        for flag in self.flags:
-            check_flag(self.name, flag, group[flag])
+        if self.hyper:
+            for h in self.hyper:
+                h.check(self.name, group[h.name])
+        else:
+            for flag in self.flags:
+                check_flag(self.name, flag, group[flag])
         self.validate(group)
 
     def _check_params(self, group: dict[str, Any]) -> None:
@@ -176,6 +216,7 @@ class Optimizer(torch.optim.Optimizer):
         for group in self.param_groups:
             for key, default in self.defaults.items():
                 group.setdefault(key, default)
+            group.update(self.fixed)
         for param_state in self.state.values():
             for key in {"step", *self.scalar_state} & param_state.keys():
                 if not isinstance(param_state[key], Tensor):

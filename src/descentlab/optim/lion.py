@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero
-from .ops import add_scaled_
-from .validation import check_pair, check_range
+from .base import Optimizer, zeros_like
+from .hyper import flag, number, pair
+from .ops import add_scaled_, decoupled_weight_decay_
 
 
 class Lion(Optimizer):
@@ -27,6 +26,12 @@ class Lion(Optimizer):
         r"\quad m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t"
     )
     reference = "Chen et al. 2023, Symbolic Discovery of Optimization Algorithms, Algorithm 2"
+    hyper = (
+        number("lr", 1e-4, ">= 0"),
+        pair("betas", (0.9, 0.99), "[0, 1)"),
+        number("weight_decay", 0.0, ">= 0"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"exp_avg"})
 
     def __init__(
@@ -38,31 +43,17 @@ class Lion(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas) if isinstance(betas, list) else betas,
-            weight_decay=weight_decay,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
-
-    def validate(self, group: dict[str, Any]) -> None:
-        beta1, beta2 = check_pair(self.name, "betas", group["betas"])
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "betas[0]", beta1, 0.0, 1.0, high_open=True)
-        check_range(self.name, "betas[1]", beta2, 0.0, 1.0, high_open=True)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["exp_avg"] = zeros_like(param)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         m = state["exp_avg"]
-        if is_nonzero(wd):
-            param.mul_(1 - lr * wd)  # the lambda theta_{t-1} term, decoupled
+        decoupled_weight_decay_(param, lr, wd)  # the lambda theta_{t-1} term, decoupled
         c = m.lerp(grad, 1 - beta1)  # c_t = b1 m + (1 - b1) g
         add_scaled_(param, -lr, c.sign_())
         m.lerp_(grad, 1 - beta2)  # m_t = b2 m + (1 - b2) g

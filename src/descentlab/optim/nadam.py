@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero, per_run_scalar, step_counter
-from .ops import add_product_, add_quotient_, scaled
-from .validation import check_pair, check_range
+from .base import Optimizer, per_run_scalar, step_counter, zeros_like
+from .hyper import flag, number, pair
+from .ops import add_product_, add_quotient_, bias_correction, weight_decay
 
 
 class NAdam(Optimizer):
@@ -23,7 +22,15 @@ class NAdam(Optimizer):
         r" / \left(\sqrt{v_t/(1-\beta_2^t)} + \epsilon\right)"
     )
     reference = "Dozat 2016, Incorporating Nesterov Momentum into Adam"
-    flags = ("maximize", "decoupled_weight_decay")
+    hyper = (
+        number("lr", 2e-3, ">= 0"),
+        pair("betas", (0.9, 0.999), "[0, 1)"),
+        number("eps", 1e-8, "> 0"),
+        number("weight_decay", 0.0, ">= 0"),
+        number("momentum_decay", 4e-3, ">= 0"),
+        flag("decoupled_weight_decay"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"step", "mu_product", "exp_avg", "exp_avg_sq"})
     scalar_state = frozenset({"mu_product"})
 
@@ -39,32 +46,14 @@ class NAdam(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas) if isinstance(betas, list) else betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
-
-    def validate(self, group: dict[str, Any]) -> None:
-        beta1, beta2 = check_pair(self.name, "betas", group["betas"])
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "betas[0]", beta1, 0.0, 1.0, high_open=True)
-        check_range(self.name, "betas[1]", beta2, 0.0, 1.0, high_open=True)
-        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
-        check_range(self.name, "momentum_decay", group["momentum_decay"], 0.0)
+        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
         # prod of mu_i, one per run when beta1 or momentum_decay is a tensor
         state["mu_product"] = per_run_scalar(1.0, group["betas"][0], group["momentum_decay"])
-        state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-        state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["exp_avg"] = zeros_like(param)
+        state["exp_avg_sq"] = zeros_like(param)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
@@ -75,11 +64,8 @@ class NAdam(Optimizer):
         state["step"] += 1
         t = state["step"].item()
 
-        if is_nonzero(wd):
-            if group["decoupled_weight_decay"]:
-                param.mul_(1 - lr * wd)
-            else:
-                grad = scaled(grad, wd, param)
+        # g_t + lambda theta, or theta <- (1 - gamma lambda) theta when decoupled
+        grad = weight_decay(param, grad, lr, wd, decoupled=group["decoupled_weight_decay"])
 
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
@@ -89,6 +75,6 @@ class NAdam(Optimizer):
 
         m.lerp_(grad, 1 - beta1)
         add_product_(v.mul_(beta2), 1 - beta2, grad, grad)
-        denom = v.div(1 - beta2**t).sqrt_().add_(eps)
+        denom = v.div(bias_correction(beta2, t)).sqrt_().add_(eps)
         add_quotient_(param, -lr * (1.0 - mu) / (1.0 - mu_product), grad, denom)
         add_quotient_(param, -lr * mu_next / (1.0 - mu_product_next), m, denom)

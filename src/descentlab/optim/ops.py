@@ -3,7 +3,9 @@
 torch's fused in-place ops (``add_(alpha=)``, ``addcmul_(value=)``,
 ``addcdiv_(value=)``) take only Python numbers as coefficients. These helpers keep
 that single-pass form for numbers and broadcast a tensor coefficient (one value
-per run of a sweep, say) without an extra pass where torch allows it.
+per run of a sweep, say) without an extra pass where torch allows it. The pieces
+several update rules share (weight decay, coupled or decoupled, and bias
+corrections) are written here once.
 """
 
 from __future__ import annotations
@@ -11,6 +13,13 @@ from __future__ import annotations
 from torch import Tensor
 
 Coefficient = float | Tensor
+
+
+def is_nonzero(value: Coefficient) -> bool:
+    """True when a number, or any entry of a tensor, is not zero."""
+    if isinstance(value, Tensor):
+        return bool(value.ne(0).any())
+    return value != 0
 
 
 def add_scaled_(target: Tensor, scale: Coefficient, x: Tensor) -> Tensor:
@@ -39,3 +48,31 @@ def scaled(x: Tensor, scale: Coefficient, y: Tensor) -> Tensor:
     if isinstance(scale, Tensor):
         return x.addcmul(y, scale)
     return x.add(y, alpha=scale)
+
+
+def bias_correction(beta: Coefficient, t: float) -> Coefficient:
+    """``1 - beta^t``: an average of t terms that started at zero is that much too small."""
+    return 1 - beta**t
+
+
+def coupled_weight_decay(grad: Tensor, param: Tensor, wd: Coefficient) -> Tensor:
+    """``g + lambda theta``: L2 regularisation folded into the gradient (a new tensor)."""
+    return scaled(grad, wd, param) if is_nonzero(wd) else grad
+
+
+def decoupled_weight_decay_(param: Tensor, lr: Coefficient, wd: Coefficient) -> Tensor:
+    """``theta <- (1 - gamma lambda) theta`` in place: decay outside the adaptive step."""
+    if is_nonzero(wd):
+        param.mul_(1 - lr * wd)
+    return param
+
+
+def weight_decay(
+    param: Tensor, grad: Tensor, lr: Coefficient, wd: Coefficient, *, decoupled: bool
+) -> Tensor:
+    """The gradient after weight decay ``lambda``: coupled, ``g + lambda theta``; or
+    decoupled, shrinking ``theta`` in place (Loshchilov & Hutter) and leaving ``g``."""
+    if decoupled:
+        decoupled_weight_decay_(param, lr, wd)
+        return grad
+    return coupled_weight_decay(grad, param, wd)

@@ -7,9 +7,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero, step_counter
-from .ops import add_product_, scaled
-from .validation import check_pair, check_range
+from .base import Optimizer, step_counter, zeros_like
+from .hyper import flag, number, pair
+from .ops import add_product_, bias_correction, weight_decay
 
 
 def rectification(rho_t: float | Tensor, rho_inf: float | Tensor) -> float | Tensor:
@@ -32,7 +32,14 @@ class RAdam(Optimizer):
         r"\ \ (\rho_t > 5;\ \mathrm{else}\ \theta_t = \theta_{t-1} - \gamma\,\hat m_t)"
     )
     reference = "Liu et al. 2020, On the Variance of the Adaptive Learning Rate and Beyond"
-    flags = ("maximize", "decoupled_weight_decay")
+    hyper = (
+        number("lr", 1e-3, ">= 0"),
+        pair("betas", (0.9, 0.999), "[0, 1)"),
+        number("eps", 1e-8, "> 0"),
+        number("weight_decay", 0.0, ">= 0"),
+        flag("decoupled_weight_decay"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"step", "exp_avg", "exp_avg_sq"})
 
     def __init__(
@@ -46,28 +53,12 @@ class RAdam(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas) if isinstance(betas, list) else betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
-
-    def validate(self, group: dict[str, Any]) -> None:
-        beta1, beta2 = check_pair(self.name, "betas", group["betas"])
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "betas[0]", beta1, 0.0, 1.0, high_open=True)
-        check_range(self.name, "betas[1]", beta2, 0.0, 1.0, high_open=True)
-        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
+        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
-        state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-        state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["exp_avg"] = zeros_like(param)
+        state["exp_avg_sq"] = zeros_like(param)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
@@ -82,16 +73,12 @@ class RAdam(Optimizer):
         state["step"] += 1
         t = state["step"].item()
 
-        if is_nonzero(wd):
-            if group["decoupled_weight_decay"]:
-                param.mul_(1 - lr * wd)
-            else:
-                grad = scaled(grad, wd, param)
+        # g_t + lambda theta, or theta <- (1 - gamma lambda) theta when decoupled
+        grad = weight_decay(param, grad, lr, wd, decoupled=group["decoupled_weight_decay"])
 
         m.lerp_(grad, 1 - beta1)
         add_product_(v.mul_(beta2), 1 - beta2, grad, grad)
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
+        bias_correction1, bias_correction2 = bias_correction(beta1, t), bias_correction(beta2, t)
         m_hat = m / bias_correction1
 
         # length of the approximated simple moving average, and its limit

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero, step_counter
-from .ops import add_product_, add_quotient_, add_scaled_, scaled
-from .validation import check_range
+from .base import Optimizer, step_counter, zeros_like
+from .hyper import flag, number
+from .ops import add_product_, add_quotient_, add_scaled_, coupled_weight_decay, is_nonzero
 
 
 class RMSprop(Optimizer):
@@ -23,7 +22,15 @@ class RMSprop(Optimizer):
         r"\text{momentum: } b_t = \mu b_{t-1} + g_t/(\sqrt{v_t}+\epsilon))"
     )
     reference = "Tieleman & Hinton 2012, Lecture 6.5 of Neural Networks for Machine Learning"
-    flags = ("centered", "maximize")
+    hyper = (
+        number("lr", 1e-2, ">= 0"),
+        number("alpha", 0.99, "[0, 1]"),
+        number("eps", 1e-8, "> 0"),
+        number("weight_decay", 0.0, ">= 0"),
+        number("momentum", 0.0, ">= 0"),
+        flag("centered"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"step", "square_avg", "momentum_buffer", "grad_avg"})
 
     def __init__(
@@ -38,44 +45,27 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            alpha=alpha,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum=momentum,
-            centered=centered,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
-
-    def validate(self, group: dict[str, Any]) -> None:
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "alpha", group["alpha"], 0.0, 1.0)
-        check_range(self.name, "eps", group["eps"], 0.0, low_open=True)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
-        check_range(self.name, "momentum", group["momentum"], 0.0)
+        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
-        state["square_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["square_avg"] = zeros_like(param)
         if is_nonzero(group["momentum"]):
-            state["momentum_buffer"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+            state["momentum_buffer"] = zeros_like(param)
         if group["centered"]:
-            state["grad_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+            state["grad_avg"] = zeros_like(param)
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
         state["step"] += 1
-        if is_nonzero(wd):
-            grad = scaled(grad, wd, param)
+        grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
 
         v = add_product_(state["square_avg"].mul_(alpha), 1 - alpha, grad, grad)
         if group["centered"]:  # subtract the squared running mean: a variance estimate
             if "grad_avg" not in state:  # centering switched on after the first step
-                state["grad_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+                state["grad_avg"] = zeros_like(param)
             g_bar = state["grad_avg"].lerp_(grad, 1 - alpha)
             rms = v.addcmul(g_bar, g_bar, value=-1).sqrt_()
         else:
@@ -84,9 +74,7 @@ class RMSprop(Optimizer):
 
         if is_nonzero(group["momentum"]):  # b_t = mu b_{t-1} + g / rms
             if "momentum_buffer" not in state:  # momentum switched on after the first step
-                state["momentum_buffer"] = torch.zeros_like(
-                    param, memory_format=torch.preserve_format
-                )
+                state["momentum_buffer"] = zeros_like(param)
             buf = state["momentum_buffer"].mul_(group["momentum"]).addcdiv_(grad, rms)
             add_scaled_(param, -lr, buf)
         else:

@@ -7,8 +7,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .base import Optimizer, step_counter
-from .validation import check_pair, check_range, describe
+from .base import Optimizer, step_counter, zeros_like
+from .hyper import flag, number, pair
+from .validation import describe
 
 
 class Rprop(Optimizer):
@@ -24,6 +25,12 @@ class Rprop(Optimizer):
         "Riedmiller & Braun 1993, A Direct Adaptive Method for Faster Backpropagation "
         "Learning: The RPROP Algorithm; Igel & Huesken 2000 (the iRprop- variant)"
     )
+    hyper = (
+        number("lr", 1e-2, ">= 0"),
+        pair("etas", (0.5, 1.2), "(0, 1)", "> 1"),
+        pair("step_sizes", (1e-6, 50.0), ">= 0"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"step", "prev", "step_size"})
 
     def __init__(
@@ -35,22 +42,10 @@ class Rprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            etas=tuple(etas) if isinstance(etas, list) else etas,
-            step_sizes=tuple(step_sizes) if isinstance(step_sizes, list) else step_sizes,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, locals())
 
     def validate(self, group: dict[str, Any]) -> None:
-        eta_minus, eta_plus = check_pair(self.name, "etas", group["etas"])
-        low, high = check_pair(self.name, "step_sizes", group["step_sizes"])
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "etas[0]", eta_minus, 0.0, 1.0, low_open=True, high_open=True)
-        check_range(self.name, "etas[1]", eta_plus, 1.0, low_open=True)
-        check_range(self.name, "step_sizes[0]", low, 0.0)
-        check_range(self.name, "step_sizes[1]", high, 0.0)
+        low, high = group["step_sizes"]
         if bool(torch.as_tensor(high < low).any()):
             raise ValueError(
                 f"{self.name}: step_sizes must be (min, max) with min <= max, "
@@ -59,10 +54,8 @@ class Rprop(Optimizer):
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
-        state["prev"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-        state["step_size"] = torch.zeros_like(param, memory_format=torch.preserve_format).add_(
-            group["lr"]
-        )
+        state["prev"] = zeros_like(param)
+        state["step_size"] = zeros_like(param).add_(group["lr"])
 
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]

@@ -7,8 +7,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .base import Optimizer, is_nonzero
-from .ops import add_scaled_, scaled
+from .base import Optimizer
+from .hyper import flag, number
+from .ops import add_scaled_, coupled_weight_decay, is_nonzero, scaled
 from .validation import check_range, describe
 
 
@@ -27,7 +28,14 @@ class SGD(Optimizer):
         r"\ \ (\text{Nesterov: } \theta_t = \theta_{t-1} - \gamma\,(g_t + \mu b_t))"
     )
     reference = "Robbins & Monro 1951; Polyak 1964 (momentum); Sutskever et al. 2013 (Nesterov)"
-    flags = ("nesterov", "maximize")
+    hyper = (
+        number("lr", 1e-3, ">= 0"),
+        number("momentum", 0.0, ">= 0"),
+        number("dampening", 0.0, "[0, 1]"),
+        number("weight_decay", 0.0, ">= 0"),
+        flag("nesterov"),
+        flag("maximize"),
+    )
     state_keys = frozenset({"momentum_buffer"})
 
     def __init__(
@@ -41,21 +49,9 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, locals())
 
     def validate(self, group: dict[str, Any]) -> None:
-        check_range(self.name, "lr", group["lr"], 0.0)
-        check_range(self.name, "momentum", group["momentum"], 0.0)
-        check_range(self.name, "dampening", group["dampening"], 0.0, 1.0)
-        check_range(self.name, "weight_decay", group["weight_decay"], 0.0)
         if group["nesterov"]:
             try:
                 check_range(self.name, "momentum", group["momentum"], 0.0, low_open=True)
@@ -71,8 +67,7 @@ class SGD(Optimizer):
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, mu, tau, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
-        if is_nonzero(wd):
-            grad = scaled(grad, wd, param)  # g_t + lambda theta_{t-1}
+        grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
         if is_nonzero(mu):
             buf = state.get("momentum_buffer")
             if buf is None:  # b_1 = g_1

@@ -1,0 +1,163 @@
+"""Hyperparameter declarations: each optimizer names each hyperparameter once.
+
+A declaration holds the name, the default, the kind (a number, a pair of numbers,
+or a True/False switch) and the allowed range, written as the error message says it
+(``">= 0"``, ``"> 0"``, ``"[0, 1)"``). The checks, the registry's defaults and what
+the command line and the page show are all read from it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from .validation import Hyper as Value
+from .validation import check_flag, check_pair, check_range
+
+Kind = Literal["number", "pair", "flag"]
+
+_NUMBER = r"([-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf))"
+_HALF_LINE = re.compile(rf"^(>=|>|<=|<)\s*{_NUMBER}$")
+_INTERVAL = re.compile(rf"^([\[(])\s*{_NUMBER}\s*,\s*{_NUMBER}\s*([\])])$")
+
+
+@dataclass(frozen=True)
+class Range:
+    """An interval of allowed values; every entry must also be finite."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Range:
+        """Read ``">= 0"``, ``"> 1"``, ``"<= 1"``, ``"[0, 1)"``, ``"(0, 1)"`` and the like."""
+        text = text.strip()
+        if match := _HALF_LINE.match(text):
+            op, bound = match.group(1), float(match.group(2))
+            if op.startswith(">"):
+                return cls(low=bound, low_open=op == ">")
+            return cls(high=bound, high_open=op == "<")
+        if match := _INTERVAL.match(text):
+            opening, low, high, closing = match.groups()
+            return cls(float(low), float(high), opening == "(", closing == ")")
+        raise ValueError(f"a range is written like '>= 0', '> 0' or '[0, 1)', got {text!r}")
+
+    def __str__(self) -> str:
+        if self.low is not None and self.high is not None:
+            opening, closing = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f"{opening}{self.low:g}, {self.high:g}{closing}"
+        if self.low is not None:
+            return f"{'>' if self.low_open else '>='} {self.low:g}"
+        if self.high is not None:
+            return f"{'<' if self.high_open else '<='} {self.high:g}"
+        return "finite"
+
+    def check(self, owner: str, name: str, value: Value) -> None:
+        """Raise ValueError naming ``owner`` and ``name`` unless ``value`` is in range."""
+        check_range(
+            owner,
+            name,
+            value,
+            self.low,
+            self.high,
+            low_open=self.low_open,
+            high_open=self.high_open,
+        )
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One hyperparameter of an optimizer: name, default, kind and allowed range.
+
+    A pair has one range per entry (``ranges[0]`` for ``betas[0]``); a flag has none.
+    """
+
+    name: str
+    default: Any
+    kind: Kind
+    ranges: tuple[Range, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.check("a declaration", self.default)  # a declared default must be allowed
+
+    def check(self, owner: str, value: Any) -> None:
+        """Raise ValueError or TypeError, naming ``owner``, unless ``value`` is allowed."""
+        if self.kind == "flag":
+            check_flag(owner, self.name, value)
+        elif self.kind == "number":
+            self.ranges[0].check(owner, self.name, value)
+        else:
+            for index, (item, allowed) in enumerate(
+                zip(check_pair(owner, self.name, value), self.ranges, strict=True)
+            ):
+                allowed.check(owner, f"{self.name}[{index}]", item)
+
+    def normalise(self, value: Any) -> Any:
+        """A pair given as a list becomes a tuple, as torch's state_dicts hold it."""
+        return tuple(value) if self.kind == "pair" and isinstance(value, list) else value
+
+    def with_default(self, default: Any) -> Hyperparameter:
+        return replace(self, default=default)
+
+    @property
+    def allowed(self) -> str:
+        """What values are allowed, in words: ``a number >= 0``, ``True or False``."""
+        if self.kind == "flag":
+            return "True or False"
+        if self.kind == "number":
+            return f"a number {_phrase(self.ranges[0])}"
+        first, second = (_phrase(r) for r in self.ranges)
+        return f"a pair of numbers {first}" if first == second else f"a pair ({first}, {second})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for a page or a file: name, default, kind, ranges and ``allowed``."""
+        default = list(self.default) if isinstance(self.default, tuple) else self.default
+        ranges = [str(r) for r in self.ranges]
+        return {"name": self.name, "default": default, "kind": self.kind, "ranges": ranges,
+                "allowed": self.allowed}  # fmt: skip
+
+
+def _phrase(allowed: Range) -> str:
+    text = str(allowed)
+    return f"in {text}" if text[0] in "[(" else text
+
+
+def number(name: str, default: float, allowed: str) -> Hyperparameter:
+    """A number (or a tensor of them) in ``allowed``, e.g. ``number("lr", 1e-3, ">= 0")``."""
+    return Hyperparameter(name, default, "number", (Range.parse(allowed),))
+
+
+def pair(
+    name: str, default: tuple[float, float], allowed: str, second: str | None = None
+) -> Hyperparameter:
+    """Two numbers, each in ``allowed`` (the second in ``second`` when given)."""
+    ranges = (Range.parse(allowed), Range.parse(second if second is not None else allowed))
+    return Hyperparameter(name, default, "pair", ranges)
+
+
+def flag(name: str, default: bool = False) -> Hyperparameter:
+    """A switch, True or False."""
+    return Hyperparameter(name, default, "flag")
+
+
+def check_signature(cls: type, declared: tuple[Hyperparameter, ...]) -> None:
+    """Raise TypeError unless ``cls.__init__`` takes ``params`` and then exactly the
+    declared hyperparameters, in order, with the declared defaults."""
+    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    names = [p.name for p in parameters]
+    expected = ["params", *(h.name for h in declared)]
+    if names != expected:
+        raise TypeError(
+            f"{cls.__name__}.__init__ takes ({', '.join(names)}), "
+            f"but its declarations say ({', '.join(expected)})"
+        )
+    for p, h in zip(parameters[1:], declared, strict=True):
+        if p.default != h.default:
+            raise TypeError(
+                f"{cls.__name__}.__init__ defaults {p.name} to {p.default!r}, "
+                f"but its declaration says {h.default!r}"
+            )
