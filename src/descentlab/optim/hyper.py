@@ -111,7 +111,9 @@ class Hyperparameter:
         if self.kind == "number":
             return f"a number {_phrase(self.ranges[0])}"
         first, second = (_phrase(r) for r in self.ranges)
-        return f"a pair of numbers {first}" if first == second else f"a pair ({first}, {second})"
+        if first == second:
+            return f"a pair of numbers {first}"
+        return f"a pair of numbers, the first {first}, the second {second}"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for a page or a file: name, default, kind, ranges and ``allowed``."""

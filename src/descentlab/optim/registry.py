@@ -13,6 +13,7 @@ from .adam import Adam, AdamW
 from .adamax import Adamax
 from .asgd import ASGD
 from .base import Optimizer
+from .hyper import Hyperparameter
 from .lion import Lion
 from .nadam import NAdam
 from .radam import RAdam
@@ -36,16 +37,23 @@ class OptimizerInfo:
         return self.preset_summary or self.cls.summary
 
     @property
+    def hyper(self) -> tuple[Hyperparameter, ...]:
+        """The class's declarations (name, default, kind, range), with the preset's
+        values as defaults."""
+        return tuple(
+            h.with_default(self.preset[h.name]) if h.name in self.preset else h
+            for h in self.cls.hyper
+        )
+
+    @property
     def hyperparameters(self) -> tuple[str, ...]:
         """The keyword arguments the class accepts, in signature order."""
-        return hyperparameter_names(self.cls)
+        return tuple(h.name for h in self.cls.hyper)
 
     @property
     def defaults(self) -> dict[str, Any]:
         """Every hyperparameter's default, with the preset applied."""
-        signature = inspect.signature(self.cls.__init__)
-        values = {name: signature.parameters[name].default for name in self.hyperparameters}
-        return {**values, **self.preset}
+        return {h.name: h.default for h in self.hyper}
 
     @property
     def formula(self) -> str:
@@ -61,7 +69,10 @@ class OptimizerInfo:
 
 
 def hyperparameter_names(cls: type) -> tuple[str, ...]:
-    """Keyword arguments of an optimizer class other than ``params``."""
+    """Keyword arguments of an optimizer class other than ``params`` (ours from their
+    declarations, torch's from their signatures)."""
+    if issubclass(cls, Optimizer) and cls.hyper:
+        return tuple(h.name for h in cls.hyper)
     parameters = inspect.signature(cls.__init__).parameters
     return tuple(
         name

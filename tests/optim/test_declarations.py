@@ -1,0 +1,181 @@
+"""Each hyperparameter is declared once; signatures, info and checks agree with it."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+from typing import Any
+
+import pytest
+import torch
+from torch import Tensor
+
+from descentlab import optim
+from descentlab.optim.hyper import Range, check_signature, flag, number, pair
+
+CLASSES = sorted({optim.info(name).cls for name in optim.available()}, key=lambda c: c.__name__)
+TORCH_ONLY = {"foreach", "capturable", "differentiable", "fused"}
+
+
+def params() -> list[Tensor]:
+    return [torch.zeros(2, requires_grad=True)]
+
+
+def signature_defaults(cls: type) -> dict[str, Any]:
+    parameters = inspect.signature(cls.__init__).parameters
+    return {n: p.default for n, p in parameters.items() if n not in ("self", "params")}
+
+
+@pytest.mark.parametrize("name", optim.available())
+def test_declared_defaults_are_the_signature_and_torch_ones(name):
+    entry = optim.info(name)
+    declared = {h.name: h.default for h in entry.cls.hyper}
+    assert declared == signature_defaults(entry.cls)
+    assert entry.defaults == {**declared, **entry.preset}
+    assert [h.name for h in entry.hyper] == list(entry.hyperparameters) == list(declared)
+    theirs = getattr(torch.optim, entry.cls.__name__, None)
+    if theirs is not None:  # Lion is not in torch.optim
+        torch_defaults = {
+            k: v for k, v in signature_defaults(theirs).items() if k not in TORCH_ONLY
+        }
+        assert declared == torch_defaults
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_flags_are_the_declared_switches(cls):
+    assert cls.flags == tuple(h.name for h in cls.hyper if h.kind == "flag")
+    for h in cls.hyper:
+        assert isinstance(h.default, bool) == (h.kind == "flag"), h.name
+        assert isinstance(h.default, tuple) == (h.kind == "pair"), h.name
+
+
+def _edges(allowed: Range) -> list[tuple[float, bool]]:
+    """(value, accepted) at and just beyond each finite bound of a range."""
+    edges = []
+    if allowed.low is not None:
+        edges.append((allowed.low, not allowed.low_open))
+        edges.append((math.nextafter(allowed.low, -math.inf), False))
+        edges.append((math.nextafter(allowed.low, math.inf), True))
+    if allowed.high is not None:
+        edges.append((allowed.high, not allowed.high_open))
+        edges.append((math.nextafter(allowed.high, math.inf), False))
+        edges.append((math.nextafter(allowed.high, -math.inf), True))
+    return edges
+
+
+RANGE_CASES = [
+    pytest.param(cls, h, index, value, accepted, id=f"{cls.__name__}-{h.name}[{index}]={value!r}")
+    for cls in CLASSES
+    for h in cls.hyper
+    for index, allowed in enumerate(h.ranges)
+    for value, accepted in _edges(allowed)
+]
+
+
+@pytest.mark.parametrize(("cls", "h", "index", "value", "accepted"), RANGE_CASES)
+def test_each_declared_range_is_enforced(cls, h, index, value, accepted):
+    label = h.name if h.kind == "number" else f"{h.name}[{index}]"
+    if h.kind == "number":
+        given: Any = value
+    elif accepted and len(set(h.ranges)) == 1:  # (x, x), so Rprop's min <= max holds
+        given = (value, value)
+    else:
+        given = tuple(value if i == index else d for i, d in enumerate(h.default))
+    if accepted:
+        optimizer = cls(params(), **{h.name: given})
+        assert optimizer.defaults[h.name] == given
+        return
+    phrase = str(h.ranges[index])
+    phrase = f"in {phrase}" if phrase[0] in "[(" else phrase
+    message = rf"^{cls.__name__}: {re.escape(label)} must be {re.escape(phrase)}, got "
+    with pytest.raises(ValueError, match=message):
+        cls(params(), **{h.name: given})
+    as_tensor = torch.tensor(value, dtype=torch.float64)
+    tensor_given = (
+        as_tensor if h.kind == "number" else (*given[:index], as_tensor, *given[index + 1 :])
+    )
+    with pytest.raises(ValueError, match=rf"{re.escape(label)} must be .*got a tensor"):
+        cls(params(), **{h.name: tensor_given})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (">= 0", Range(low=0.0)),
+        ("> 0", Range(low=0.0, low_open=True)),
+        ("<= 1", Range(high=1.0)),
+        ("[0, 1)", Range(0.0, 1.0, high_open=True)),
+        ("(0, 1]", Range(0.0, 1.0, low_open=True)),
+        ("[1e-05, 2.5]", Range(1e-5, 2.5)),
+    ],
+)
+def test_ranges_are_written_as_the_messages_say_them(text, expected):
+    assert Range.parse(text) == expected
+    assert str(expected) == text
+
+
+def test_a_bad_declaration_is_refused_when_written():
+    with pytest.raises(ValueError, match=r"a range is written like '>= 0'"):
+        number("lr", 1e-3, "positive")
+    with pytest.raises(ValueError, match=r"^a declaration: lr must be >= 0, got -1"):
+        number("lr", -1, ">= 0")
+    with pytest.raises(ValueError, match=r"^a declaration: betas\[1\] must be in \[0, 1\), got 1"):
+        pair("betas", (0.9, 1), "[0, 1)")
+
+
+def test_a_signature_that_disagrees_with_its_declarations_is_refused():
+    class Good(optim.Optimizer):
+        hyper = (number("lr", 0.1, ">= 0"), flag("maximize"))
+
+        def __init__(self, params: Any, lr: float = 0.1, *, maximize: bool = False) -> None:
+            super().__init__(params, locals())
+
+    check_signature(Good, Good.hyper)
+    assert Good(params()).defaults == {"lr": 0.1, "maximize": False}
+    with pytest.raises(TypeError, match=r"defaults lr to 0.2, but its declaration says 0.1"):
+
+        class WrongDefault(optim.Optimizer):
+            hyper = (number("lr", 0.1, ">= 0"), flag("maximize"))
+
+            def __init__(self, params: Any, lr: float = 0.2, *, maximize: bool = False) -> None:
+                super().__init__(params, locals())
+
+    with pytest.raises(TypeError, match=r"takes \(params, lr\), but its declarations say"):
+
+        class Missing(optim.Optimizer):
+            hyper = (number("lr", 0.1, ">= 0"), flag("maximize"))
+
+            def __init__(self, params: Any, lr: float = 0.1) -> None:
+                super().__init__(params, locals())
+
+
+def test_the_page_and_the_command_line_can_read_the_declarations():
+    rows = {h.name: h.as_dict() for h in optim.info("nesterov").hyper}
+    assert rows["momentum"] == {
+        "name": "momentum",
+        "default": 0.9,
+        "kind": "number",
+        "ranges": [">= 0"],
+        "allowed": "a number >= 0",
+    }
+    assert rows["nesterov"]["default"] is True and rows["nesterov"]["kind"] == "flag"
+    etas = {h.name: h for h in optim.Rprop.hyper}["etas"]
+    assert etas.as_dict()["default"] == [0.5, 1.2]
+    assert etas.allowed == "a pair of numbers, the first in (0, 1), the second > 1"
+    betas = {h.name: h for h in optim.Adam.hyper}["betas"]
+    assert betas.allowed == "a pair of numbers in [0, 1)"
+
+
+def test_a_class_without_declarations_still_passes_its_defaults_dict():
+    class Legacy(optim.Optimizer):
+        def __init__(self, params: Any, lr: float = 0.1) -> None:
+            super().__init__(params, {"lr": lr, "maximize": False})
+
+        def update(self, param, grad, state, group):
+            param.sub_(grad, alpha=group["lr"])
+
+    x = torch.ones(2, requires_grad=True)
+    x.grad = torch.ones(2)
+    Legacy([x]).step()
+    torch.testing.assert_close(x.detach(), torch.full((2,), 0.9))
