@@ -7,6 +7,7 @@ import pytest
 
 import descentlab as dl
 from descentlab import viz
+from descentlab.engine import Sweeps
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +119,20 @@ def test_basins_one_panel_per_optimizer():
                 dl.sweep("himmelblau", "sgd", starts=dl.grid_starts("himmelblau", 4), steps=2),
             ]
         )
+
+
+def _drawn(fig):
+    return repr([
+        (ax.get_title(), [line.get_ydata().tolist() for line in ax.get_lines()],
+         [np.asarray(c.get_array()).tolist() for c in ax.collections if c.get_array() is not None])
+        for ax in fig.get_axes()
+    ])  # fmt: skip
+
+
+def test_sweeps_draw_as_their_list():
+    starts = dl.grid_starts("himmelblau", 6)
+    graded = [dl.sweep("himmelblau", spec, grid={"lr": [0.01, 0.05]}, starts=starts, steps=50)
+              for spec in ("sgd", "adam")]  # fmt: skip
+    assert _drawn(viz.sensitivity(Sweeps(graded))) == _drawn(viz.sensitivity(graded))
+    single = [dl.sweep("himmelblau", spec, starts=starts, steps=50) for spec in ("sgd", "adam")]
+    assert _drawn(viz.basins(Sweeps(single))) == _drawn(viz.basins(single))

@@ -310,12 +310,10 @@ def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> A
 
 
 def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> Any:
-    import pandas as pd
-
     import descentlab as dl
     from descentlab import viz
 
-    from ..engine.storage import save_frame
+    from ..engine import Sweeps
 
     land = landscapes.get(config["landscape"])
     grid = resolve_grid(config["grid"])
@@ -337,7 +335,7 @@ def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
     if pictures and plot == "basins" and land.dim != 2:
         raise UserError(f"basin maps need a 2-D landscape; {land.name} has {land.dim} coordinate")
     starts = None if config["starts"] is None else dl.grid_starts(land, config["starts"])
-    sweeps = [
+    sweeps = Sweeps(
         dl.sweep(
             land,
             spec,
@@ -351,7 +349,7 @@ def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
             progress=progress,
         )
         for spec in config["optimizers"]
-    ]
+    )
     for path in paths:
         if path in pictures:
             if plot == "basins":
@@ -363,17 +361,7 @@ def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
                 figure = viz.heatmap(sweeps[0], x=x, y=y)
             _save_figure(figure, path)
         else:
-            frame = pd.concat(
-                [s.to_frame().assign(optimizer=s.spec) for s in sweeps], ignore_index=True
-            )
-            frame = frame[["optimizer", *[c for c in frame.columns if c != "optimizer"]]]
-            meta = {
-                "kind": "sweep-table",
-                "landscape": landscapes.describe(land),
-                "specs": [s.spec for s in sweeps],
-                "grid": {k: list(map(str, v)) for k, v in grid.items()},
-            }
-            save_frame(path, frame, meta)
+            sweeps.save(path)
     return sweeps
 
 

@@ -120,12 +120,12 @@ def race_view(frame: Any) -> Any:
 
 
 def print_summary(console: Console, kind: str, result: Any) -> None:
-    """Print the summary of a race, a list of sweeps (one per optimizer) or a training."""
+    """Print the summary of a race, of `Sweeps` (one table per optimizer) or a training."""
     if kind == "race":
         console.print(table(race_view(result.summary()), f"race on {result.landscape.name}"))
     elif kind == "sweep":
-        for sweep in result:
+        for sweep in result:  # Sweeps: one table per optimizer
             view = sweep.summary().drop(columns=["optimizer"])
-            console.print(table(view, f"sweep of {sweep.spec} on {sweep.landscape.name}"))
+            console.print(table(view, f"sweep of {sweep.spec} on {result.landscape.name}"))
     elif kind == "train":
         console.print(table(result.summary(), "training"))

@@ -27,13 +27,13 @@ def _start_grid(sweep: Sweep) -> tuple[np.ndarray, np.ndarray]:
 
 def basins(sweep: Sweep | Sequence[Sweep], by: str | None = None) -> Figure:
     """The start grid coloured by the known minimum each start reached: one panel per
-    sweep (one per optimizer) or, for one sweep, per value of ``by`` (default: the
-    first swept hyperparameter); minima marked, diverged starts grey, starts that
-    reached no known minimum white."""
+    sweep of a list or `Sweeps` (one per optimizer) or, for one sweep, per value of
+    ``by`` (default: the first swept hyperparameter); minima marked, diverged starts
+    grey, starts that reached no known minimum white."""
     if not isinstance(sweep, Sweep):
         sweeps = list(sweep)
         if not sweeps or not all(isinstance(s, Sweep) for s in sweeps):
-            raise TypeError("basins takes a Sweep or a list of Sweeps")
+            raise TypeError("basins takes a Sweep, Sweeps or a list of Sweep")
         if any(s.landscape.name != sweeps[0].landscape.name for s in sweeps):
             raise ValueError("the sweeps compared must share one landscape")
         if any(not np.array_equal(s.starts, sweeps[0].starts) for s in sweeps):
@@ -102,11 +102,12 @@ def _point(point: tuple[float, ...]) -> str:
 
 def sensitivity(sweeps: Sweep | Sequence[Sweep], x: str = "lr") -> Figure:
     """Final loss against a hyperparameter (the learning rate by default): the median
-    across starts, with the interquartile band; one line per sweep's optimizer.
+    across starts, with the interquartile band; one line per sweep's optimizer (of a
+    list or `Sweeps`).
     Diverged runs count as infinitely bad."""
     sweeps = [sweeps] if isinstance(sweeps, Sweep) else list(sweeps)
     if not sweeps or not all(isinstance(s, Sweep) for s in sweeps):
-        raise TypeError("sensitivity takes a Sweep or a list of Sweeps")
+        raise TypeError("sensitivity takes a Sweep, Sweeps or a list of Sweep")
     land = sweeps[0].landscape
     if any(s.landscape.name != land.name for s in sweeps):
         raise ValueError("the sweeps compared must share one landscape")
