@@ -16,8 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "descentlab"
 # package (or top-level module) -> layer; a module may import its own package and
 # any package of a lower layer
 LAYERS = {
-    "names": 0, "progress": 0, "specs": 0,
-    "optim": 1, "landscapes": 1,
+    "names": 0, "progress": 0,
+    "optim": 1, "landscapes": 1, "specs": 1,
     "engine": 2, "train": 2, "tune": 2,
     "viz": 3,
     "(root)": 4, "tasks": 4,  # the library's public face: descentlab/__init__.py, .tasks
@@ -26,6 +26,7 @@ LAYERS = {
 }  # fmt: skip
 # imports within one layer, each with its reason
 SIDEWAYS = {
+    ("specs", "optim"): "SpecLike, the one type of an optimizer spec, names optim's types",
     ("train", "engine"): "training results are stored with engine.storage",
     ("(root)", "tasks"): "descentlab.tasks is one of the public names",
     ("cli", "app"): "descentlab serve starts the web app",
