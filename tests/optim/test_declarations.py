@@ -43,11 +43,12 @@ def test_declared_defaults_are_the_signature_and_torch_ones(name):
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
-def test_flags_are_the_declared_switches(cls):
+def test_flags_and_docstrings_come_from_the_declarations(cls):
     assert cls.flags == tuple(h.name for h in cls.hyper if h.kind == "flag")
     for h in cls.hyper:
         assert isinstance(h.default, bool) == (h.kind == "flag"), h.name
         assert isinstance(h.default, tuple) == (h.kind == "pair"), h.name
+        assert f"{h.name}: {h.allowed}, default {h.default!r}" in cls.__doc__
 
 
 def _edges(allowed: Range) -> list[tuple[float, bool]]:

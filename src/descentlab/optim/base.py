@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from .hyper import Hyperparameter, check_signature
+from .hyper import Hyperparameter, check_signature, document
 from .ops import is_nonzero
 from .validation import check_flag, plain_value
 
@@ -123,10 +123,13 @@ class Optimizer(torch.optim.Optimizer):
         if cls.hyper:
             check_signature(cls, cls.hyper)
             cls.flags = tuple(h.name for h in cls.hyper if h.kind == "flag")
+            cls.__doc__ = document(cls.__dict__.get("__doc__"), cls.hyper)
 
     def __init__(self, params: Any, arguments: dict[str, Any]) -> None:
-        """Take the declared hyperparameters from ``arguments`` (the subclass's
-        ``locals()``); a class without declarations passes its defaults dict."""
+        """Optimize ``params`` (tensors, or dicts of parameter groups) with the given
+        hyperparameters; the class docstring lists each one's range."""
+        # a declared class hands over its __init__'s locals(); one without
+        # declarations hands over its defaults dict
         if self.hyper:
             defaults = {h.name: h.normalise(plain_value(arguments[h.name])) for h in self.hyper}
             defaults.update(self.fixed)

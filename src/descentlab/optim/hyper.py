@@ -163,3 +163,13 @@ def check_signature(cls: type, declared: tuple[Hyperparameter, ...]) -> None:
                 f"{cls.__name__}.__init__ defaults {p.name} to {p.default!r}, "
                 f"but its declaration says {h.default!r}"
             )
+
+
+def document(doc: str | None, declared: tuple[Hyperparameter, ...]) -> str:
+    """A class docstring followed by its hyperparameters, as `help()` shows them."""
+    lines = [f"    {h.name}: {h.allowed}, default {h.default!r}" for h in declared]
+    head = inspect.cleandoc(doc or "")
+    return (
+        f"{head}\n\nHyperparameters (numbers may be tensors broadcastable to the parameter):\n\n"
+        + "\n".join(lines)
+    )
