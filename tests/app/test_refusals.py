@@ -4,6 +4,7 @@ that name the optimizer spec they came from; nothing the library raises is a 500
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import HTTPException
@@ -56,7 +57,8 @@ def fail(kind: type[Exception]) -> None:
 
 @pytest.mark.parametrize("kind", [RuntimeError, ValueError, TypeError, OverflowError])
 def test_jobs_turn_library_and_torch_errors_into_a_one_line_400(kind):
-    with pytest.raises(HTTPException) as caught:
-        asyncio.run(Jobs(timeout=5, limit=1)(fail, kind))
+    # in a thread of its own: Playwright's loop may be running in this one
+    with pytest.raises(HTTPException) as caught, ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, Jobs(timeout=5, limit=1)(fail, kind)).result()
     assert caught.value.status_code == 400
     assert caught.value.detail == "overflow in the engine"

@@ -16,7 +16,15 @@ from starlette.concurrency import run_in_threadpool
 
 from . import compute
 from .export import export as export_file
-from .schemas import ExportRequest, LandscapeText, RaceRequest, SweepRequest
+from .schemas import (
+    ExportRequest,
+    LandscapeText,
+    Limits,
+    RaceRequest,
+    SpecsRequest,
+    SweepRequest,
+    limits,
+)
 
 T = TypeVar("T")
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -84,6 +92,20 @@ router = APIRouter(prefix="/api", responses=ERRORS)
 def optimizers() -> list[dict[str, Any]]:
     """Every optimizer: name, defaults, summary, update rule (LaTeX), reference, colour."""
     return compute.catalog_optimizers()
+
+
+@router.get("/limits", summary="The limits and defaults of the request bodies")
+def limit_list() -> Limits:
+    """Steps, optimizers, starts, spec and expression lengths and sweep sizes the API
+    accepts, read from the request schemas, so the page checks what the server checks."""
+    return limits()
+
+
+@router.post("/specs", summary="Optimizer specs, parsed")
+def specs(body: SpecsRequest) -> list[dict[str, Any]]:
+    """Each spec's optimizer name, keyword arguments and canonical label, or the error
+    that refuses it; the page reads share links with this instead of parsing them."""
+    return [compute.parsed_spec(spec) for spec in body.specs]
 
 
 @router.get("/landscapes", summary="The catalog's landscapes")

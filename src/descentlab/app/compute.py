@@ -20,7 +20,7 @@ from ..engine import Race, run, sweep
 from ..engine.sweep import grid_starts
 from ..landscapes import Landscape
 from ..viz.style import colours, contour_field, evaluate_grid
-from ..viz.sweeps import BASIN_COLOURS, DIVERGED
+from ..viz.sweeps import BASIN_COLOURS, DIVERGED, NONE
 from .formulas import formula_svg, wrap_sum
 from .schemas import RaceRequest, SweepRequest
 
@@ -54,6 +54,17 @@ def parse_optimizer(spec: str) -> optim.OptimizerSpec:
             f"{', '.join(optim.available())}"
         )
     return parsed
+
+
+def parsed_spec(spec: str) -> dict[str, Any]:
+    """A spec as the page needs it: ``{"spec", "name", "kwargs", "label"}``, or
+    ``{"spec", "error"}`` when the playground refuses it."""
+    try:
+        parsed = parse_optimizer(spec)
+    except (ValueError, TypeError) as error:
+        return {"spec": spec, "error": str(error).strip().splitlines()[0]}
+    kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in parsed.kwargs.items()}
+    return {"spec": spec, "name": parsed.name, "kwargs": kwargs, "label": parsed.label}
 
 
 def named(spec: str, error: Exception) -> ValueError:
@@ -162,7 +173,84 @@ def race(request: RaceRequest) -> dict[str, Any]:
         "positions": finite(result.positions),
         "losses": finite(result.losses),
         "diverged_at": result.diverged_at.tolist(),
+        "paths": paths(result),
     }
+
+
+def paths(result: Race) -> list[list[dict[str, Any]]]:
+    """Every trajectory as the map draws it, per optimizer and start (see `clipped`)."""
+    return [[clipped(result, k, s) for s in range(len(result.starts))]
+            for k in range(len(result.labels))]  # fmt: skip
+
+
+def clipped(result: Race, k: int, s: int) -> dict[str, Any]:
+    """One trajectory up to its divergence, as drawn: outside the domain a gap (None),
+    with a point where it leaves the domain and where it comes back.
+
+    ``points`` are the drawn coordinates, ``loss`` f at each (None in gaps), and
+    ``ends[t]`` how many drawn points show the steps up to t, so the path at step t is
+    ``points[:ends[t]]``. A diverged run also has ``edge``, where it was last seen,
+    and ``edge_loss``."""
+    land = result.landscape
+    domain = np.asarray(land.domain, dtype=np.float64)
+    gone = int(result.diverged_at[k, s])
+    end = result.positions.shape[2] if gone < 0 else max(gone, 1)
+    path = np.asarray(result.positions[k, s, :end], dtype=np.float64)
+    losses = np.asarray(result.losses[k, s, :end], dtype=np.float64)
+    inside = np.isfinite(path).all(axis=1) & ((path >= domain[:, 0]) & (path <= domain[:, 1])).all(
+        axis=1
+    )
+    points: list[list[float | None]] = []
+    loss: list[float | None] = []
+    ends: list[int] = []
+    gap = [None] * land.dim
+    for i, point in enumerate(path):
+        before = inside[i - 1] if i > 0 else inside[i]
+        if i > 0 and inside[i] and not before and np.isfinite(path[i - 1]).all():
+            edge = _crossing(point, path[i - 1], domain)  # where it comes back
+            points.append(edge.tolist())
+            loss.append(_f(land, edge))
+        if i > 0 and not inside[i] and before:
+            edge = _crossing(path[i - 1], point, domain)  # where it leaves
+            points.append(edge.tolist())
+            loss.append(_f(land, edge))
+        points.append(point.tolist() if inside[i] else gap)
+        loss.append(float(losses[i]) if inside[i] and np.isfinite(losses[i]) else None)
+        ends.append(len(points))
+    out: dict[str, Any] = {"points": points, "loss": loss, "ends": ends}
+    if gone >= 0:
+        edge = _edge(path, inside, domain)
+        out["edge"] = edge.tolist()
+        out["edge_loss"] = float(losses[-1]) if inside[-1] else _f(land, edge)
+    return out
+
+
+def _crossing(a: np.ndarray, b: np.ndarray, domain: np.ndarray) -> np.ndarray:
+    """Where the segment a -> b, a inside the domain, crosses its edge."""
+    if not np.isfinite(b).all():
+        return a.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(b > domain[:, 1], (domain[:, 1] - a) / (b - a),
+                     np.where(b < domain[:, 0], (domain[:, 0] - a) / (b - a), 1.0))  # fmt: skip
+    return a + max(0.0, float(np.nanmin(t))) * (b - a)
+
+
+def _edge(path: np.ndarray, inside: np.ndarray, domain: np.ndarray) -> np.ndarray:
+    """Where a path is last seen: its last point if inside the domain, else where it last
+    left it (or its start)."""
+    if inside[-1]:
+        return path[-1]
+    seen = np.flatnonzero(inside)
+    if seen.size == 0:
+        return path[0]
+    return _crossing(path[seen[-1]], path[seen[-1] + 1], domain)
+
+
+def _f(land: Landscape, point: np.ndarray) -> float | None:
+    """f at one point, None where it is not finite."""
+    with torch.no_grad():
+        value = float(land(*torch.as_tensor(point, dtype=torch.float64)))
+    return value if np.isfinite(value) else None
 
 
 def run_race(request: RaceRequest) -> Race:
@@ -223,6 +311,7 @@ def sweep_map(request: SweepRequest) -> dict[str, Any]:
                 "final_loss": finite(rows["final_loss"].to_numpy().reshape(shape)),
                 "steps_to_tol": rows["steps_to_tol"].to_numpy().reshape(shape).tolist(),
                 "diverged": rows["diverged"].to_numpy().reshape(shape).tolist(),
+                "ends_at": _ends_at(rows).reshape(shape).tolist(),
             }
         )
     axes = [np.linspace(lo, hi, request.resolution).tolist() for lo, hi in land.domain]
@@ -234,5 +323,14 @@ def sweep_map(request: SweepRequest) -> dict[str, Any]:
         "steps": request.steps,
         "tol": request.tol,
         "maps": maps,
-        "palette": {"basins": BASIN_COLOURS, "diverged": DIVERGED},
+        "palette": {"basins": BASIN_COLOURS, "diverged": DIVERGED, "none": NONE},
     }
+
+
+def _ends_at(rows: Any) -> np.ndarray:
+    """Where each start ended, by `viz.basins`'s rule: the index of the known minimum it
+    came within tol of, -1 when it reached none (whatever minimum is nearest), -2 when it
+    diverged."""
+    basin = rows["basin"].to_numpy()
+    return np.where(rows["diverged"].to_numpy(), -2,
+                    np.where(rows["steps_to_tol"].to_numpy() < 0, -1, basin))  # fmt: skip

@@ -95,3 +95,68 @@ class ExportRequest(RaceRequest):
     def frames(self) -> int:
         """How many frames an animation holds: one per shown step."""
         return max(2, min(self.steps + 1, round(self.seconds * self.fps), MAX_EXPORT_FRAMES))
+
+
+class SpecsRequest(Strict):
+    """Optimizer specs to parse, e.g. the ones a share link holds."""
+
+    specs: list[Spec] = Field(min_length=1, max_length=MAX_OPTIMIZERS + 1)
+
+
+class Range(BaseModel):
+    """The bounds of one whole-number field and its default."""
+
+    min: int
+    max: int
+    default: int
+
+
+class Limits(BaseModel):
+    """What the request bodies above accept, read from their own constraints."""
+
+    steps: Range = Field(description="Steps of a race or a sweep.")
+    optimizers: int = Field(description="Optimizers in one race, at most.")
+    starts: int = Field(description="Starts of one race, at most.")
+    coordinate: float = Field(description="The largest coordinate of a start.")
+    spec_length: int = Field(description="Characters of one optimizer spec, at most.")
+    expression_length: int = Field(description="Characters of a landscape expression, at most.")
+    sweep_resolution: Range = Field(description="Starts per axis of a sweep.")
+    sweep_rates: int = Field(description="Learning rates of one sweep, at most.")
+    sweep_work: int = Field(description="Learning rates x starts x steps of a sweep, at most.")
+
+
+def _constraint(model: type[BaseModel], name: str, key: str) -> int | float:
+    """A field's bound as the JSON schema publishes it (``maximum``, ``maxItems``, ...)."""
+    schema = model.model_json_schema()
+    field = schema["properties"][name]
+    for option in [field, *field.get("anyOf", [])]:
+        if key in option:
+            return option[key]
+        items = option.get("items", {})
+        if key in items:
+            return items[key]
+    raise KeyError(f"{model.__name__}.{name} has no {key}")
+
+
+def _range(model: type[BaseModel], name: str) -> Range:
+    return Range(
+        min=int(_constraint(model, name, "minimum")),
+        max=int(_constraint(model, name, "maximum")),
+        default=int(model.model_fields[name].default),
+    )
+
+
+def limits() -> Limits:
+    """The limits of the request bodies, from their schemas (one source for the page)."""
+    start = RaceRequest.model_json_schema()["properties"]["starts"]["anyOf"][0]
+    return Limits(
+        steps=_range(RaceRequest, "steps"),
+        optimizers=int(_constraint(RaceRequest, "optimizers", "maxItems")),
+        starts=int(start["maxItems"]),
+        coordinate=float(start["items"]["items"]["maximum"]),
+        spec_length=int(_constraint(RaceRequest, "optimizers", "maxLength")),
+        expression_length=int(_constraint(RaceRequest, "landscape", "maxLength")),
+        sweep_resolution=_range(SweepRequest, "resolution"),
+        sweep_rates=int(_constraint(SweepRequest, "lrs", "maxItems")),
+        sweep_work=MAX_SWEEP_WORK,
+    )

@@ -19,6 +19,13 @@ const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemo
 
 const $ = (id) => document.getElementById(id);
 
+/** Where a plot's legend goes: above it, or below it on a phone, where the plot toolbar
+ * (plotly's modebar) would cover a legend at the top. */
+function legendPlace(top, margin) {
+  if (!window.matchMedia("(max-width: 760px)").matches) return { legend: { orientation: "h", y: top, x: 0 }, margin };
+  return { legend: { orientation: "h", x: 0, y: -0.16, yanchor: "top" }, margin: { ...margin, t: 24, b: margin.b + 56 } };
+}
+
 const state = {
   tab: "race",
   view: "contour",
@@ -280,8 +287,9 @@ async function loadLandscape(text, { resetStarts = false } = {}) {
     state.landscape = land;
     state.landscapeText = land.expression === null ? land.name : land.expression;
     if (resetStarts || !state.starts.length || state.starts[0].length !== land.dim) state.starts = [land.start];
-    state.race = null;
+    clearRace({ redraw: false });
     state.sweep = null;
+    $("sweep-status").textContent = "";
     showFormula($("landscape-formula"), `landscape=${encodeURIComponent(state.landscapeText)}`, land.formula);
     $("landscape-description").textContent = land.description;
     $("view-surface").disabled = land.dim !== 2;
@@ -342,8 +350,7 @@ function renderStarts() {
 }
 
 function startsChanged(rerender = true) {
-  state.race = null;
-  pause();
+  clearRace({ redraw: false });
   if (rerender) renderStarts();
   drawMap();
   drawLoss();
@@ -362,13 +369,14 @@ function mapFigure() {
   const field = land.field;
   const race = state.race;
   const traces = [];
+  const place = legendPlace(1.07, { l: 50, r: 20, t: 36, b: 44 });
   const layout = {
-    margin: { l: 50, r: 20, t: 36, b: 44 },
+    margin: place.margin,
     font: FONT,
     paper_bgcolor: "#fff",
     plot_bgcolor: "#fff",
     showlegend: true,
-    legend: { orientation: "h", y: 1.07, x: 0, bgcolor: "rgba(255,255,255,0)" },
+    legend: { ...place.legend, bgcolor: "rgba(255,255,255,0)" },
     uirevision: `${state.landscapeText}|${state.view}`,
     hovermode: "closest",
     dragmode: false,
@@ -593,8 +601,14 @@ function nearest(axis, v) {
   return best;
 }
 
-/** Clicking the contour map (or the 1-D curve) adds a start there. */
+/** Clicking the contour map (or the 1-D curve) adds a start there. On a touch screen
+ * plotly dispatches a click of its own after the browser's: one tap adds one start. */
+let lastClick = { time: -Infinity, x: NaN, y: NaN };
 function onMapClick(event) {
+  const again = event.timeStamp - lastClick.time < 600 &&
+    Math.hypot(event.clientX - lastClick.x, event.clientY - lastClick.y) < 12;
+  lastClick = { time: event.timeStamp, x: event.clientX, y: event.clientY };
+  if (again) return;
   const gd = $("map");
   if (!state.landscape || state.view === "surface" || !gd._fullLayout || !gd._fullLayout.xaxis) return;
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
@@ -639,12 +653,13 @@ function drawLoss() {
   traces.push({ type: "scatter", mode: "markers", x: [], y: [], showlegend: false, hoverinfo: "skip",
     marker: { size: 10, color: [].concat(...race.labels.map((_, k) => Array(race.starts.length).fill(race.colours[k]))),
       line: { color: "#000", width: 1 } } });
+  const place = legendPlace(1.15, { l: 64, r: 20, t: 30, b: 42 });
   const layout = {
-    font: FONT, margin: { l: 64, r: 20, t: 30, b: 42 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+    font: FONT, margin: place.margin, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
     xaxis: { title: { text: "step" }, range: [0, race.steps], gridcolor: "#eef0f3", zeroline: false },
     yaxis: { title: { text: "loss f" }, type: log ? "log" : "linear", gridcolor: "#eef0f3", zeroline: false,
       exponentformat: "power" },
-    legend: { orientation: "h", y: 1.15, x: 0 },
+    legend: place.legend,
     shapes: [{ type: "line", xref: "x", yref: "paper", x0: 0, x1: 0, y0: 0, y1: 1,
       line: { color: "#9ca3af", width: 1, dash: "dot" } }],
     uirevision: "loss",
@@ -708,7 +723,7 @@ function play() {
   let last = performance.now();
   let position = state.step;
   const tick = (now) => {
-    if (!state.playing) return;
+    if (!state.playing || !state.race) return;
     const speed = Number($("speed").value);
     const rate = Math.max(30, state.race.steps / 6) * speed; // steps per second
     position = Math.min(state.race.steps, position + (Math.max(0, now - last) / 1000) * rate);
@@ -764,14 +779,23 @@ function divergences(race) {
   return lines.length > 3 ? `${lines.slice(0, 3).join("; ")}; and ${lines.length - 3} more diverged.` : lines.length ? `${lines.join("; ")}.` : "";
 }
 
-/** Drop a result that no longer matches the page. */
-function clearRace() {
+/** Drop a result that no longer matches the page, and the lines that described it. */
+function clearRace({ redraw = true } = {}) {
   pause();
   state.race = null;
   state.step = 0;
-  drawMap();
-  drawLoss();
+  if (redraw) { drawMap(); drawLoss(); }
+  $("race-status").textContent = "";
   $("race-diverged").textContent = "";
+  $("export-status").textContent = "";
+  stale();
+}
+
+/** The configuration changed: a share link or download message shown describes the old one. */
+function stale() {
+  $("share-box").hidden = true;
+  $("share-url").value = "";
+  $("share-note").textContent = "";
 }
 
 /** Point at what a server error names: the optimizer card whose spec (or class) leads the
@@ -804,6 +828,8 @@ async function runRace() {
   blame("");
   notify("");
   pause();
+  stale();
+  $("export-status").textContent = "";
   setBusy(true);
   $("race-status").textContent = "racing…";
   $("race-diverged").textContent = "";
@@ -906,16 +932,21 @@ function drawSweep() {
   const ys = land.dim === 2 ? sweep.axes[1] : [0];
   const rows = (grid) => (land.dim === 2 ? grid : [grid]);
   const traces = [];
+  const phone = window.matchMedia("(max-width: 760px)").matches;
   let colorscale, z, zmin, zmax, colorbar, text;
+  let legend = [];
   if (by === "basin") {
-    const count = land.minima.length;
-    const palette = [sweep.palette.diverged, ...land.minima.map((_, i) => sweep.palette.basins[i % sweep.palette.basins.length])];
+    // as viz.basins: a start that never came within tol of a known minimum's value reached
+    // none of them, whichever is nearest (0 diverged, 1 none, 2 + i minimum i)
+    const palette = [sweep.palette.diverged, sweep.palette.none,
+      ...land.minima.map((_, i) => sweep.palette.basins[i % sweep.palette.basins.length])];
     colorscale = [];
     palette.forEach((c, i) => { colorscale.push([i / palette.length, c], [(i + 1) / palette.length, c]); });
-    z = rows(map.basin).map((row, j) => row.map((b, i) => (rows(map.diverged)[j][i] ? 0 : b + 1)));
-    zmin = -0.5; zmax = count + 0.5;
-    colorbar = { tickvals: palette.map((_, i) => i), ticktext: ["diverged", ...land.minima.map((m) => `(${m.point.map(formatNumber).join(", ")})`)],
-      title: { text: "ends at" }, len: 0.8 };
+    z = rows(map.ends_at).map((row) => row.map((code) => code + 2));
+    zmin = -0.5; zmax = palette.length - 0.5;
+    const names = ["diverged", "no known minimum reached", ...land.minima.map((m) => `minimum (${m.point.map(formatNumber).join(", ")})`)];
+    legend = names.map((name, i) => ({ type: "scatter", mode: "markers", x: [null], y: [null], name, hoverinfo: "skip",
+      marker: { symbol: "square", size: 13, color: palette[i], line: { color: "#6b7280", width: 1 } } }));
   } else if (by === "final_loss") {
     const low = land.minima.length ? Math.min(...land.minima.map((m) => m.value)) : Math.min(...map.final_loss.flat().filter((v) => v !== null));
     z = rows(map.final_loss).map((row) => row.map((v) => (v === null ? null : Math.log10(Math.max(v - low, 1e-12)))));
@@ -926,20 +957,29 @@ function drawSweep() {
     zmin = 0; zmax = sweep.steps;
   }
   text = rows(map.final_loss).map((row) => row.map((v) => formatNumber(v)));
-  traces.push({ type: "heatmap", x: xs, y: ys, z, colorscale, zmin, zmax, colorbar, text,
+  if (colorbar && phone) Object.assign(colorbar, { orientation: "h", y: -0.28, yanchor: "top", len: 1, thickness: 14 });
+  traces.push({ type: "heatmap", x: xs, y: ys, z, colorscale, zmin, zmax, colorbar, text, showscale: !legend.length,
     hovertemplate: "start (%{x:.3f}, %{y:.3f})<br>final loss %{text}<extra></extra>", xgap: 0, ygap: 0 });
   if (land.dim === 2) {
     traces.push({ type: "contour", x: land.field.x, y: land.field.y, z: land.field.z, ncontours: 18,
-      contours: { coloring: "none" }, line: { color: "rgba(255,255,255,0.55)", width: 0.8 }, showscale: false,
+      contours: { coloring: "none" }, line: { color: "rgba(31,41,55,0.3)", width: 0.8 }, showscale: false,
       hoverinfo: "skip", showlegend: false });
     traces.push({ type: "scatter", mode: "markers", x: land.minima.map((m) => m.point[0]), y: land.minima.map((m) => m.point[1]),
       marker: { symbol: "star", size: 16, color: "gold", line: { color: "#000", width: 1 } }, hoverinfo: "skip", showlegend: false });
   }
+  traces.push(...legend);
+  // on a phone the legend goes below the map and the title under the plot toolbar
   const layout = {
-    showlegend: false, font: FONT, margin: { l: 54, r: 20, t: 40, b: 44 }, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
-    title: { text: `${sweep.optimizer} with lr = ${formatNumber(map.lr)} on ${land.name}`, x: 0.01, font: { size: 14 } },
-    xaxis: { range: land.domain[0], title: { text: "start x" }, constrain: "domain" },
-    yaxis: land.dim === 2 ? { range: land.domain[1], title: { text: "start y" }, scaleanchor: "x", constrain: "domain" }
+    showlegend: legend.length > 0, font: FONT, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
+    margin: phone ? { l: 44, r: 12, t: 64, b: 150 } : { l: 54, r: 20, t: 40, b: 44 },
+    legend: phone ? { orientation: "h", x: 0, y: -0.22, yanchor: "top" }
+      : { x: 1.02, y: 1, xanchor: "left", title: { text: "ends at" } },
+    title: { text: `${sweep.optimizer} with lr = ${formatNumber(map.lr)} on ${land.name}`, x: 0.01, font: { size: 14 },
+      ...(phone ? { y: 1, yref: "paper", yanchor: "bottom", pad: { b: 10 } } : {}) },
+    // a frame round the map: starts that reached no minimum are white, as in viz.basins
+    xaxis: { range: land.domain[0], title: { text: "start x" }, constrain: "domain", showline: true, mirror: true, linecolor: "#9ca3af" },
+    yaxis: land.dim === 2 ? { range: land.domain[1], title: { text: "start y" }, scaleanchor: "x", constrain: "domain",
+      showline: true, mirror: true, linecolor: "#9ca3af" }
       : { visible: false },
     uirevision: "basin",
   };
@@ -1117,8 +1157,8 @@ function wire() {
   $("race").addEventListener("click", runRace);
   $("play").addEventListener("click", () => (state.playing ? pause() : play()));
   $("step-slider").addEventListener("input", (e) => { pause(); setStep(Number(e.target.value)); });
-  for (const b of document.querySelectorAll(".seg")) b.addEventListener("click", () => setView(b.dataset.view));
-  for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => { setTab(b.dataset.tab); writeHash(); });
+  for (const b of document.querySelectorAll(".seg")) b.addEventListener("click", () => { stale(); setView(b.dataset.view); });
+  for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => { stale(); setTab(b.dataset.tab); writeHash(); });
   $("map").addEventListener("click", onMapClick);
   $("add-start").addEventListener("click", () => {
     const land = state.landscape;
@@ -1138,6 +1178,10 @@ function wire() {
   });
   $("share").addEventListener("click", share);
   $("notice-close").addEventListener("click", () => notify(""));
+  // a share link shown describes the configuration it was made from
+  document.querySelector(".layout").addEventListener("change", (e) => {
+    if (!["speed", "step-slider"].includes(e.target.id)) stale();
+  });
   for (const format of ["gif", "mp4", "csv"]) $(`export-${format}`).addEventListener("click", () => exportRace(format));
   window.addEventListener("hashchange", () => { if (location.hash !== lastHash) restore(location.hash); });
 }

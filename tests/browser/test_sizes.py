@@ -1,0 +1,195 @@
+"""The page at a desktop size and on a phone (390x844, touch): what a person taps, the
+page does once; what it shows describes what is on the page; nothing overlaps or
+spills; the page throws nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import descentlab as dl
+
+pytestmark = pytest.mark.browser
+
+SIZES = {
+    "desktop": {"viewport": {"width": 1400, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
+}
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def device(browser, base_url, size):
+    """A page at one size, with every error it throws collected (and asserted none)."""
+    context = browser.new_context(base_url=base_url, accept_downloads=True, **SIZES[size])
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    yield page, size, errors
+    context.close()
+    assert not errors, f"the page threw at {size} size: {errors}"
+
+
+def press(page, size: str, selector: str) -> None:
+    """A click on a desktop, a tap on the phone."""
+    if size == "phone":
+        page.locator(selector).tap()
+    else:
+        page.locator(selector).click()
+
+
+def map_point(page, x: float, y: float) -> tuple[float, float]:
+    """Where the data point (x, y) is drawn on the contour map, in the viewport."""
+    page.locator("#map").scroll_into_view_if_needed()
+    return tuple(
+        page.evaluate(
+            """([x, y]) => {
+                const gd = document.getElementById("map"), box = gd.getBoundingClientRect();
+                const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+                return [box.left + xa._offset + xa.d2p(x), box.top + ya._offset + ya.d2p(y)];
+            }""",
+            [x, y],
+        )
+    )
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_one_tap_on_the_map_adds_one_start(device, artifacts):
+    page, size, _ = device
+    press(page, size, "#clear-starts")
+    assert page.locator("#starts li").count() == 0
+    for count, (x, y) in enumerate([(1.0, 1.5), (-2.0, -2.0)], start=1):
+        point = map_point(page, x, y)
+        if size == "phone":
+            page.touchscreen.tap(*point)
+        else:
+            page.mouse.click(*point)
+        page.wait_for_timeout(700)  # time for a second, synthetic click to arrive
+        assert page.locator("#starts li").count() == count, f"one {size} tap, one start"
+    starts = page.evaluate("state.starts")
+    assert starts == [pytest.approx([1.0, 1.5], abs=0.05), pytest.approx([-2.0, -2.0], abs=0.05)]
+    page.screenshot(path=str(artifacts / f"starts-tapped-{size}.png"))
+
+
+def test_switching_landscape_while_a_race_plays_stops_it_and_clears_its_messages(device, artifacts):
+    page, size, errors = device
+    page.fill("#steps", "1000")
+    page.select_option("#speed", "0.25")  # 24 s of animation: still playing below
+    press(page, size, "#race")
+    page.wait_for_function("state.race !== null && state.playing && state.step > 0")
+    with page.expect_download():
+        press(page, size, "#export-csv")
+    page.wait_for_function("$('export-status').textContent.startsWith('Downloaded')")
+    press(page, size, "#share")
+    assert page.is_visible("#share-box")
+    assert page.inner_text("#race-status").startswith("beale: 3 optimizer(s)")
+    page.screenshot(path=str(artifacts / f"race-playing-{size}.png"))
+
+    page.select_option("#landscape-select", "himmelblau")
+    page.wait_for_function("state.landscape.name === 'himmelblau'")
+    page.wait_for_timeout(400)  # animation frames that would read the old race
+    assert errors == []
+    assert page.evaluate("[state.race, state.playing]") == [None, False]
+    assert page.get_attribute("#play", "aria-label") == "play", "the button shows play again"
+    assert page.inner_text("#race-status") == "" and page.inner_text("#race-diverged") == ""
+    assert page.inner_text("#export-status") == "", "the download described the old race"
+    assert not page.is_visible("#share-box"), "the link described the old landscape"
+    page.screenshot(path=str(artifacts / f"landscape-switched-{size}.png"))
+
+
+def test_a_share_link_shown_goes_when_the_configuration_changes(device):
+    page, size, _ = device
+    press(page, size, "#share")
+    assert page.is_visible("#share-box")
+    page.fill("#steps", "50")
+    page.dispatch_event("#steps", "change")
+    assert not page.is_visible("#share-box")
+
+
+def test_the_player_fits_its_card(device, artifacts):
+    page, size, _ = device
+    press(page, size, "#race")
+    page.wait_for_function("state.race !== null")
+    play = page.locator("#play").bounding_box()
+    assert play["width"] == pytest.approx(36, abs=0.5) and play["height"] == pytest.approx(
+        36, abs=0.5
+    )
+    clipped = page.evaluate("(b => b.scrollWidth > b.clientWidth)(document.getElementById('play'))")
+    assert not clipped, "the play button shows its whole icon"
+    panel = page.locator("#race-panel").bounding_box()
+    width = page.viewport_size["width"]
+    for selector in ["#speed", "#step-slider", "#step-label", "#play"]:
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= panel["x"] and box["x"] + box["width"] <= panel["x"] + panel["width"], (
+            f"{selector} spills out of its card at {size} size"
+        )
+        assert box["x"] + box["width"] <= width
+    page.locator(".player").screenshot(path=str(artifacts / f"player-{size}.png"))
+
+
+def test_the_plot_toolbar_leaves_the_legends_clear(device, artifacts):
+    page, size, _ = device
+    press(page, size, "#race")
+    page.wait_for_function("state.race !== null")
+    for plot in ["#map", "#loss"]:
+        page.locator(plot).hover()
+        bar = page.locator(f"{plot} .modebar").bounding_box()
+        legend = page.locator(f"{plot} .legend").bounding_box()
+        assert bar and legend
+        assert not overlap(bar, legend), f"the toolbar covers the legend of {plot} at {size} size"
+    page.screenshot(path=str(artifacts / f"race-{size}.png"), full_page=True)
+
+
+def test_the_basin_map_leaves_starts_that_reached_no_minimum_as_such(device, artifacts):
+    page, size, _ = device
+    press(page, size, "#tab-sweep")
+    page.select_option("#landscape-select", "himmelblau")
+    page.wait_for_function("state.landscape.name === 'himmelblau'")
+    page.select_option("#sweep-optimizer", "sgd")
+    page.fill("#sweep-resolution", "12")
+    page.fill("#sweep-steps", "80")
+    press(page, size, "#sweep-run")
+    page.wait_for_function("state.sweep !== null")
+    lrs = page.evaluate("state.sweep.maps.map(m => m.lr)")
+    frame = dl.sweep(
+        "himmelblau", "sgd", grid={"lr": lrs}, starts=dl.grid_starts("himmelblau", 12), steps=80
+    ).to_frame()
+
+    page.locator("#lr-slider").fill("0")  # lr = 1e-4: too slow to reach any minimum
+    assert page.inner_text("#sweep-summary").startswith(
+        "lr = 1.00e-4: 0 of 144 starts come within 0.001 of the lowest known value"
+    )
+    z = np.asarray(page.evaluate("basin.data[0].z"))
+    assert (z == 1).all(), "no start is coloured by a minimum it never reached"
+    legend = page.evaluate(
+        "basin.data.filter(t => t.type === 'scatter' && t.showlegend !== false).map(t => t.name)"
+    )
+    assert legend[:2] == ["diverged", "no known minimum reached"] and len(legend) == 6
+    page.locator("#basin").hover()
+    bar = page.locator("#basin .modebar").bounding_box()
+    for selector in ["#basin .legend", "#basin .gtitle"]:
+        assert not overlap(bar, page.locator(selector).bounding_box()), selector
+    page.screenshot(path=str(artifacts / f"sweep-none-reached-{size}.png"), full_page=True)
+
+    page.locator("#lr-slider").fill("4")  # lr = 1e-3: some reach a minimum, most do not
+    rows = frame[frame.lr == lrs[4]]
+    code = np.where(rows.diverged, -2, np.where(rows.steps_to_tol < 0, -1, rows.basin))
+    z = np.asarray(page.evaluate("basin.data[0].z"))
+    np.testing.assert_array_equal(z.ravel(), code + 2)  # the rule of viz.basins
+    assert 0 < (z >= 2).sum() < z.size
+    page.screenshot(path=str(artifacts / f"sweep-some-reached-{size}.png"), full_page=True)
