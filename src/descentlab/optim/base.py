@@ -16,19 +16,8 @@ import torch
 from torch import Tensor
 
 from .hyper import Hyperparameter, check_signature, document
-from .ops import is_nonzero
+from .ops import is_nonzero as is_nonzero  # re-exported: it used to live here
 from .validation import check_flag, plain_value
-
-__all__ = [
-    "Optimizer",
-    "device_of",
-    "hyper_shape",
-    "is_nonzero",
-    "per_run_scalar",
-    "scalar_dtype",
-    "step_counter",
-    "zeros_like",
-]
 
 
 def scalar_dtype() -> torch.dtype:
