@@ -5,6 +5,7 @@ from .checkpoint import CheckpointError
 from .datasets import DatasetUnavailable
 from .fit import compare, fit
 from .result import Training, TrainingRun
+from .settings import TrainingSettings
 from .tasks import Task
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Task",
     "Training",
     "TrainingRun",
+    "TrainingSettings",
     "compare",
     "fit",
     "tasks",
