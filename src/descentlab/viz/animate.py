@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from ..engine import Race
-from .static import _colorbar, _draw_contour, _draw_surface, _edge_point, _visible
+from .drawing import colorbar, draw_contour, draw_surface, edge_point, visible
 from .style import colours, math
 
 View = Literal["contour", "surface", "both"]
@@ -109,13 +109,13 @@ class Animation:
                                 height_ratios=[3, 1] if self.loss else [1])  # fmt: skip
         if self.view in ("surface", "both"):
             ax3 = fig.add_subplot(grid[0, 0], projection="3d")
-            _draw_surface(ax3, land, resolution=50)
+            draw_surface(ax3, land, resolution=50)
             axes.append(ax3)
         if self.view in ("contour", "both"):
             ax2 = fig.add_subplot(grid[0, columns - 1])
-            filled = _draw_contour(ax2, land, resolution=160)
+            filled = draw_contour(ax2, land, resolution=160)
             if self.view == "contour":
-                _colorbar(fig, ax2, filled)
+                colorbar(fig, ax2, filled)
             axes.append(ax2)
         fig.suptitle(f"{land.name}:  {math(land.formula)}", fontsize=9)
         moving: list[tuple[Artist, Artist, int, int, bool]] = []
@@ -162,11 +162,11 @@ class Animation:
                 shown = step if at < 0 else min(step, max(int(at) - 1, 0))
                 first = 0 if self.trail is None else max(0, shown - self.trail)
                 raw = race.positions[k, s, first : shown + 1]
-                path = _visible(raw, land.domain)  # outside the domain: a gap
+                path = visible(raw, land.domain)  # outside the domain: a gap
                 z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, first : shown + 1])
                 gone = at >= 0 and step >= at
                 ball.set_marker("X" if gone else "o")
-                end = _edge_point(race.positions[k, s, : shown + 1], land.domain)
+                end = edge_point(race.positions[k, s, : shown + 1], land.domain)
                 seen = gone or not np.isnan(path[-1, 0])
                 ex, ey = ([end[0]], [end[1]]) if seen else ([], [])
                 if three:

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..engine import Race
-from .static import _path
+from .drawing import trajectory
 from .style import colours, evaluate_grid
 
 Kind = Literal["surface", "contour"]
@@ -50,7 +50,7 @@ def interactive(race: Race, kind: Kind = "contour", frames: int | None = None) -
                                 showscale=False, name=land.name)  # fmt: skip
 
     paths = [
-        (race.labels[k], colour, _path(race, k, s, clip=True), k, s)
+        (race.labels[k], colour, trajectory(race, k, s, clip=True), k, s)
         for k, colour in enumerate(colours(race.labels))
         for s in range(race.positions.shape[1])
     ]

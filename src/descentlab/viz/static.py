@@ -6,71 +6,31 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogFormatterSciNotation, LogLocator
 
 from .. import landscapes
 from ..engine import Race
 from ..landscapes import Landscape
 from ..train import Training, TrainingRun
-from .style import colours, contour_field, evaluate_grid, math
+from .drawing import (
+    colorbar,
+    draw_contour,
+    draw_curve,
+    draw_surface,
+    edge_point,
+    legend_outside,
+    outside_domain,
+    trajectory,
+    visible,
+)
+from .style import colours, math
 from .training import training_curves
-
-SURFACE_CMAP = "coolwarm"
-CONTOUR_CMAP = "viridis"
 
 
 def _landscape_of(subject: Landscape | Race | str) -> Landscape:
     if isinstance(subject, Race):
         return subject.landscape
     return landscapes.get(subject)
-
-
-def _draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
-    x, y, z = evaluate_grid(land, resolution)
-    field, levels, norm, label = contour_field(land, z)
-    filled = ax.contourf(x, y, field, levels=levels, norm=norm, cmap=CONTOUR_CMAP)
-    ax.contour(x, y, field, levels=levels[::3], norm=norm, colors="white", linewidths=0.4,
-               alpha=0.5)  # fmt: skip
-    for minimum in land.minima:
-        ax.plot(*minimum.point, marker="*", markersize=14, color="gold",
-                markeredgecolor="black", zorder=8)  # fmt: skip
-    ax.set_xlim(*land.domain[0])
-    ax.set_ylim(*land.domain[1])
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
-    (x0, x1), (y0, y1) = land.domain
-    # equal scales keep gradients perpendicular to contours, unless the box is too thin
-    ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
-    filled.colorbar_label = label  # type: ignore[attr-defined]
-    return filled
-
-
-def _colorbar(fig: Figure, ax: Axes, filled: object) -> None:
-    label = filled.colorbar_label  # type: ignore[attr-defined]
-    bar = fig.colorbar(filled, ax=ax, label=label, pad=0.01)
-    if isinstance(filled.norm, LogNorm):  # type: ignore[attr-defined]
-        bar.locator = LogLocator(base=10)
-        bar.formatter = LogFormatterSciNotation(base=10)
-        bar.update_ticks()
-
-
-def _draw_surface(ax: Axes, land: Landscape, resolution: int = 120) -> None:
-    ax.computed_zorder = False  # paths and balls stay on top of the surface
-    x, y, z = evaluate_grid(land, resolution)
-    if not np.nanmax(z) > np.nanmin(z):
-        raise ValueError("the landscape is constant over its domain: nothing to shade")
-    ax.plot_surface(x, y, z, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.15,
-                    alpha=0.75, rstride=3, cstride=3, antialiased=True, zorder=1)  # fmt: skip
-    ax.set_xlim(*land.domain[0])
-    ax.set_ylim(*land.domain[1])
-    ax.set_zlim(float(np.nanmin(z)), float(np.nanmax(z)))
-    ax.view_init(*land.view)
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
-    ax.set_zlabel("$f$")
 
 
 def landscape(subject: Landscape | str, resolution: int = 200) -> Figure:
@@ -80,13 +40,13 @@ def landscape(subject: Landscape | str, resolution: int = 200) -> Figure:
     if land.dim == 1:
         fig = Figure(figsize=(6.4, 4.2), layout="constrained")
         ax = fig.add_subplot()
-        _draw_curve(ax, land, resolution)
+        draw_curve(ax, land, resolution)
     else:
         fig = Figure(figsize=(12, 5), layout="constrained")
-        _draw_surface(fig.add_subplot(1, 2, 1, projection="3d"), land)
+        draw_surface(fig.add_subplot(1, 2, 1, projection="3d"), land)
         ax = fig.add_subplot(1, 2, 2)
-        filled = _draw_contour(ax, land, resolution)
-        _colorbar(fig, ax, filled)
+        filled = draw_contour(ax, land, resolution)
+        colorbar(fig, ax, filled)
     fig.suptitle(f"{land.name}:  {math(land.formula)}")
     return fig
 
@@ -112,27 +72,6 @@ def _picked_starts(race: Race, starts: Sequence[int] | None) -> list[int]:
     return picked
 
 
-def _draw_curve(
-    ax: Axes, land: Landscape, resolution: int, span: tuple[float, float] | None = None
-) -> None:
-    low, high = span or land.domain[0]
-    x = torch.linspace(low, high, resolution * 4, dtype=torch.float64)
-    ax.plot(x.numpy(), land(x).numpy(), color="0.55", linewidth=1.6)
-    for minimum in land.minima:
-        ax.plot(minimum.point[0], minimum.value, marker="*", markersize=14, color="gold",
-                markeredgecolor="black", zorder=5)  # fmt: skip
-    ax.set_xlim(low, high)
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$f(x)$")
-    ax.grid(alpha=0.3)
-
-
-def _legend_outside(fig: Figure, ax: Axes) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="outside right upper", frameon=False)
-
-
 def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     """Trajectories over the landscape: on the curve (1-D) or on the contour map (2-D),
     start and known minima marked, the legend outside the data."""
@@ -148,13 +87,13 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     ax = fig.add_subplot()
     if land.dim == 1:
         lo, hi = _span_1d(race, picked)
-        _draw_curve(ax, land, 200, (lo, hi))
+        draw_curve(ax, land, 200, (lo, hi))
     else:
-        filled = _draw_contour(ax, land)
-        _colorbar(fig, ax, filled)
+        filled = draw_contour(ax, land)
+        colorbar(fig, ax, filled)
     for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
-            path = _path(race, k, s)
+            path = trajectory(race, k, s)
             if land.dim == 1:  # keep what the widened curve can show
                 inside = (path[:, 0] >= lo) & (path[:, 0] <= hi)
                 path = path[: int(np.argmin(inside))] if not inside.all() else path
@@ -166,12 +105,12 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
             else:  # the axes clip what leaves the domain; a run that comes back shows
                 ax.plot(path[:, 0], path[:, 1], "-o", color=colour, markersize=2.5,
                         linewidth=1.4, markeredgewidth=0, label=name)  # fmt: skip
-                if not _outside(path[-1:], land.domain)[0]:
+                if not outside_domain(path[-1:], land.domain)[0]:
                     ax.plot(*path[-1], marker="o", markersize=7, color=colour,
                             markeredgecolor="black", zorder=6)  # fmt: skip
             if race.diverged_at[k, s] >= 0:
                 end = (
-                    _edge_point(path, land.domain)
+                    edge_point(path, land.domain)
                     if land.dim == 2
                     else (path[-1, 0], race.losses[k, s, len(path) - 1])
                 )
@@ -187,7 +126,7 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
         columns = 3 if max(map(len, labels), default=0) <= 24 else 2
         fig.legend(handles, labels, loc="outside lower center", ncols=columns, frameon=False)
     else:
-        _legend_outside(fig, ax)
+        legend_outside(fig, ax)
     return fig
 
 
@@ -196,49 +135,9 @@ def _span_1d(race: Race, picked: list[int]) -> tuple[float, float]:
     that overshoot it, as the textbook's pictures of too large a step do."""
     low, high = race.landscape.domain[0]
     width = high - low
-    points = np.concatenate([_path(race, k, s, clip=False)[:, 0]
+    points = np.concatenate([trajectory(race, k, s, clip=False)[:, 0]
                              for k in range(len(race.labels)) for s in picked])  # fmt: skip
     return max(low - width, min(low, points.min())), min(high + width, max(high, points.max()))
-
-
-def _path(race: Race, k: int, s: int, clip: bool = False) -> np.ndarray:
-    """The recorded points of one trajectory, up to its divergence; with ``clip``,
-    points outside the domain become NaN (a gap in the drawn line)."""
-    at = race.diverged_at[k, s]
-    end = race.positions.shape[2] if at < 0 else max(int(at), 1)
-    path = race.positions[k, s, :end]
-    return _visible(path, race.landscape.domain) if clip else path
-
-
-def _outside(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
-    lows, highs = np.asarray(domain).T
-    return ((path < lows) | (path > highs)).any(axis=1)
-
-
-def _visible(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
-    """The path with points outside the domain replaced by NaN."""
-    shown = np.array(path, dtype=float)
-    shown[_outside(path, domain)] = np.nan
-    return shown
-
-
-def _edge_point(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
-    """Where a path is last seen: its last point if inside the domain, else the point
-    where it last crossed the domain's edge (or its start)."""
-    outside = _outside(path, domain)
-    if not outside[-1]:
-        return path[-1]
-    inside = np.flatnonzero(~outside)
-    if inside.size == 0:
-        return path[0]
-    a, b = path[inside[-1]], path[inside[-1] + 1]
-    lows, highs = np.asarray(domain).T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        limits = np.where(
-            b > highs, (highs - a) / (b - a), np.where(b < lows, (lows - a) / (b - a), 1)
-        )
-    fraction = float(np.nanmin(np.clip(limits, 0, 1)))
-    return a + fraction * (b - a)
 
 
 def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
@@ -249,15 +148,15 @@ def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
     picked = _picked_starts(race, starts)
     fig = Figure(figsize=(8.5, 6.5), layout="constrained")
     ax = fig.add_subplot(projection="3d")
-    _draw_surface(ax, land)
+    draw_surface(ax, land)
     for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
-            whole = _path(race, k, s)
-            path = _visible(whole, land.domain)
+            whole = trajectory(race, k, s)
+            path = visible(whole, land.domain)
             z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, : len(path)])
             ax.plot(path[:, 0], path[:, 1], z, color=colour, linewidth=2.2, zorder=10,
                     label=label if index == 0 else None)  # fmt: skip
-            end = _edge_point(whole, land.domain)
+            end = edge_point(whole, land.domain)
             marker = "X" if race.diverged_at[k, s] >= 0 else "o"
             if marker == "X" or not np.isnan(path[-1, 0]):
                 height = float(land(*(torch.tensor(v) for v in end)))
@@ -265,7 +164,7 @@ def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
                 ax.scatter(*end, height, s=size, marker=marker, color=colour, edgecolor="black",
                            zorder=11, depthshade=False)  # fmt: skip
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
-    _legend_outside(fig, ax)
+    legend_outside(fig, ax)
     return fig
 
 
@@ -319,7 +218,7 @@ def loss_curves(
     ax.set_ylabel(r"$f - f^\star$" if gap else "$f$")
     ax.grid(alpha=0.3, which="both")
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
-    _legend_outside(fig, ax)
+    legend_outside(fig, ax)
     return fig
 
 

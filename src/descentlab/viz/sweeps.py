@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..engine import Sweep
+from .drawing import mark_minima
 from .style import colours, math
 
 BASIN_COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"]
@@ -76,10 +77,7 @@ def _basin_panels(
         image = np.full((len(ys), len(xs)), np.nan)
         image[np.searchsorted(ys, group["start_y"]), np.searchsorted(xs, group["start_x"])] = code
         ax.pcolormesh(xs, ys, image, cmap=cmap, norm=norm, shading="nearest")
-        for minimum in land.minima:
-            ax.plot(
-                *minimum.point, marker="*", markersize=12, color="gold", markeredgecolor="black"
-            )
+        mark_minima(ax, land, markersize=12)
         ax.set_title(f"{by} = {value:.3g}" if by is not None else str(value), fontsize=9)
         ax.set_aspect("equal")
     for ax in axes.flat[len(groups) :]:

@@ -1,0 +1,138 @@
+"""The drawing pieces the figures share: landscapes as contour maps, surfaces and
+curves, known minima, colour bars, and trajectories cut at divergence or at the
+domain's edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator
+
+from ..engine import Race
+from ..landscapes import Landscape
+from .style import contour_field, evaluate_grid
+
+SURFACE_CMAP = "coolwarm"
+CONTOUR_CMAP = "viridis"
+MINIMUM = {"marker": "*", "markersize": 14, "color": "gold", "markeredgecolor": "black"}
+
+
+def mark_minima(ax: Axes, land: Landscape, **style: Any) -> None:
+    """A gold star on each known minimum of a 2-D landscape (``style`` overrides)."""
+    for minimum in land.minima:
+        ax.plot(*minimum.point, **{**MINIMUM, **style})
+
+
+def draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
+    """The contour map of a 2-D landscape over its domain, minima starred; returns the
+    filled contours (for `colorbar`)."""
+    x, y, z = evaluate_grid(land, resolution)
+    field, levels, norm, label = contour_field(land, z)
+    filled = ax.contourf(x, y, field, levels=levels, norm=norm, cmap=CONTOUR_CMAP)
+    ax.contour(x, y, field, levels=levels[::3], norm=norm, colors="white", linewidths=0.4,
+               alpha=0.5)  # fmt: skip
+    mark_minima(ax, land, zorder=8)
+    ax.set_xlim(*land.domain[0])
+    ax.set_ylim(*land.domain[1])
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    (x0, x1), (y0, y1) = land.domain
+    # equal scales keep gradients perpendicular to contours, unless the box is too thin
+    ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
+    filled.colorbar_label = label  # type: ignore[attr-defined]
+    return filled
+
+
+def colorbar(fig: Figure, ax: Axes, filled: object) -> None:
+    """The colour bar of `draw_contour`'s filled contours (decades on a log scale)."""
+    label = filled.colorbar_label  # type: ignore[attr-defined]
+    bar = fig.colorbar(filled, ax=ax, label=label, pad=0.01)
+    if isinstance(filled.norm, LogNorm):  # type: ignore[attr-defined]
+        bar.locator = LogLocator(base=10)
+        bar.formatter = LogFormatterSciNotation(base=10)
+        bar.update_ticks()
+
+
+def draw_surface(ax: Axes, land: Landscape, resolution: int = 120) -> None:
+    """The 3-D surface of a 2-D landscape, seen from the landscape's view."""
+    ax.computed_zorder = False  # paths and balls stay on top of the surface
+    x, y, z = evaluate_grid(land, resolution)
+    if not np.nanmax(z) > np.nanmin(z):
+        raise ValueError("the landscape is constant over its domain: nothing to shade")
+    ax.plot_surface(x, y, z, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.15,
+                    alpha=0.75, rstride=3, cstride=3, antialiased=True, zorder=1)  # fmt: skip
+    ax.set_xlim(*land.domain[0])
+    ax.set_ylim(*land.domain[1])
+    ax.set_zlim(float(np.nanmin(z)), float(np.nanmax(z)))
+    ax.view_init(*land.view)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    ax.set_zlabel("$f$")
+
+
+def draw_curve(
+    ax: Axes, land: Landscape, resolution: int, span: tuple[float, float] | None = None
+) -> None:
+    """The curve of a 1-D landscape over ``span`` (default: its domain), minima starred."""
+    low, high = span or land.domain[0]
+    x = torch.linspace(low, high, resolution * 4, dtype=torch.float64)
+    ax.plot(x.numpy(), land(x).numpy(), color="0.55", linewidth=1.6)
+    for minimum in land.minima:
+        ax.plot(minimum.point[0], minimum.value, **MINIMUM, zorder=5)
+    ax.set_xlim(low, high)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$f(x)$")
+    ax.grid(alpha=0.3)
+
+
+def legend_outside(fig: Figure, ax: Axes) -> None:
+    """The axes' legend at the figure's upper right, outside the data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside right upper", frameon=False)
+
+
+def trajectory(race: Race, k: int, s: int, clip: bool = False) -> np.ndarray:
+    """The recorded points of one trajectory, up to its divergence; with ``clip``,
+    points outside the domain become NaN (a gap in the drawn line)."""
+    at = race.diverged_at[k, s]
+    end = race.positions.shape[2] if at < 0 else max(int(at), 1)
+    path = race.positions[k, s, :end]
+    return visible(path, race.landscape.domain) if clip else path
+
+
+def outside_domain(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Per point of ``path`` (N, D): whether it lies outside the domain."""
+    lows, highs = np.asarray(domain).T
+    return ((path < lows) | (path > highs)).any(axis=1)
+
+
+def visible(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """The path with points outside the domain replaced by NaN."""
+    shown = np.array(path, dtype=float)
+    shown[outside_domain(path, domain)] = np.nan
+    return shown
+
+
+def edge_point(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Where a path is last seen: its last point if inside the domain, else the point
+    where it last crossed the domain's edge (or its start)."""
+    outside = outside_domain(path, domain)
+    if not outside[-1]:
+        return path[-1]
+    inside = np.flatnonzero(~outside)
+    if inside.size == 0:
+        return path[0]
+    a, b = path[inside[-1]], path[inside[-1] + 1]
+    lows, highs = np.asarray(domain).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(
+            b > highs, (highs - a) / (b - a), np.where(b < lows, (lows - a) / (b - a), 1)
+        )
+    fraction = float(np.nanmin(np.clip(limits, 0, 1)))
+    return a + fraction * (b - a)
