@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from typing import Any
 
+from ..names import unknown
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -132,34 +132,11 @@ def available() -> list[str]:
     return [entry.name for entry in _TABLE]
 
 
-def _edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: edits, counting a swap of neighbours as one."""
-    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[len(a)][len(b)]
-
-
-def suggest(name: str, choices: list[str]) -> str:
-    """' (did you mean X?)' for the closest choices, or '' when none is close."""
-    close = get_close_matches(name, choices, n=6, cutoff=0.6)
-    close.sort(key=lambda choice: _edit_distance(name.lower(), choice.lower()))
-    matches = close[:3]
-    return f" (did you mean {' or '.join(repr(m) for m in matches)}?)" if matches else ""
-
-
 def info(name: str) -> OptimizerInfo:
     """Class, preset, defaults, summary, formula and reference of a registry name."""
     if not isinstance(name, str):
         raise TypeError(f"an optimizer name is a string such as 'adam', got {name!r}")
     key = name.strip().lower()
     if key not in _BY_NAME:
-        raise ValueError(
-            f"unknown optimizer {name!r}{suggest(key, available())}; "
-            f"available: {', '.join(available())}"
-        )
+        raise ValueError(unknown("optimizer", name, available(), key=key))
     return _BY_NAME[key]

@@ -10,7 +10,8 @@ from typing import Any
 import torch
 from torch.optim import lr_scheduler
 
-from .registry import hyperparameter_names, suggest
+from ..names import unknown
+from .registry import hyperparameter_names
 from .spec import parse_call
 
 SCHEDULERS: dict[str, type] = {
@@ -46,17 +47,13 @@ def parse_scheduler(
     name, kwargs = parse_call(spec, what="scheduler spec", example="step(step_size=10, gamma=0.1)")
     key = name.lower()
     if key not in SCHEDULERS:
-        raise ValueError(
-            f"unknown scheduler {name!r}{suggest(key, list(SCHEDULERS))}; "
-            f"available: {', '.join(SCHEDULERS)}"
-        )
+        raise ValueError(unknown("scheduler", name, list(SCHEDULERS), key=key))
     cls = SCHEDULERS[key]
     accepted = [n for n in hyperparameter_names(cls) if n != "optimizer"]
     for argument in kwargs:
         if argument not in accepted:
             raise TypeError(
-                f"scheduler {key} has no argument {argument!r}{suggest(argument, accepted)}; "
-                f"accepted: {', '.join(accepted)}"
+                unknown("argument", argument, accepted, owner=f"scheduler {key}", listed="accepted")
             )
 
     filled = {k: v for k, v in (defaults or {}).items() if k in accepted and k not in kwargs}

@@ -13,7 +13,8 @@ from typing import Any
 
 import torch
 
-from .registry import available, hyperparameter_names, info, suggest
+from ..names import suggest, unknown
+from .registry import available, hyperparameter_names, info
 
 MAX_SPEC_LENGTH = 1000
 
@@ -194,8 +195,7 @@ def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
     for key in kwargs:
         if key not in accepted:
             raise TypeError(
-                f"{name} has no hyperparameter {key!r}{suggest(key, list(accepted))}; "
-                f"accepted: {', '.join(accepted)}"
+                unknown("hyperparameter", key, list(accepted), owner=name, listed="accepted")
             )
     spec = OptimizerSpec(name=name, cls=cls, kwargs=kwargs, preset=preset)
     spec.build([torch.zeros(1, requires_grad=True)])  # range errors now, not at first use
