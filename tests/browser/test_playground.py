@@ -302,3 +302,20 @@ def test_the_map_and_race_button_are_near_the_top(page, artifacts, width):
     race, plot = page.locator("#race").bounding_box(), page.locator("#map").bounding_box()
     assert race["y"] < 150 and plot["y"] < 200 and plot["width"] > 450
     page.screenshot(path=str(artifacts / f"layout-{width}.png"))
+
+
+def test_the_fields_take_their_bounds_from_the_servers_limits(page, base_url):
+    import httpx
+
+    limits = httpx.get(f"{base_url}/api/limits").json()
+    open_page(page)
+    assert page.evaluate("state.limits") == limits
+    bounds = page.evaluate(
+        "['steps', 'sweep-steps', 'sweep-resolution'].map(id => [$(id).min, $(id).max])"
+    )
+    steps, resolution = limits["steps"], limits["sweep_resolution"]
+    assert bounds == [[str(steps["min"]), str(steps["max"])]] * 2 + [
+        [str(resolution["min"]), str(resolution["max"])]
+    ]
+    assert page.input_value("#sweep-resolution") == str(resolution["default"])
+    assert page.evaluate("$('expression').maxLength") == limits["expression_length"]

@@ -1,0 +1,92 @@
+/* descentlab playground: pick a landscape, click starts, tick optimizers, race them.
+ * The page's entry: wires the controls and loads the catalogs and limits. */
+import { api, loadLimits } from "./api.js";
+import { nearest } from "./geometry.js";
+import { addStart, buildLandscapeSelect, loadLandscape, onMapClick, setView, startsChanged } from "./map.js";
+import { exportRace, pause, play, runRace, setStep, updateSlider } from "./race.js";
+import { lastHash, restore, share, writeHash } from "./share.js";
+import { buildOptimizers, setChecked, setValues } from "./spec.js";
+import { $, DEFAULT_LANDSCAPE, DEFAULT_OPTIMIZERS, LRS, PAGE_DEFAULTS, notify, stale, state } from "./state.js";
+import { drawSweep, runSweep, setLr } from "./sweep.js";
+
+export function setTab(tab) {
+  state.tab = tab;
+  for (const b of document.querySelectorAll(".tab")) b.classList.toggle("active", b.dataset.tab === tab);
+  $("race-panel").hidden = tab !== "race";
+  $("sweep-panel").hidden = tab !== "sweep";
+  if (tab === "sweep") { drawSweep(); Plotly.Plots.resize("basin"); } else { Plotly.Plots.resize("map"); }
+}
+
+export function wire() {
+  $("race").addEventListener("click", runRace);
+  $("play").addEventListener("click", () => (state.playing ? pause() : play()));
+  $("step-slider").addEventListener("input", (e) => { pause(); setStep(Number(e.target.value)); });
+  for (const b of document.querySelectorAll(".seg")) b.addEventListener("click", () => { stale(); setView(b.dataset.view); });
+  for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => { stale(); setTab(b.dataset.tab); writeHash(); });
+  $("map").addEventListener("click", onMapClick);
+  $("add-start").addEventListener("click", () => {
+    const land = state.landscape;
+    if (!land) return;
+    addStart(land.domain.map(([lo, hi]) => +(lo + Math.random() * (hi - lo)).toPrecision(3)));
+  });
+  $("clear-starts").addEventListener("click", () => { state.starts = []; startsChanged(); });
+  $("sweep-run").addEventListener("click", runSweep);
+  $("lr-slider").addEventListener("input", (e) => setLr(Number(e.target.value)));
+  $("sweep-colour").addEventListener("change", drawSweep);
+  $("sweep-optimizer").addEventListener("change", () => {
+    const name = $("sweep-optimizer").value;
+    const lr = (PAGE_DEFAULTS[name] || state.optimizers.get(name).info.defaults).lr;
+    state.sweep = null; // the map shown was another optimizer's
+    $("sweep-status").textContent = "";
+    setLr(nearest(LRS, lr));
+  });
+  $("share").addEventListener("click", share);
+  $("notice-close").addEventListener("click", () => notify(""));
+  // a share link shown describes the configuration it was made from
+  document.querySelector(".layout").addEventListener("change", (e) => {
+    if (!["speed", "step-slider"].includes(e.target.id)) stale();
+  });
+  for (const format of ["gif", "mp4", "csv"]) $(`export-${format}`).addEventListener("click", () => exportRace(format));
+  window.addEventListener("hashchange", () => { if (location.hash !== lastHash) restore(location.hash); });
+}
+
+/** The fields' bounds and defaults, as the server publishes them. */
+function applyLimits(limits) {
+  state.limits = limits;
+  const bound = (id, { min, max }) => Object.assign($(id), { min, max });
+  bound("steps", limits.steps);
+  bound("sweep-steps", limits.steps);
+  bound("sweep-resolution", limits.sweep_resolution);
+  $("sweep-steps").value = limits.steps.default;
+  $("sweep-resolution").value = limits.sweep_resolution.default;
+  $("expression").maxLength = limits.expression_length;
+}
+
+export async function start() {
+  wire();
+  const [limits, optimizers, landscapes] = await Promise.all([
+    loadLimits(),
+    api("/api/optimizers").then((r) => r.json()),
+    api("/api/landscapes").then((r) => r.json()),
+  ]);
+  applyLimits(limits);
+  state.landscapes = landscapes;
+  buildOptimizers(optimizers);
+  buildLandscapeSelect(landscapes);
+  for (const [name, values] of Object.entries(PAGE_DEFAULTS)) if (state.optimizers.has(name)) setValues(name, values);
+  $("sweep-optimizer").value = "adam";
+  setLr(nearest(LRS, 0.01));
+  updateSlider();
+  const restored = location.hash.length > 1 && (await restore(location.hash));
+  if (!restored) {
+    $("landscape-select").value = DEFAULT_LANDSCAPE;
+    for (const name of DEFAULT_OPTIMIZERS) setChecked(name, true);
+    await loadLandscape(DEFAULT_LANDSCAPE, { resetStarts: true });
+  }
+  document.body.dataset.ready = "true";
+}
+
+// for the browser tests and the console: the page's state and its element look-up
+Object.assign(window, { state, $ });
+start().catch((e) => { $("race-error").textContent = `The page could not start: ${e.message}`; });
+

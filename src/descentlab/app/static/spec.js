@@ -1,0 +1,155 @@
+/* The optimizer cards: ticks, hyperparameter fields and formulas, and the spec strings
+ * written from them (only what differs from the defaults). Specs are parsed by the
+ * server (api.parseSpecs), never here. */
+import { $, HIDDEN_PARAMS, state } from "./state.js";
+
+export function pyValue(v) {
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (Array.isArray(v)) return `(${v.map(pyValue).join(", ")})`;
+  return String(v);
+}
+
+export function sameValue(a, b) {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
+export function buildOptimizers(list) {
+  const host = $("optimizers");
+  const sweepSelect = $("sweep-optimizer");
+  for (const info of list) {
+    const entry = { info, checked: false, values: { ...info.defaults }, element: null, inputs: {} };
+    state.optimizers.set(info.name, entry);
+    const box = document.createElement("div");
+    box.className = "opt";
+    box.style.setProperty("--colour", info.colour);
+    box.innerHTML = `
+      <label><input type="checkbox" id="opt-${info.name}"><span class="swatch"></span>
+        <span>${info.name}</span></label>
+      <div class="details" hidden>
+        <div class="summary"></div>
+        <div class="formula"></div>
+        <div class="params"></div>
+        <p class="reference muted"></p>
+      </div>`;
+    box.querySelector(".summary").textContent = info.summary;
+    box.querySelector(".reference").textContent = info.reference;
+    const params = box.querySelector(".params");
+    for (const [key, value] of Object.entries(info.defaults)) {
+      if (HIDDEN_PARAMS.has(key)) continue;
+      const label = document.createElement("label");
+      label.textContent = key;
+      label.htmlFor = `opt-${info.name}-${key}`;
+      params.appendChild(label);
+      params.appendChild(paramInput(entry, key, value));
+    }
+    box.querySelector("input[type=checkbox]").addEventListener("change", (e) => {
+      setChecked(info.name, e.target.checked);
+    });
+    host.appendChild(box);
+    entry.element = box;
+    const option = new Option(info.name, info.name);
+    sweepSelect.appendChild(option);
+  }
+}
+
+export function paramInput(entry, key, value) {
+  const id = `opt-${entry.info.name}-${key}`;
+  if (typeof value === "boolean") {
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.id = id;
+    input.checked = value;
+    input.addEventListener("change", () => { entry.values[key] = input.checked; });
+    entry.inputs[key] = [input];
+    return input;
+  }
+  const values = Array.isArray(value) ? value : [value];
+  const wrap = document.createElement("div");
+  wrap.className = "pair";
+  entry.inputs[key] = values.map((v, i) => {
+    const input = document.createElement("input");
+    input.type = "number";
+    input.step = "any";
+    input.id = Array.isArray(value) ? `${id}-${i}` : id;
+    input.value = v;
+    input.addEventListener("input", () => {
+      const n = input.value.trim() === "" ? NaN : Number(input.value);
+      input.classList.toggle("invalid", !Number.isFinite(n));
+      if (Array.isArray(value)) entry.values[key][i] = n; else entry.values[key] = n;
+    });
+    wrap.appendChild(input);
+    return input;
+  });
+  if (Array.isArray(value)) entry.values[key] = [...value];
+  return Array.isArray(value) ? wrap : entry.inputs[key][0];
+}
+
+export function setChecked(name, checked) {
+  const entry = state.optimizers.get(name);
+  entry.checked = checked;
+  entry.element.querySelector("input[type=checkbox]").checked = checked;
+  entry.element.classList.toggle("on", checked);
+  entry.element.querySelector(".details").hidden = !checked;
+  const formula = entry.element.querySelector(".formula");
+  if (checked && !formula.firstChild) showFormula(formula, `optimizer=${encodeURIComponent(name)}`, entry.info.formula);
+}
+
+export function setValues(name, kwargs) {
+  const entry = state.optimizers.get(name);
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (!(key in entry.inputs)) continue;
+    const inputs = entry.inputs[key];
+    if (typeof value === "boolean") { inputs[0].checked = value; entry.values[key] = value; continue; }
+    const values = Array.isArray(value) ? value : [value];
+    values.forEach((v, i) => { if (inputs[i]) inputs[i].value = v; });
+    entry.values[key] = Array.isArray(value) ? [...value] : value;
+  }
+}
+
+/** The spec string of a ticked optimizer: only what differs from the defaults. */
+export function specOf(name, { without = [] } = {}) {
+  const entry = state.optimizers.get(name);
+  const args = [];
+  for (const [key, value] of Object.entries(entry.values)) {
+    if (without.includes(key)) continue;
+    const bad = (Array.isArray(value) ? value : [value]).some((v) => typeof v === "number" && !Number.isFinite(v));
+    if (bad) throw new Error(`${name}: ${key} needs a number`);
+    if (!sameValue(value, entry.info.defaults[key])) args.push(`${key}=${pyValue(value)}`);
+  }
+  return args.length ? `${name}(${args.join(", ")})` : name;
+}
+
+export function chosenSpecs() {
+  return [...state.optimizers.values()].filter((e) => e.checked).map((e) => specOf(e.info.name));
+}
+
+export function showFormula(host, query, latex) {
+  const img = new Image();
+  img.alt = latex;
+  img.className = "formula-img";
+  img.onerror = () => { host.innerHTML = ""; const c = document.createElement("code"); c.textContent = latex; host.appendChild(c); };
+  img.src = `/api/formula.svg?${query}`;
+  host.innerHTML = "";
+  host.appendChild(img);
+}
+
+/** Point at what a server error names: the optimizer card whose spec (or class) leads the
+ * message, and its fields whose names the message mentions. */
+export function blame(message) {
+  for (const element of state.blamed) element.classList.remove("invalid", "blamed");
+  state.blamed = [];
+  const chosen = [...state.optimizers.values()].filter((e) => e.checked);
+  let entry = chosen.find((e) => { try { return message.startsWith(`${specOf(e.info.name)}: `); } catch (_) { return false; } });
+  const lead = /^(\w+): /.exec(message);
+  if (!entry && lead) entry = chosen.find((e) => e.info.name === lead[1].toLowerCase());
+  if (!entry) return;
+  entry.element.classList.add("blamed");
+  state.blamed.push(entry.element);
+  const rest = message.slice(message.indexOf(": ") + 2);
+  for (const [key, inputs] of Object.entries(entry.inputs)) {
+    if (!new RegExp(`(^|[^\\w])${key}([^\\w]|$)`).test(rest)) continue;
+    for (const input of inputs) { input.classList.add("invalid"); state.blamed.push(input); }
+  }
+}
+
