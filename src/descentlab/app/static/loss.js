@@ -32,7 +32,7 @@ export function drawLoss() {
   traces.push({ type: "scatter", mode: "markers", x: [], y: [], showlegend: false, hoverinfo: "skip",
     marker: { size: 10, color: [].concat(...race.labels.map((_, k) => Array(race.starts.length).fill(race.colours[k]))),
       line: { color: "#000", width: 1 } } });
-  const place = legendPlace(1.15, { l: 64, r: 20, t: 30, b: 42 });
+  const place = legendPlace(1.15, { l: 64, r: 20, t: 30, b: 42 }, { below: -0.4, room: 80 });
   const layout = {
     font: FONT, margin: place.margin, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
     xaxis: { title: { text: "step" }, range: [0, race.steps], gridcolor: "#eef0f3", zeroline: false },

@@ -23,9 +23,9 @@ export const $ = (id) => document.getElementById(id);
 
 /** Where a plot's legend goes: above it, or below it on a phone, where the plot toolbar
  * (plotly's modebar) would cover a legend at the top. */
-export function legendPlace(top, margin) {
+export function legendPlace(top, margin, { below = -0.16, room = 56 } = {}) {
   if (!isPhone()) return { legend: { orientation: "h", y: top, x: 0 }, margin };
-  return { legend: { orientation: "h", x: 0, y: -0.16, yanchor: "top" }, margin: { ...margin, t: 24, b: margin.b + 56 } };
+  return { legend: { orientation: "h", x: 0, y: below, yanchor: "top" }, margin: { ...margin, t: 24, b: margin.b + room } };
 }
 
 export const state = {
