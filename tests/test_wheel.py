@@ -26,8 +26,9 @@ from descentlab import __version__
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "descentlab"
 AIRFOIL_SHA256 = "74c75fd71783f1e6b71f8a622b993dc592897a97cd689c5090a07147a1b097b3"
+PAGE_MODULES = ("api", "geometry", "loss", "main", "map", "race", "share", "spec", "state", "sweep")
 DATA = {
-    "descentlab/app/static/app.js",
+    *(f"descentlab/app/static/{name}.js" for name in PAGE_MODULES),
     "descentlab/app/static/index.html",
     "descentlab/app/static/style.css",
     "descentlab/train/data/README.md",
@@ -175,11 +176,13 @@ def test_the_installed_wheel_serves_the_playground(installed: Path, served: str)
         page = http.get("/")
         assert page.status_code == 200 and page.content == (static / "index.html").read_bytes()
         assert "descentlab playground" in page.text
-        for path in ("/static/app.js", "/static/style.css"):
-            assert f'"{path}"' in page.text
-            response = http.get(path)
+        assert '"/static/main.js"' in page.text and '"/static/style.css"' in page.text
+        for name in [f"{module}.js" for module in PAGE_MODULES] + ["style.css"]:
+            response = http.get(f"/static/{name}")
             assert response.status_code == 200
-            assert response.content == (static / Path(path).name).read_bytes()
+            assert response.content == (static / name).read_bytes()
+            if name.endswith(".js"):  # served so that the browser runs it as a module
+                assert "javascript" in response.headers["content-type"]
         assert '"/vendor/plotly.min.js"' in page.text
         plotly = http.get("/vendor/plotly.min.js")
         assert plotly.status_code == 200 and "javascript" in plotly.headers["content-type"]
