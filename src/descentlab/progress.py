@@ -1,78 +1,43 @@
-"""Progress bars for long work: on stderr, only on a terminal, only after a second.
+"""Progress of long work, reported to a callback: the library never draws.
 
-Library functions take ``progress: bool | None``; None means "when stderr is a
-terminal". A bar appears once its job has run for `DELAY` seconds, so short jobs
-stay quiet; pipes and tests never see one.
+`run`, `sweep`, `fit` and `compare` take ``on_progress(description, done, total)``,
+called as work advances (``done`` counts up to ``total``, in hundredths of a race's or
+sweep's steps, per batch in training; never with a device sync per step). The command
+line draws bars from it (`descentlab.cli.progress`).
 """
 
 from __future__ import annotations
 
-import sys
-import time
-from types import TracebackType
-from typing import Any
+import warnings
+from collections.abc import Callable
 
-DELAY = 1.0  # seconds a job runs before its bar appears
-
-
-def wanted(progress: bool | None) -> bool:
-    """Whether to show a bar: as asked, else when stderr is a terminal."""
-    return sys.stderr.isatty() if progress is None else bool(progress)
+OnProgress = Callable[[str, int, int], None]
+"""``on_progress(description, done, total)``."""
 
 
-class Bar:
-    """A rich progress display that starts drawing after `DELAY` seconds.
+def reporter(
+    on_progress: OnProgress | None, description: str, total: int
+) -> Callable[[int], None] | None:
+    """``advance(n)`` for one job: adds ``n`` to its count and reports the running
+    count to ``on_progress``; None when there is no one to tell."""
+    if on_progress is None:
+        return None
+    done = 0
 
-    Use it as a context manager; `add` a task with its total, then `advance` it.
-    """
+    def advance(amount: int) -> None:
+        nonlocal done
+        done += amount
+        on_progress(description, done, total)
 
-    def __init__(self, delay: float = DELAY) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
+    return advance
+
+
+def retired(progress: bool | None, where: str) -> None:
+    """Warn that ``progress=`` (accepted for this release only) no longer draws a bar."""
+    if progress is not None:
+        warnings.warn(
+            f"{where}(progress=...) no longer draws a bar and will be removed; pass "
+            "on_progress=, a callable (description, done, total)",
+            DeprecationWarning,
+            stacklevel=3,
         )
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self._delay = delay
-        self._began = time.perf_counter()
-        self._shown = False
-
-    def add(self, description: str, total: float) -> Any:
-        """A new task of ``total`` units; returns its handle for `advance`."""
-        return self._progress.add_task(description, total=total)
-
-    def advance(self, handle: Any, amount: float = 1) -> None:
-        self._progress.advance(handle, amount)
-        if not self._shown and time.perf_counter() - self._began >= self._delay:
-            self._progress.start()
-            self._shown = True
-
-    def __enter__(self) -> Bar:
-        self._began = time.perf_counter()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._shown:
-            self._progress.refresh()
-            self._progress.stop()
-
-
-def bar(progress: bool | None, delay: float = DELAY) -> Bar | None:
-    """A `Bar` when one is wanted (see `wanted`), else None."""
-    return Bar(delay) if wanted(progress) else None

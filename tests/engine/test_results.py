@@ -11,7 +11,6 @@ import pytest
 import torch
 
 import descentlab as dl
-from descentlab import progress
 from descentlab.engine import Best, Race, Sweep
 
 # gradient descent on f(x) = x**2 (the "parabola", domain [-10, 10], minimum 0 at 0):
@@ -160,20 +159,27 @@ def test_loaded_results_describe_themselves_the_same(tmp_path, suffix):
     np.testing.assert_allclose(loaded.summary().reached_fraction, sw.summary().reached_fraction)
 
 
-def test_progress_shows_only_when_asked(capfd, monkeypatch):
-    monkeypatch.setattr(progress, "DELAY", 0.0)  # draw at once instead of after a second
-    dl.run("himmelblau", "adam", steps=50, progress=False)
-    dl.sweep("himmelblau", "adam", starts=[(0.0, 0.0)], steps=5, progress=False)
-    dl.run("himmelblau", "adam", steps=50)  # not a terminal: quiet
-    assert capfd.readouterr() == ("", "")
-    dl.run("himmelblau", "adam", steps=50, progress=True)
-    out, err = capfd.readouterr()
-    assert out == "" and "race on himmelblau" in err and "50/50" in err
+def test_progress_goes_to_the_callback_and_nothing_is_drawn(capfd):
+    calls = []
+    dl.run("himmelblau", "adam", steps=50, on_progress=lambda *call: calls.append(call))
+    assert calls[-1] == ("race on himmelblau", 50, 50) and len(calls) == 50
+    assert [done for _, done, _ in calls] == list(range(1, 51))
+    calls.clear()
     starts = dl.grid_starts("himmelblau", 4)
     dl.sweep("himmelblau", "adam", grid={"lr": [0.1, 0.2, 0.3]}, starts=starts, steps=20,
-             chunk=16, progress=True)  # fmt: skip
-    out, err = capfd.readouterr()
-    assert out == "" and "sweep adam" in err and "60/60" in err  # 3 chunks x 20 steps
+             chunk=16, on_progress=lambda *call: calls.append(call))  # fmt: skip
+    assert calls[-1] == ("sweep adam", 60, 60)  # 3 chunks x 20 steps
+    assert all(total == 60 for _, _, total in calls)
+    dl.run("himmelblau", "adam", steps=50)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_the_retired_progress_flag_warns_and_draws_nothing(capfd):
+    with pytest.warns(DeprecationWarning, match=r"run\(progress=...\) no longer draws"):
+        dl.run("himmelblau", "adam", steps=5, progress=True)
+    with pytest.warns(DeprecationWarning, match=r"sweep\(progress=...\)"):
+        dl.sweep("himmelblau", "adam", starts=[(0.0, 0.0)], steps=5, progress=False)
+    assert capfd.readouterr() == ("", "")
 
 
 def test_importing_the_engine_loads_neither_pandas_nor_rich():

@@ -13,7 +13,6 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 import descentlab as dl
-from descentlab import progress
 from descentlab.train import Task, Training, TrainingRun
 from descentlab.train.result import CURVE_COLUMNS
 
@@ -274,19 +273,18 @@ def test_a_malformed_task_is_refused() -> None:
         Task(name="t", train=(x, x), model=torch.nn.Identity, loss=torch.sub, evaluate_every=0)
 
 
-def test_progress_is_quiet_unless_asked(
-    airfoil: Task, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_progress_goes_to_the_callback(airfoil: Task, capsys: pytest.CaptureFixture) -> None:
     dl.fit(airfoil, "sgd(lr=0.05)", epochs=1)
     assert capsys.readouterr() == ("", "")
-    # draw at once rather than after the usual second, so a quick run shows its bar
-    monkeypatch.setattr(progress, "bar", lambda asked: progress.Bar(delay=0) if asked else None)
-    dl.fit(airfoil, "sgd(lr=0.05)", epochs=1, progress=False)
+    calls: list[tuple[str, int, int]] = []
+    dl.compare(airfoil, ["sgd(lr=0.05)", "adam(lr=0.01)"], epochs=1,
+               on_progress=lambda *call: calls.append(call))  # fmt: skip
     assert capsys.readouterr() == ("", "")
-    dl.compare(airfoil, ["sgd(lr=0.05)", "adam(lr=0.01)"], epochs=1, progress=True)
-    out, err = capsys.readouterr()
-    assert out == "" and "150/150" in err
-    assert "airfoil sgd(lr=0.05)" in err and "airfoil adam(lr=0.01)" in err
+    assert calls[0] == ("airfoil sgd(lr=0.05)", 1, 150)
+    assert calls[149] == ("airfoil sgd(lr=0.05)", 150, 150)
+    assert calls[150:] == [("airfoil adam(lr=0.01)", n, 150) for n in range(1, 151)]
+    with pytest.warns(DeprecationWarning, match=r"fit\(progress=...\)"):
+        dl.fit(airfoil, "sgd(lr=0.05)", epochs=1, progress=False)
 
 
 def test_tasks_are_listed_and_described() -> None:

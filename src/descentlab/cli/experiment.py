@@ -15,6 +15,7 @@ import platform
 import tomllib
 import warnings
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,8 +25,10 @@ import numpy as np
 
 from .. import __version__, landscapes, optim
 from ..names import unknown
+from ..progress import OnProgress
 from .errors import UserError, warn
 from .grid import resolve_grid
+from .progress import bars
 
 RACE_FORMATS = (".gif", ".mp4", ".html", ".png", ".svg", ".pdf", ".csv", ".parquet")
 TABLE_AND_PICTURE_FORMATS = (".png", ".svg", ".pdf", ".csv", ".parquet")
@@ -273,7 +276,7 @@ def _save_figure(figure: Any, path: Path) -> None:
     figure.savefig(path, dpi=150)
 
 
-def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> Any:
+def _race(config: dict[str, Any], paths: list[Path], on_progress: OnProgress | None) -> Any:
     import descentlab as dl
     from descentlab import viz
 
@@ -289,7 +292,7 @@ def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> A
         noise=config["noise"],
         seed=config["seed"],
         dtype=_dtype(config),
-        progress=progress,
+        on_progress=on_progress,
     )
     for path in paths:
         suffix = path.suffix.lower()
@@ -309,7 +312,7 @@ def _race(config: dict[str, Any], paths: list[Path], progress: bool | None) -> A
     return race
 
 
-def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> Any:
+def _sweep(config: dict[str, Any], paths: list[Path], on_progress: OnProgress | None) -> Any:
     import descentlab as dl
     from descentlab import viz
 
@@ -346,7 +349,7 @@ def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
             noise=config["noise"],
             seed=config["seed"],
             dtype=_dtype(config),
-            progress=progress,
+            on_progress=on_progress,
         )
         for spec in config["optimizers"]
     )
@@ -365,7 +368,7 @@ def _sweep(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
     return sweeps
 
 
-def _train(config: dict[str, Any], paths: list[Path], progress: bool | None) -> Any:
+def _train(config: dict[str, Any], paths: list[Path], on_progress: OnProgress | None) -> Any:
     import descentlab as dl
     from descentlab import viz
 
@@ -378,7 +381,7 @@ def _train(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
         scheduler=config["scheduler"],
         checkpoint_dir=config["checkpoint"],
         resume=config["resume"],
-        progress=progress,
+        on_progress=on_progress,
         dtype=_dtype(config),
     )
     for path in paths:
@@ -389,7 +392,7 @@ def _train(config: dict[str, Any], paths: list[Path], progress: bool | None) -> 
     return training
 
 
-def _ema(config: dict[str, Any], paths: list[Path], progress: bool | None) -> None:
+def _ema(config: dict[str, Any], paths: list[Path], on_progress: OnProgress | None) -> None:
     from descentlab import viz
 
     figure = viz.ema_weights(config["betas"], config["steps"])
@@ -420,6 +423,7 @@ def execute(
     """Check, run and write an experiment; returns the outputs written (sidecars too).
 
     Relative output names (and a relative checkpoint folder) resolve against ``base``.
+    ``progress`` draws bars on stderr (default: only on a terminal; see `cli.progress`).
     ``report(kind, result)`` is called with the race, the sweeps or the training once
     they are computed.
     """
@@ -437,7 +441,9 @@ def execute(
         path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        result = RUNNERS[config["kind"]](config, paths, progress)
+        shown = bars(progress)
+        with shown if shown is not None else nullcontext():
+            result = RUNNERS[config["kind"]](config, paths, shown)
     for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
         warn(message)  # the library's warnings (a start outside the domain, ...), one line each
     if report is not None and result is not None:

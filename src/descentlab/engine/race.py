@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,9 +12,9 @@ import numpy as np
 import torch
 
 from .. import landscapes, optim
-from .. import progress as progress_bars
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec, unique_labels
+from ..progress import OnProgress, reporter, retired
 from ..specs import SpecLike
 from . import checks, memory, summary
 from .checks import as_starts, is_vectorisable
@@ -159,6 +158,7 @@ def run(
     maximize: bool = False,
     vectorize: bool = True,
     record_state: bool = False,
+    on_progress: OnProgress | None = None,
     progress: bool | None = None,
 ) -> Race:
     """Race every optimizer from every start on a landscape.
@@ -176,13 +176,15 @@ def run(
         both give the same trajectories).
     record_state : also record, per step, the gradient used and the optimizer's state
         (momentum, second moments, ...) in ``Race.states``.
-    progress : a progress bar on stderr; default: only when stderr is a terminal. It
-        appears after a second, so short races stay quiet.
+    on_progress : called as ``on_progress("race on <landscape>", done, steps)`` every
+        hundredth of the steps (see `descentlab.progress`).
+    progress : retired; accepted for this release with a DeprecationWarning.
 
     A race that would need more memory than is available (see
     `descentlab.engine.memory_limit`; ``DESCENTLAB_MEMORY_LIMIT`` overrides it) is
     refused before anything is allocated, with `JobTooLarge`.
     """
+    retired(progress, "run")
     land = landscapes.get(landscape)
     if isinstance(optimizers, str | OptimizerSpec) or callable(optimizers):
         optimizers = [optimizers]
@@ -234,17 +236,15 @@ def run(
     record = torch.empty((steps + 1, d, k * s), dtype=dtype)
     record[0] = engine.positions()
     states: dict[str, torch.Tensor] = {}
-    bar = progress_bars.bar(progress, progress_bars.DELAY)
-    every = max(1, steps // 100)  # the bar moves in hundredths, never syncing per step
-    with bar if bar is not None else nullcontext():
-        handle = None if bar is None else bar.add(f"race on {land.name}", total=steps)
-        for t in range(1, steps + 1):
-            if record_state:
-                _record_state(engine, states, t - 1, (steps + 1, d, k * s), dtype)
-            engine.step()
-            record[t] = engine.positions()
-            if bar is not None and (t % every == 0 or t == steps):
-                bar.advance(handle, every if t % every == 0 else t % every)
+    advance = reporter(on_progress, f"race on {land.name}", steps)
+    every = max(1, steps // 100)  # reported in hundredths, never syncing per step
+    for t in range(1, steps + 1):
+        if record_state:
+            _record_state(engine, states, t - 1, (steps + 1, d, k * s), dtype)
+        engine.step()
+        record[t] = engine.positions()
+        if advance is not None and (t % every == 0 or t == steps):
+            advance(every if t % every == 0 else t % every)
 
     losses = land(*record.unbind(1))  # (T+1, K*S)
     diverged_at = _freeze_undefined(record, losses, engine.diverged_at.clone())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,8 +10,8 @@ import numpy as np
 import torch
 
 from .. import landscapes
-from .. import progress as progress_bars
 from ..landscapes import Landscape
+from ..progress import OnProgress, reporter, retired
 from ..specs import SpecLike
 from . import summary
 from .grid import grid_starts, unique
@@ -123,6 +121,7 @@ def sweep(
     maximize: bool = False,
     chunk: int = DEFAULT_CHUNK,
     compile: bool | None = None,
+    on_progress: OnProgress | None = None,
     progress: bool | None = None,
 ) -> Sweep:
     """Run one optimizer over every (hyperparameters, start) pair and summarise each.
@@ -143,22 +142,20 @@ def sweep(
     compiled kernel (torch.compile); by default it is used for sweeps of at least
     `plan.COMPILE_FROM` trajectory-steps, where the seconds it takes to compile pay off.
 
-    ``progress`` shows a bar on stderr (default: only when stderr is a terminal; it
-    appears after a second). A sweep whose summaries and working buffers would not fit
-    in the memory available (see `descentlab.engine.memory_limit`;
-    ``DESCENTLAB_MEMORY_LIMIT`` overrides it) is refused up front with `JobTooLarge`.
+    ``on_progress("sweep <spec>", done, total)`` hears of the steps done, summed over
+    chunks (see `descentlab.progress`); ``progress`` is retired (a DeprecationWarning).
+
+    A sweep whose summaries and working buffers would not fit in the memory available
+    (see `descentlab.engine.memory_limit`; ``DESCENTLAB_MEMORY_LIMIT`` overrides it) is
+    refused up front with `JobTooLarge`.
     """
+    retired(progress, "sweep")
     job = plan(
         landscape, optimizer, grid, starts, steps, tol=tol, noise=noise, seed=seed,
         dtype=dtype, maximize=maximize, chunk=chunk, compile=compile,
     )  # fmt: skip
-    bar = progress_bars.bar(progress, progress_bars.DELAY)
-    with bar if bar is not None else nullcontext():
-        total = job.pieces * job.steps
-        handle = None if bar is None else bar.add(f"sweep {job.spec.label}", total=total)
-        on_steps = None if bar is None else functools.partial(bar.advance, handle)
-        summaries = run_plan(job, on_steps)
-    return summarise(job, summaries)
+    advance = reporter(on_progress, f"sweep {job.spec.label}", job.pieces * job.steps)
+    return summarise(job, run_plan(job, advance))
 
 
 def summarise(job: SweepPlan, summaries: dict[str, np.ndarray]) -> Sweep:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .. import progress as progress_bars
 from ..optim.schedule import SchedulerFactory
 from ..optim.spec import parse, unique_labels
+from ..progress import OnProgress, reporter, retired
 from ..specs import SpecLike
 from .checkpoint import checkpoint_path, resumable
 from .loop import Loop, cast
@@ -30,6 +29,7 @@ def compare(
     scheduler: str | SchedulerFactory | None = None,
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
+    on_progress: OnProgress | None = None,
     progress: bool | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> Training:
@@ -45,10 +45,13 @@ def compare(
     )  # fmt: skip
     if isinstance(specs, str) or not isinstance(specs, Sequence) or not specs:
         raise ValueError("compare takes a list of one or more optimizer specs")
-    return _train(settings, [parse(spec) for spec in specs], progress)
+    retired(progress, "compare")
+    return _train(settings, [parse(spec) for spec in specs], on_progress)
 
 
-def _train(settings: TrainingSettings, parsed: list[Any], progress: bool | None) -> Training:
+def _train(
+    settings: TrainingSettings, parsed: list[Any], on_progress: OnProgress | None
+) -> Training:
     """Build every run (checking every checkpoint), then train them one after another."""
     task, labels = settings.task, unique_labels(parsed)
     folder = settings.checkpoint_dir
@@ -58,7 +61,6 @@ def _train(settings: TrainingSettings, parsed: list[Any], progress: bool | None)
     found = resumable(folder, paths) if settings.resume else [False] * len(labels)
     train = cast(task.train, settings.dtype)
     data = train, cast(task.validation, settings.dtype) if task.validation else None
-    bar = progress_bars.bar(progress)
     with torch.random.fork_rng(devices=[]):  # the caller's global generator is left alone
         # every run is built and every checkpoint checked before any run trains
         loops = []
@@ -68,17 +70,9 @@ def _train(settings: TrainingSettings, parsed: list[Any], progress: bool | None)
                 loop.restore()
             loops.append(loop)
         runs = []
-        with bar if bar is not None else nullcontext():
-            for loop in loops:
-                on_batch = None
-                if bar is not None:
-                    total = loop.batches * settings.epochs
-                    handle = bar.add(f"{task.name} {loop.label}", total=total)
-
-                    def on_batch(n: int, handle: Any = handle) -> None:
-                        bar.advance(handle, n)
-
-                runs.append(loop.run(on_batch))
+        for loop in loops:
+            description = f"{task.name} {loop.label}"
+            runs.append(loop.run(reporter(on_progress, description, loop.batches * loop.epochs)))
     return Training(runs=runs)
 
 
@@ -92,6 +86,7 @@ def fit(
     scheduler: str | SchedulerFactory | None = None,
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
+    on_progress: OnProgress | None = None,
     progress: bool | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> TrainingRun:
@@ -115,7 +110,9 @@ def fit(
         A folder with no checkpoint for any of the runs (for `fit`: for its one run) is
         a `CheckpointError`, as are damaged or mismatched checkpoints and ones beyond
         ``epochs``; all of them are checked before any run trains.
-    progress : a progress bar on stderr; default: only when stderr is a terminal.
+    on_progress : called as ``on_progress("<task> <label>", done, total)`` after every
+        batch (a resumed run first reports the batches it had done).
+    progress : retired; accepted for this release with a DeprecationWarning.
     dtype : torch.float32 or torch.float64 for the model and the data.
 
     A run whose loss stops being finite ends there, with ``diverged_at`` set; it does
@@ -125,4 +122,5 @@ def fit(
         task, epochs, batch_size, seed=seed, scheduler=scheduler, dtype=dtype,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )  # fmt: skip
-    return _train(settings, [parse(spec)], progress).runs[0]
+    retired(progress, "fit")
+    return _train(settings, [parse(spec)], on_progress).runs[0]
