@@ -81,7 +81,7 @@ def test_a_sweep_too_large_is_refused_before_it_starts(small_limit, monkeypatch)
 
 
 def test_a_race_too_large_is_refused_before_it_starts(small_limit, monkeypatch):
-    monkeypatch.setattr(race_module, "Lockstep", refuse_to_start)
+    monkeypatch.setattr(race_module, "build_engine", refuse_to_start)
     with pytest.raises(JobTooLarge) as caught:
         dl.run("himmelblau", ["adam", "sgd"] * 2, starts=dl.grid_starts("himmelblau", 10),
                steps=20_000)  # fmt: skip

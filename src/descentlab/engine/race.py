@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,8 @@ from ..optim.spec import OptimizerSpec, unique_labels
 from ..progress import OnProgress, reporter, retired
 from ..specs import SpecLike
 from . import checks, memory, summary
-from .checks import as_starts, is_vectorisable
-from .lockstep import Lockstep
+from .checks import as_starts
+from .recording import build_engine, freeze_undefined, state_count, step_all
 from .storage import read_result, save_frame
 
 if TYPE_CHECKING:
@@ -207,7 +206,7 @@ def run(
         )
     memory.require(
         "race",
-        memory.race_bytes(k, s, steps, d, dtype, _state_count(specs) if record_state else 0),
+        memory.race_bytes(k, s, steps, d, dtype, state_count(specs) if record_state else 0),
         f"{k:,} optimizer(s) x {s:,} start(s) x {steps + 1:,} recorded steps",
         "use fewer steps, starts or optimizers, or sweep() for summaries",
     )
@@ -218,36 +217,12 @@ def run(
         # a schedule driven by the loss must see each trajectory's own loss
         vectorize = vectorize and not optim.is_metric_driven(schedule)
 
-    columns = torch.as_tensor(points, dtype=dtype).T.repeat(1, k)  # (D, K*S)
-    # every optimizer meets the same noise from the same start: one stream per start
-    streams = torch.arange(s).repeat(k)
-    engine = Lockstep(
-        land, columns, noise=noise, seed=seed, maximize=maximize, noise_streams=streams
-    )
-    for index, spec in enumerate(specs):
-        if vectorize and is_vectorisable(spec):
-            block = slice(index * s, (index + 1) * s)
-            engine.add(spec.build, block, shared=True, scheduler=schedule)
-        else:
-            for start in range(s):
-                column = slice(index * s + start, index * s + start + 1)
-                engine.add(spec.build, column, shared=False, scheduler=schedule)
-
-    record = torch.empty((steps + 1, d, k * s), dtype=dtype)
-    record[0] = engine.positions()
-    states: dict[str, torch.Tensor] = {}
+    engine = build_engine(land, specs, points, noise, seed, dtype, maximize, vectorize, schedule)
     advance = reporter(on_progress, f"race on {land.name}", steps)
-    every = max(1, steps // 100)  # reported in hundredths, never syncing per step
-    for t in range(1, steps + 1):
-        if record_state:
-            _record_state(engine, states, t - 1, (steps + 1, d, k * s), dtype)
-        engine.step()
-        record[t] = engine.positions()
-        if advance is not None and (t % every == 0 or t == steps):
-            advance(every if t % every == 0 else t % every)
+    record, states = step_all(engine, steps, dtype, record_state, advance)
 
     losses = land(*record.unbind(1))  # (T+1, K*S)
-    diverged_at = _freeze_undefined(record, losses, engine.diverged_at.clone())
+    diverged_at = freeze_undefined(record, losses, engine.diverged_at.clone())
     positions = record.permute(2, 0, 1).reshape(k, s, steps + 1, d)
     return Race(
         landscape=land,
@@ -269,60 +244,3 @@ def run(
             "maximize": bool(maximize),
         },
     )
-
-
-def _state_count(specs: list[OptimizerSpec]) -> int:
-    """How many tensors ``record_state`` will record per point: the gradient, and each
-    state tensor shaped like the point that some optimizer keeps (found by stepping it
-    once on a dummy point; 4 where that fails)."""
-    keys = {"grad"}
-    for spec in specs:
-        try:
-            param = torch.zeros(2, requires_grad=True)
-            optimizer = spec.build([param])
-            param.grad = torch.ones(2)
-            optimizer.step(functools.partial(torch.sum, param))
-            state = optimizer.state.get(param, {})
-            keys |= {key for key, v in state.items() if getattr(v, "shape", None) == (2,)}
-        except Exception:  # a custom factory that cannot run on a dummy point
-            keys |= {f"unknown{i}" for i in range(4)}
-    return len(keys)
-
-
-def _record_state(
-    engine: Lockstep,
-    states: dict[str, torch.Tensor],
-    t: int,
-    shape: tuple[int, int, int],
-    dtype: torch.dtype,
-) -> None:
-    """Store, for step ``t``, the state each optimizer holds before stepping from the
-    point recorded at ``t``, and the gradient the step is about to use."""
-    grads = engine.probe()[0]
-    for unit in engine.units:
-        entries = dict(unit.optimizer.state.get(unit.param, {}))
-        entries["grad"] = grads[:, unit.columns]
-        for key, value in entries.items():
-            if isinstance(value, torch.Tensor) and value.shape == unit.param.shape:
-                if key not in states:
-                    states[key] = torch.full(shape, float("nan"), dtype=dtype)
-                states[key][t, :, unit.columns] = value.detach()
-
-
-def _freeze_undefined(record: torch.Tensor, losses: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
-    """Where f is not finite at a finite point, count the trajectory as diverged there
-    and freeze it at the point before (in place); return the updated diverged_at."""
-    bad = ~torch.isfinite(losses)
-    if not bool(bad.any()):
-        return at
-    steps = losses.shape[0]
-    first = torch.where(bad.any(0), bad.float().argmax(0), steps)
-    for column in torch.nonzero(first < steps).flatten().tolist():
-        t = int(first[column])
-        if at[column] < 0 or t < at[column]:
-            at[column] = t
-        stop = int(at[column])
-        keep = max(stop - 1, 0)
-        record[stop:, :, column] = record[keep, :, column]
-        losses[stop:, column] = losses[keep, column]
-    return at
