@@ -70,7 +70,9 @@ def test_a_1d_race_cannot_be_animated_and_says_so(http):
         json={"landscape": "parabola", "optimizers": ["sgd(lr=0.1)"], "steps": 5, "format": "gif"},
     )
     assert response.status_code == 400
-    assert response.json()["detail"] == "animations need a 2-D landscape; parabola has 1"
+    assert response.json()["detail"] == {
+        "message": "animations need a 2-D landscape; parabola has 1"
+    }
 
 
 def test_unknown_formats_are_refused(http):

@@ -102,7 +102,7 @@ def test_split_lines_breaks_at_top_level_quads_only():
 )
 def test_formula_requests_that_name_nothing_known_get_a_400(http, params, message):
     response = http.get("/api/formula.svg", params=params)
-    assert response.status_code == 400 and message in response.json()["detail"]
+    assert response.status_code == 400 and message in response.json()["detail"]["message"]
 
 
 def test_an_expression_formula_is_typeset(http):

@@ -88,7 +88,42 @@ def test_bad_races_get_a_one_line_4xx(http, body, status, message):
     response = http.post("/api/race", json=body)
     assert response.status_code == status, response.text
     detail = response.json()["detail"]
-    assert message in detail and "\n" not in detail
+    text = detail["message"] if status == 400 else detail  # a 400 names what it refused
+    assert message in text and "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (race_body(optimizers=["sgd", "momentum(lr=-1)"]),
+         {"message": "momentum(lr=-1): lr must be >= 0, got -1", "optimizer": 1,
+          "hyperparameter": "lr"}),
+        (race_body(optimizers=["adam", "rprop(step_sizes=(1, 0.5))"]),
+         {"message": "rprop(step_sizes=(1, 0.5)): step_sizes must be (min, max) with "
+          "min <= max, got (1, 0.5)", "optimizer": 1, "hyperparameter": "step_sizes"}),
+        (race_body(optimizers=["adam", "sgd(lr=1e39)"]),
+         {"message": "sgd(lr=1e39): a hyperparameter is too large for torch.float32 (at most "
+          "3.4e+38); use a smaller value or dtype=torch.float64", "optimizer": 1}),
+    ],
+)  # fmt: skip
+def test_a_refusal_names_the_optimizer_and_hyperparameter(http, body, detail):
+    response = http.post("/api/race", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == detail
+
+
+def test_an_unknown_optimizer_is_named_by_its_place(http):
+    response = http.post("/api/race", json=race_body(optimizers=["adam", "sgd", "adma"]))
+    detail = response.json()["detail"]
+    assert detail["optimizer"] == 2 and "hyperparameter" not in detail
+    assert detail["message"].startswith("unknown optimizer 'adma' (did you mean 'adam'")
+
+
+def test_a_bad_expression_is_named_as_the_landscape(http):
+    response = http.post("/api/race", json=race_body(landscape="x +"))
+    detail = response.json()["detail"]
+    assert detail["landscape"] == "x +" and "optimizer" not in detail
+    assert detail["message"].startswith("bad expression 'x +': invalid syntax")
 
 
 def test_nan_is_not_a_number_here(http):

@@ -15,40 +15,46 @@ TOO_LARGE = "a hyperparameter is too large for torch.float32 (at most 3.4e+38)"
 RACE = {"landscape": "beale", "starts": [[1.0, 1.5]], "steps": 5}
 
 
-def assert_refused(response, spec: str, message: str) -> None:
+def assert_refused(response, spec: str, message: str, index: int) -> None:
     assert response.status_code == 400, response.text
     detail = response.json()["detail"]
-    assert detail.startswith(f"{spec}: {message}"), detail
-    assert "\n" not in detail
+    assert detail["message"].startswith(f"{spec}: {message}"), detail
+    assert "\n" not in detail["message"]
+    assert detail["optimizer"] == index
 
 
 def test_a_learning_rate_beyond_float32_is_a_400_naming_the_optimizer(http):
     body = {**RACE, "optimizers": ["adam(lr=0.1)", "sgd(lr=1e39)"]}
-    assert_refused(http.post("/api/race", json=body), "sgd(lr=1e39)", TOO_LARGE)
+    assert_refused(http.post("/api/race", json=body), "sgd(lr=1e39)", TOO_LARGE, 1)
 
 
 def test_a_sweep_with_weight_decay_beyond_float32_is_a_400(http):
     body = {"landscape": "beale", "optimizer": "sgd(weight_decay=1e39)", "lrs": [0.01],
             "resolution": 3, "steps": 5}  # fmt: skip
-    assert_refused(http.post("/api/sweep", json=body), "sgd(weight_decay=1e39)", TOO_LARGE)
+    assert_refused(http.post("/api/sweep", json=body), "sgd(weight_decay=1e39)", TOO_LARGE, 0)
 
 
 @pytest.mark.parametrize("format", ["csv", "gif"])
 def test_an_export_beyond_float32_is_a_400(http, format):
     body = {**RACE, "optimizers": ["sgd(lr=1e39)"], "format": format}
-    assert_refused(http.post("/api/export", json=body), "sgd(lr=1e39)", TOO_LARGE)
+    assert_refused(http.post("/api/export", json=body), "sgd(lr=1e39)", TOO_LARGE, 0)
 
 
 def test_a_negative_learning_rate_names_its_spec(http):
     body = {**RACE, "optimizers": ["sgd", "adam(lr=-1)"]}
-    assert_refused(http.post("/api/race", json=body), "adam(lr=-1)", "lr must be >= 0, got -1")
+    refused = http.post("/api/race", json=body)
+    assert_refused(refused, "adam(lr=-1)", "lr must be >= 0, got -1", 1)
+    assert refused.json()["detail"]["hyperparameter"] == "lr"
 
 
 def test_a_landscape_error_is_not_blamed_on_the_optimizer(http):
     body = {**RACE, "optimizers": ["adam"], "starts": [[1.0]]}
     response = http.post("/api/race", json=body)
     assert response.status_code == 400
-    assert response.json()["detail"].startswith("starts must be points of 2 coordinate(s)")
+    assert response.json()["detail"]["message"].startswith(
+        "starts must be points of 2 coordinate(s)"
+    )
+    assert "optimizer" not in response.json()["detail"]
 
 
 def fail(kind: type[Exception]) -> None:
@@ -61,4 +67,4 @@ def test_jobs_turn_library_and_torch_errors_into_a_one_line_400(kind):
     with pytest.raises(HTTPException) as caught, ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, Jobs(timeout=5, limit=1)(fail, kind)).result()
     assert caught.value.status_code == 400
-    assert caught.value.detail == "overflow in the engine"
+    assert caught.value.detail == {"message": "overflow in the engine"}

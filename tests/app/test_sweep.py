@@ -46,9 +46,11 @@ def test_the_sweep_sets_lr_itself(http):
     body = {"landscape": "beale", "optimizer": "adam(lr=0.1)", "lrs": [0.1], "resolution": 4}
     response = http.post("/api/sweep", json=body)
     assert response.status_code == 400
-    assert response.json()["detail"] == (
-        "the sweep sets lr itself; leave it out of the optimizer spec"
-    )
+    assert response.json()["detail"] == {
+        "message": "the sweep sets lr itself; leave it out of the optimizer spec",
+        "optimizer": 0,
+        "hyperparameter": "lr",
+    }
 
 
 def test_non_positive_learning_rates_are_refused(http):

@@ -258,6 +258,23 @@ def test_a_server_error_marks_the_optimizer_and_clears_the_old_race(page):
     assert page.evaluate("state.race") is None and page.inner_text("#race-status") == ""
 
 
+def test_a_refusal_marks_the_card_it_names_by_place_not_by_its_text(page):
+    open_page(page)  # sgd, momentum and adam are chosen: sgd and momentum share a class
+    page.fill("#opt-momentum-lr", "1e39")  # refused only when it steps, in float32
+    page.click("#race")
+    page.wait_for_function("document.getElementById('race-error').textContent !== ''")
+    assert page.inner_text("#race-error").startswith(
+        "momentum(lr=1e+39): a hyperparameter is too large for torch.float32"
+    )
+    blamed = page.locator(".opt.blamed")
+    assert blamed.count() == 1 and "momentum" in blamed.inner_text()
+    assert page.locator(".invalid").count() == 0  # it names no single hyperparameter
+    page.fill("#opt-momentum-lr", "0.001")
+    page.click("#race")
+    page.wait_for_function("state.race !== null")
+    assert page.locator(".opt.blamed").count() == 0
+
+
 def test_a_broken_share_link_falls_back_to_defaults_with_a_notice(page, artifacts):
     open_page(page, "/#landscape=nosuch&steps=-5&opt=adam&start=1,1")
     page.wait_for_function("state.race !== null")

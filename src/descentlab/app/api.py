@@ -16,11 +16,13 @@ from starlette.concurrency import run_in_threadpool
 
 from . import compute
 from .export import export as export_file
+from .refusals import refusal
 from .schemas import (
     ExportRequest,
     LandscapeText,
     Limits,
     RaceRequest,
+    RefusedRequest,
     SpecsRequest,
     SweepRequest,
     limits,
@@ -28,7 +30,11 @@ from .schemas import (
 
 T = TypeVar("T")
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The library refused the request; `detail` says why in one line."},
+    400: {
+        "model": RefusedRequest,
+        "description": "The library refused the request: `detail.message` says why in one "
+        "line; `optimizer`, `hyperparameter` and `landscape` say what it names.",
+    },
     422: {"description": "The request broke the schema or a limit."},
     503: {"description": "Too many jobs are running; try again shortly."},
     504: {"description": "The job ran past the time limit."},
@@ -71,14 +77,9 @@ class Jobs:
                 504, f"the job took longer than {self.timeout:g} s; ask for fewer steps or starts"
             ) from None
         except (ValueError, TypeError, ArithmeticError, RuntimeError) as error:
-            # the library's refusals, and torch's own (overflow, bad shapes): never a 500
-            raise HTTPException(400, one_line(error)) from None
-
-
-def one_line(error: BaseException) -> str:
-    """The first line of an error's message (or its type's name when it has none)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+            # the library's refusals, and torch's own (overflow, bad shapes): never a 500;
+            # the detail names what was refused (see refusals.Refused)
+            raise HTTPException(400, refusal(error)) from None
 
 
 def jobs(request: Request) -> Jobs:
@@ -163,7 +164,7 @@ async def formula(
 ) -> Response:
     """The update rule of an optimizer, or the formula of a landscape (exactly one)."""
     if (optimizer is None) == (landscape is None):
-        raise HTTPException(400, "give exactly one of optimizer= or landscape=")
+        raise HTTPException(400, {"message": "give exactly one of optimizer= or landscape="})
 
     svg = await jobs(request)(compute.formula, optimizer, landscape, light=True)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})

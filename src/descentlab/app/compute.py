@@ -7,7 +7,6 @@ and become 400 responses.
 
 from __future__ import annotations
 
-import re
 import warnings
 from functools import lru_cache
 from typing import Any
@@ -18,15 +17,16 @@ import torch
 from .. import landscapes, optim
 from ..engine import Race, run, sweep
 from ..engine.sweep import grid_starts
+from ..errors import HyperparameterProblem
 from ..landscapes import Landscape
 from ..viz.style import colours, contour_field, evaluate_grid
 from ..viz.sweeps import BASIN_COLOURS, DIVERGED, NONE
 from .formulas import formula_svg, wrap_sum
+from .refusals import Refused, for_optimizer, rehearse
 from .schemas import RaceRequest, SweepRequest
 
 GRID = 120  # landscape samples per axis for the contour map and the surface
 TRANSFORM_FLOOR = 1e-12
-_CLASS_PREFIX = re.compile(r"^[A-Za-z]\w*: ")  # "Adam: " before a range error
 
 
 def finite(values: np.ndarray) -> list[Any]:
@@ -37,22 +37,32 @@ def finite(values: np.ndarray) -> list[Any]:
     return np.where(np.isfinite(array), array, None).tolist()
 
 
-def parse_optimizer(spec: str) -> optim.OptimizerSpec:
-    """A spec of a registry optimizer (torch's own classes are not offered here).
-
-    A hyperparameter out of range is named with the spec it came from, e.g.
-    ``adam(lr=-1): lr must be >= 0, got -1``, so the page can point at that optimizer."""
+def parse_optimizer(spec: str, index: int = 0) -> optim.OptimizerSpec:
+    """A spec of a registry optimizer (torch's own classes are not offered here), at
+    ``index`` in its request; a refusal is a `Refused` naming that place."""
     try:
         parsed = optim.parse(spec)
-    except ValueError as error:
-        if str(error).startswith(("malformed", "unknown")):
-            raise
-        raise named(spec, error) from None
+    except (ValueError, TypeError) as error:
+        raise for_optimizer(spec, index, error) from None
     if parsed.name not in optim.available():
-        raise ValueError(
+        raise Refused(
             f"unknown optimizer {parsed.name!r}; the playground offers "
-            f"{', '.join(optim.available())}"
+            f"{', '.join(optim.available())}",
+            optimizer=index,
         )
+    return parsed
+
+
+def checked_optimizers(specs: list[str]) -> list[optim.OptimizerSpec]:
+    """Every spec parsed and rehearsed for one step, in request order."""
+    parsed = []
+    for index, text in enumerate(specs):
+        spec = parse_optimizer(text, index)
+        try:
+            rehearse(spec)
+        except (ValueError, TypeError, RuntimeError) as error:
+            raise for_optimizer(text, index, error) from None
+        parsed.append(spec)
     return parsed
 
 
@@ -65,13 +75,6 @@ def parsed_spec(spec: str) -> dict[str, Any]:
         return {"spec": spec, "error": str(error).strip().splitlines()[0]}
     kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in parsed.kwargs.items()}
     return {"spec": spec, "name": parsed.name, "kwargs": kwargs, "label": parsed.label}
-
-
-def named(spec: str, error: Exception) -> ValueError:
-    """A library refusal of one optimizer, led by the spec it came from instead of the
-    class name (``SGD: ...`` becomes ``sgd(lr=1e+39): ...``)."""
-    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return ValueError(f"{spec.strip()}: {_CLASS_PREFIX.sub('', message)}")
 
 
 def catalog_landscapes() -> list[dict[str, Any]]:
@@ -255,27 +258,10 @@ def _f(land: Landscape, point: np.ndarray) -> float | None:
 
 def run_race(request: RaceRequest) -> Race:
     """The race a request describes (starts outside the domain are allowed, unwarned)."""
-    specs = [parse_optimizer(spec) for spec in request.optimizers]
+    specs = checked_optimizers(request.optimizers)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # starts outside the domain are allowed
-        try:
-            return run(request.landscape, specs, starts=request.starts, steps=request.steps)
-        except ValueError as error:
-            raise _blame(request, error) from None
-
-
-def _blame(request: RaceRequest, error: ValueError) -> ValueError:
-    """An optimizer's refusal (``SGD: ...``), named after the one spec that alone
-    reproduces it (a one-step race each), or as it was when none or several do."""
-    if not _CLASS_PREFIX.match(str(error)):  # not an optimizer's refusal
-        return error
-    culprits = []
-    for spec in request.optimizers:
-        try:
-            run(request.landscape, [spec], starts=request.starts, steps=1)
-        except ValueError:
-            culprits.append(spec)
-    return named(culprits[0], error) if len(culprits) == 1 else error
+        return run(request.landscape, specs, starts=request.starts, steps=request.steps)
 
 
 def formula(optimizer: str | None, landscape: str | None) -> bytes:
@@ -290,15 +276,19 @@ def sweep_map(request: SweepRequest) -> dict[str, Any]:
     land = landscapes.get(request.landscape)
     spec = parse_optimizer(request.optimizer)
     if "lr" in spec.kwargs:
-        raise ValueError("the sweep sets lr itself; leave it out of the optimizer spec")
+        raise Refused(
+            "the sweep sets lr itself; leave it out of the optimizer spec",
+            optimizer=0,
+            hyperparameter="lr",
+        )
     starts = grid_starts(land, request.resolution)
     try:
         result = sweep(
             land, spec, grid={"lr": request.lrs}, starts=starts, steps=request.steps,
             tol=request.tol,
         )  # fmt: skip
-    except ValueError as error:
-        raise named(request.optimizer, error) from None
+    except HyperparameterProblem as error:
+        raise for_optimizer(request.optimizer, 0, error) from None
     frame = result.frame
     n, shape = len(starts), (request.resolution,) * land.dim
     maps = []

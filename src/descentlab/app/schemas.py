@@ -160,3 +160,20 @@ def limits() -> Limits:
         sweep_rates=int(_constraint(SweepRequest, "lrs", "maxItems")),
         sweep_work=MAX_SWEEP_WORK,
     )
+
+
+class Refusal(BaseModel):
+    """What the library refused: one line, and what it names."""
+
+    message: str = Field(description="One line: what was wrong and what is allowed.")
+    optimizer: int | None = Field(
+        None, description="Index, in the request's optimizers, of the one refused."
+    )
+    hyperparameter: str | None = Field(None, description="The hyperparameter refused.")
+    landscape: str | None = Field(None, description="The landscape expression refused.")
+
+
+class RefusedRequest(BaseModel):
+    """The body of a 400."""
+
+    detail: Refusal

@@ -63,7 +63,18 @@ def _float_dtype(like: Tensor) -> torch.dtype:
 
 
 class ExpressionError(ValueError):
-    """A landscape expression that is not allowed or cannot be read."""
+    """A landscape expression that is not allowed or cannot be read.
+
+    ``expression`` is the text refused, when the refusal is about the text itself
+    (None for a bad domain or start).
+    """
+
+    def __init__(self, message: str, expression: str | None = None) -> None:
+        super().__init__(message)
+        self.expression = expression
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
+        return (type(self), (str(self), self.expression))
 
 
 def _allowed() -> str:
@@ -81,7 +92,7 @@ class _Compiler:
         self.nodes = 0
 
     def fail(self, why: str) -> ExpressionError:
-        return ExpressionError(f"bad expression {self.text!r}: {why}; {_allowed()}")
+        return ExpressionError(f"bad expression {self.text!r}: {why}; {_allowed()}", self.text)
 
     def compile(self, node: ast.AST, depth: int = 0) -> Evaluator:
         self.nodes += 1
@@ -180,16 +191,16 @@ def parse_expression(text: str) -> tuple[Evaluator, int, str]:
         raise ExpressionError(f"an expression is text such as 'x**2 + y**2', got {text!r}")
     source = text.strip()
     if not source:
-        raise ExpressionError("empty expression; write one in x (and y), e.g. 'x**2 + y**2'")
+        raise ExpressionError("empty expression; write one in x (and y), e.g. 'x**2 + y**2'", text)
     if len(source) > MAX_LENGTH:
         raise ExpressionError(
-            f"bad expression {source[:30] + '...'!r}: longer than {MAX_LENGTH} characters"
+            f"bad expression {source[:30] + '...'!r}: longer than {MAX_LENGTH} characters", source
         )
     try:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         why = getattr(error, "msg", None) or type(error).__name__
-        raise ExpressionError(f"bad expression {source!r}: {why}; {_allowed()}") from None
+        raise ExpressionError(f"bad expression {source!r}: {why}; {_allowed()}", source) from None
     compiler = _Compiler(source)
     try:
         evaluate = compiler.compile(tree.body)

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
+from ..errors import HyperparameterError
 from .hyper import Hyperparameter, check_signature, document
 from .ops import is_nonzero as is_nonzero  # re-exported: it used to live here
 from .validation import check_flag, plain_value
@@ -195,10 +196,11 @@ class Optimizer(torch.optim.Optimizer):
                     except RuntimeError:
                         shape = None
                     if shape != p.shape:
-                        raise ValueError(
-                            f"{self.name}: hyperparameter {key} has shape {tuple(value.shape)}, "
-                            f"which does not broadcast to parameter {index} of shape "
-                            f"{tuple(p.shape)}"
+                        raise HyperparameterError(
+                            self.name,
+                            key,
+                            f"hyperparameter {key} has shape {tuple(value.shape)}, which does "
+                            f"not broadcast to parameter {index} of shape {tuple(p.shape)}",
                         )
 
     def __setstate__(self, state: dict[str, Any]) -> None:

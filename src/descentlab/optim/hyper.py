@@ -56,8 +56,9 @@ class Range:
             return f"{'<' if self.high_open else '<='} {self.high:g}"
         return "finite"
 
-    def check(self, owner: str, name: str, value: Value) -> None:
-        """Raise ValueError naming ``owner`` and ``name`` unless ``value`` is in range."""
+    def check(self, owner: str, name: str, value: Value, hyperparameter: str | None = None) -> None:
+        """Raise ValueError naming ``owner`` and ``name`` unless ``value`` is in range;
+        ``hyperparameter`` is what the error names (``betas`` for ``betas[1]``)."""
         check_range(
             owner,
             name,
@@ -66,6 +67,7 @@ class Range:
             self.high,
             low_open=self.low_open,
             high_open=self.high_open,
+            hyperparameter=hyperparameter,
         )
 
 
@@ -94,7 +96,7 @@ class Hyperparameter:
             for index, (item, allowed) in enumerate(
                 zip(check_pair(owner, self.name, value), self.ranges, strict=True)
             ):
-                allowed.check(owner, f"{self.name}[{index}]", item)
+                allowed.check(owner, f"{self.name}[{index}]", item, self.name)
 
     def normalise(self, value: Any) -> Any:
         """A pair given as a list becomes a tuple, as torch's state_dicts hold it."""

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..errors import HyperparameterError
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number, pair
 from .validation import describe
@@ -47,9 +48,11 @@ class Rprop(Optimizer):
     def validate(self, group: dict[str, Any]) -> None:
         low, high = group["step_sizes"]
         if bool(torch.as_tensor(high < low).any()):
-            raise ValueError(
-                f"{self.name}: step_sizes must be (min, max) with min <= max, "
-                f"got {describe(group['step_sizes'])}"
+            raise HyperparameterError(
+                self.name,
+                "step_sizes",
+                f"step_sizes must be (min, max) with min <= max, got "
+                f"{describe(group['step_sizes'])}",
             )
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..errors import HyperparameterError
 from .base import Optimizer
 from .hyper import flag, number
 from .ops import add_scaled_, coupled_weight_decay, is_nonzero, scaled
@@ -57,10 +58,12 @@ class SGD(Optimizer):
                 check_range(self.name, "momentum", group["momentum"], 0.0, low_open=True)
                 check_range(self.name, "dampening", group["dampening"], 0.0, 0.0)
             except ValueError:
-                raise ValueError(
-                    f"{self.name}: nesterov=True needs momentum > 0 and dampening = 0, "
-                    f"got momentum={describe(group['momentum'])}, "
-                    f"dampening={describe(group['dampening'])}"
+                raise HyperparameterError(
+                    self.name,
+                    "nesterov",
+                    "nesterov=True needs momentum > 0 and dampening = 0, got "
+                    f"momentum={describe(group['momentum'])}, "
+                    f"dampening={describe(group['dampening'])}",
                 ) from None
 
     def update(

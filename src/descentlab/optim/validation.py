@@ -11,6 +11,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..errors import HyperparameterError, HyperparameterTypeError
+
 Hyper = float | int | Tensor
 
 
@@ -66,17 +68,20 @@ def check_range(
     *,
     low_open: bool = False,
     high_open: bool = False,
+    hyperparameter: str | None = None,
 ) -> None:
     """Raise ValueError unless every entry of ``value`` is finite and in the interval.
 
-    The message names the owner, the hyperparameter, the allowed range and the value.
+    The message names the owner, ``name``, the allowed range and the value; the error's
+    ``hyperparameter`` field is ``hyperparameter`` (default ``name``).
     """
+    about = name if hyperparameter is None else hyperparameter
     try:
         lo, hi, finite = _extremes(value)
     except TypeError as error:
-        raise TypeError(f"{owner}: {name}: {error}") from None
+        raise HyperparameterTypeError(owner, about, f"{name}: {error}") from None
     except ValueError as error:
-        raise ValueError(f"{owner}: {name}: {error}") from None
+        raise HyperparameterError(owner, about, f"{name}: {error}") from None
     ok = finite
     if low is not None:
         ok = ok and (lo > low if low_open else lo >= low)
@@ -94,22 +99,25 @@ def check_range(
         allowed = "finite"
     if not finite and allowed != "finite":
         allowed = f"finite and {allowed}"
-    raise ValueError(f"{owner}: {name} must be {allowed}, got {describe(value)}")
+    raise HyperparameterError(owner, about, f"{name} must be {allowed}, got {describe(value)}")
 
 
 def check_pair(owner: str, name: str, value: object) -> tuple[Hyper, Hyper]:
     """Return ``value`` as a pair, or say that a pair was expected."""
+    reason = f"{name} must be a pair of numbers, got {describe(value)}"
     if not isinstance(value, tuple | list):
-        raise TypeError(f"{owner}: {name} must be a pair of numbers, got {describe(value)}")
+        raise HyperparameterTypeError(owner, name, reason)
     if len(value) != 2:
-        raise ValueError(f"{owner}: {name} must be a pair of numbers, got {describe(value)}")
+        raise HyperparameterError(owner, name, reason)
     return value[0], value[1]
 
 
 def check_flag(owner: str, name: str, value: object) -> None:
     """Raise TypeError unless ``value`` is a bool."""
     if not isinstance(value, bool):
-        raise TypeError(f"{owner}: {name} must be True or False, got {describe(value)}")
+        raise HyperparameterTypeError(
+            owner, name, f"{name} must be True or False, got {describe(value)}"
+        )
 
 
 @contextmanager
@@ -122,7 +130,9 @@ def too_large_for_dtype(optimizer: torch.optim.Optimizer, dtype: torch.dtype) ->
         if "without overflow" not in str(error):
             raise
         largest = torch.finfo(dtype).max
-        raise ValueError(
-            f"{type(optimizer).__name__}: a hyperparameter is too large for {dtype} "
-            f"(at most {largest:.3g}); use a smaller value or dtype=torch.float64"
+        raise HyperparameterError(
+            type(optimizer).__name__,
+            None,
+            f"a hyperparameter is too large for {dtype} (at most {largest:.3g}); use a "
+            "smaller value or dtype=torch.float64",
         ) from None

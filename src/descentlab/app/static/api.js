@@ -8,7 +8,11 @@ export async function api(path, body) {
   if (!response.ok) {
     let detail = `${response.status} ${response.statusText}`;
     try { detail = (await response.json()).detail || detail; } catch (_) { /* not JSON */ }
-    throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+    // a 400 is {message, optimizer?, hyperparameter?, landscape?}: what it names, as fields
+    const refusal = typeof detail === "string" ? { message: detail } : detail;
+    const error = new Error(refusal.message ?? JSON.stringify(detail));
+    error.detail = refusal;
+    throw error;
   }
   return response;
 }

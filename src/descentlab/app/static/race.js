@@ -107,7 +107,7 @@ export async function runRace() {
     config = raceConfig();
   } catch (e) { error.textContent = e.message; clearRace(); $("race-status").textContent = ""; return false; }
   error.textContent = "";
-  blame("");
+  blame(null);
   notify("");
   pause();
   stale();
@@ -129,7 +129,7 @@ export async function runRace() {
     return true;
   } catch (e) {
     error.textContent = e.message;
-    blame(e.message);
+    blame(e.detail);
     clearRace();
     $("race-status").textContent = "";
     return false;
@@ -163,7 +163,7 @@ export async function exportRace(format) {
     status.textContent = `Downloaded ${name} (${Math.round(blob.size / 1024)} KB).`;
   } catch (e) {
     status.textContent = `Export failed: ${e.message}`;
-    blame(e.message);
+    blame(e.detail);
   } finally {
     setBusy(false);
   }

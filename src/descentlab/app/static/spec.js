@@ -134,22 +134,20 @@ export function showFormula(host, query, latex) {
   host.appendChild(img);
 }
 
-/** Point at what a server error names: the optimizer card whose spec (or class) leads the
- * message, and its fields whose names the message mentions. */
-export function blame(message) {
+/** Point at what a server refusal names, from its fields: the optimizer card at
+ * `detail.optimizer` (its place in the request, the order of chosenSpecs) and the inputs
+ * of `detail.hyperparameter`. Called with nothing, it clears the marks. */
+export function blame(detail) {
   for (const element of state.blamed) element.classList.remove("invalid", "blamed");
   state.blamed = [];
-  const chosen = [...state.optimizers.values()].filter((e) => e.checked);
-  let entry = chosen.find((e) => { try { return message.startsWith(`${specOf(e.info.name)}: `); } catch (_) { return false; } });
-  const lead = /^(\w+): /.exec(message);
-  if (!entry && lead) entry = chosen.find((e) => e.info.name === lead[1].toLowerCase());
+  if (!detail || !Number.isInteger(detail.optimizer)) return;
+  const entry = [...state.optimizers.values()].filter((e) => e.checked)[detail.optimizer];
   if (!entry) return;
   entry.element.classList.add("blamed");
   state.blamed.push(entry.element);
-  const rest = message.slice(message.indexOf(": ") + 2);
-  for (const [key, inputs] of Object.entries(entry.inputs)) {
-    if (!new RegExp(`(^|[^\\w])${key}([^\\w]|$)`).test(rest)) continue;
-    for (const input of inputs) { input.classList.add("invalid"); state.blamed.push(input); }
+  for (const input of entry.inputs[detail.hyperparameter] || []) {
+    input.classList.add("invalid");
+    state.blamed.push(input);
   }
 }
 
