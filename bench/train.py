@@ -38,7 +38,7 @@ SETTINGS = {"airfoil": {"batch_size": 10, "epochs": 2}, "digits": {"batch_size":
 
 def seconds_per_epoch(task: dl.tasks.Task, spec: str, epochs: int, batch_size: int) -> float:
     started = time.perf_counter()
-    dl.fit(task, spec, epochs=epochs, batch_size=batch_size, progress=False)
+    dl.fit(task, spec, epochs=epochs, batch_size=batch_size)
     return (time.perf_counter() - started) / epochs
 
 
