@@ -29,6 +29,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "viz": ("descentlab.viz", None),
     "Race": ("descentlab.engine", "Race"),
     "Sweep": ("descentlab.engine", "Sweep"),
+    "Sweeps": ("descentlab.engine", "Sweeps"),
     "grid_starts": ("descentlab.engine", "grid_starts"),
     "run": ("descentlab.engine", "run"),
     "sweep": ("descentlab.engine", "sweep"),
@@ -41,6 +42,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = [
     "Race",
     "Sweep",
+    "Sweeps",
     "Training",
     "TrainingRun",
     "__version__",
@@ -57,7 +59,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from . import landscapes, optim, tasks, viz
-    from .engine import Race, Sweep, grid_starts, run, sweep
+    from .engine import Race, Sweep, Sweeps, grid_starts, run, sweep
     from .train import Training, TrainingRun, compare, fit
 
 
