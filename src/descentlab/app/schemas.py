@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..experiments import FPS, MAX_FPS, STEPS, TOL, VIEW
 from ..landscapes.expression import MAX_LENGTH as MAX_EXPRESSION
 
 MAX_STEPS = 1000
@@ -57,7 +58,7 @@ class RaceRequest(Strict):
         max_length=MAX_STARTS,
         description="Start points; default the landscape's own start.",
     )
-    steps: int = Field(default=100, ge=1, le=MAX_STEPS)
+    steps: int = Field(default=STEPS, ge=1, le=MAX_STEPS)
 
 
 class SweepRequest(Strict):
@@ -69,8 +70,8 @@ class SweepRequest(Strict):
         min_length=1, max_length=MAX_SWEEP_RATES
     )
     resolution: int = Field(default=30, ge=2, le=MAX_SWEEP_RESOLUTION)
-    steps: int = Field(default=100, ge=1, le=MAX_STEPS)
-    tol: float = Field(default=1e-3, ge=0, le=1e6, allow_inf_nan=False)
+    steps: int = Field(default=STEPS, ge=1, le=MAX_STEPS)
+    tol: float = Field(default=TOL, ge=0, le=1e6, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _bounded(self) -> SweepRequest:
@@ -87,8 +88,8 @@ class ExportRequest(RaceRequest):
     """A race, rendered by the server as an animation or written as a table."""
 
     format: Literal["gif", "mp4", "csv"] = "gif"
-    view: Literal["contour", "surface", "both"] = "contour"
-    fps: int = Field(default=20, ge=1, le=60)
+    view: Literal["contour", "surface", "both"] = VIEW
+    fps: int = Field(default=FPS, ge=1, le=MAX_FPS)
     seconds: float = Field(default=5.0, gt=0, le=30, allow_inf_nan=False)
 
     @property

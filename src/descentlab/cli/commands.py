@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from ..experiments import FPS, NOISE, SEED, STARTS_PER_AXIS, STEPS, TOL, VIEW
 from .errors import UserError, user_errors
 
 console = Console()
@@ -49,11 +50,11 @@ def race(
     start: Annotated[
         list[str] | None, typer.Option("--start", help="A start point X,Y; repeatable.")
     ] = None,
-    steps: Annotated[int, typer.Option(help="Optimizer steps.")] = 100,
-    noise: Annotated[float, typer.Option(help="Std of Gaussian gradient noise.")] = 0.0,
-    seed: Seed = 0,
-    view: Annotated[str, typer.Option(help="contour, surface or both.")] = "contour",
-    fps: Annotated[int, typer.Option(help="Frames per second of an animation.")] = 20,
+    steps: Annotated[int, typer.Option(help="Optimizer steps.")] = STEPS,
+    noise: Annotated[float, typer.Option(help="Std of Gaussian gradient noise.")] = NOISE,
+    seed: Seed = SEED,
+    view: Annotated[str, typer.Option(help="contour, surface or both.")] = VIEW,
+    fps: Annotated[int, typer.Option(help="Frames per second of an animation.")] = FPS,
 ) -> None:
     """Race optimizers on a landscape.
 
@@ -85,12 +86,13 @@ def sweep(
         typer.Option("--grid", help="name=start:stop:count[:log] or name=v1,v2,...; repeatable."),
     ] = None,
     starts: Annotated[
-        int | None, typer.Option(help="An N x N grid of starts over the domain (default 20).")
+        int | None,
+        typer.Option(help=f"An N x N grid of starts over the domain (default {STARTS_PER_AXIS})."),
     ] = None,
-    steps: Annotated[int, typer.Option(help="Optimizer steps.")] = 100,
-    tol: Annotated[float, typer.Option(help="Within this of the minimum is reached.")] = 1e-3,
-    noise: Annotated[float, typer.Option(help="Std of Gaussian gradient noise.")] = 0.0,
-    seed: Seed = 0,
+    steps: Annotated[int, typer.Option(help="Optimizer steps.")] = STEPS,
+    tol: Annotated[float, typer.Option(help="Within this of the minimum is reached.")] = TOL,
+    noise: Annotated[float, typer.Option(help="Std of Gaussian gradient noise.")] = NOISE,
+    seed: Seed = SEED,
     plot: Annotated[str, typer.Option(help="basins, sensitivity or heatmap.")] = "basins",
 ) -> None:
     """Sweep hyperparameters and start points.
@@ -129,7 +131,7 @@ def train(
     scheduler: Annotated[
         str | None, typer.Option(help="An lr schedule, e.g. 'step(step_size=10, gamma=0.1)'.")
     ] = None,
-    seed: Seed = 0,
+    seed: Seed = SEED,
     checkpoint: Annotated[
         Path | None, typer.Option(help="Write a checkpoint per optimizer here each epoch.")
     ] = None,

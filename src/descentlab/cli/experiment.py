@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, landscapes, optim
+from ..experiments import FPS, MAX_FPS, NOISE, SEED, STEPS, TOL, VIEW, VIEWS
 from ..names import unknown
 from ..progress import OnProgress
 from .errors import UserError, warn
@@ -39,7 +40,6 @@ FORMATS = {
     "train": TABLE_AND_PICTURE_FORMATS,
     "ema": PICTURE_FORMATS,
 }
-VIEWS = ("contour", "surface", "both")
 PLOTS = ("basins", "sensitivity", "heatmap")
 REQUIRED = object()
 
@@ -49,12 +49,12 @@ FIELDS: dict[str, dict[str, Any]] = {
         "landscape": REQUIRED,
         "optimizers": REQUIRED,
         "starts": None,
-        "steps": 100,
-        "noise": 0.0,
-        "seed": 0,
+        "steps": STEPS,
+        "noise": NOISE,
+        "seed": SEED,
         "dtype": "float32",
-        "view": "contour",
-        "fps": 20,
+        "view": VIEW,
+        "fps": FPS,
         "duration": None,
         "out": REQUIRED,
     },
@@ -63,10 +63,10 @@ FIELDS: dict[str, dict[str, Any]] = {
         "optimizers": REQUIRED,
         "grid": {},
         "starts": None,
-        "steps": 100,
-        "tol": 1e-3,
-        "noise": 0.0,
-        "seed": 0,
+        "steps": STEPS,
+        "tol": TOL,
+        "noise": NOISE,
+        "seed": SEED,
         "dtype": "float32",
         "plot": "basins",
         "out": REQUIRED,
@@ -77,7 +77,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "epochs": None,
         "batch_size": None,
         "scheduler": None,
-        "seed": 0,
+        "seed": SEED,
         "dtype": "float32",
         "checkpoint": None,
         "resume": False,
@@ -201,8 +201,8 @@ def normalise(experiment: dict[str, Any]) -> dict[str, Any]:
         config["starts"] = _starts(config["starts"])
         config["view"] = _choice("view", config["view"], VIEWS)
         config["fps"] = _whole("fps", config["fps"], low=1)
-        if config["fps"] > 60:
-            raise UserError(f"fps must be from 1 to 60, got {config['fps']}")
+        if config["fps"] > MAX_FPS:
+            raise UserError(f"fps must be from 1 to {MAX_FPS}, got {config['fps']}")
         if config["duration"] is not None:
             config["duration"] = _real("duration", config["duration"])
     else:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..defaults import NOISE, SEED
 from ..landscapes import Landscape
 from ..optim.validation import too_large_for_dtype
 
@@ -96,8 +97,8 @@ class Lockstep:
         landscape: Landscape,
         starts: Tensor,
         *,
-        noise: float = 0.0,
-        seed: int = 0,
+        noise: float = NOISE,
+        seed: int = SEED,
         maximize: bool = False,
         probe: Probe | None = None,
         freeze: bool = True,

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .. import landscapes, optim
+from ..defaults import STARTS_PER_AXIS
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec
 from ..specs import SpecLike
@@ -67,7 +68,7 @@ def plan(
     land = landscapes.get(landscape)
     spec = optim.parse(optimizer)
     combos = combinations(spec, grid or {})
-    points = as_starts(land, grid_starts(land, 20) if starts is None else starts)
+    points = as_starts(land, grid_starts(land, STARTS_PER_AXIS) if starts is None else starts)
     steps = checks.whole_number("steps", steps)
     tol = checks.real_number("tol", tol)
     noise = checks.real_number("noise", noise)

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .. import landscapes, optim
+from ..defaults import NOISE, SEED, STEPS, TOL
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec, unique_labels
 from ..progress import OnProgress, reporter, retired
@@ -63,7 +64,7 @@ class Race:
         that did not diverge; None when all did."""
         return summary.race_best(self)
 
-    def summary(self, tol: float = 1e-3) -> pd.DataFrame:
+    def summary(self, tol: float = TOL) -> pd.DataFrame:
         """One row per optimizer and start, best final loss first.
 
         Columns: optimizer, start (index into ``starts``), start_x (, start_y), final_x
@@ -148,10 +149,10 @@ def run(
     landscape: str | Landscape,
     optimizers: SpecLike | Sequence[SpecLike],
     starts: Any = None,
-    steps: int = 100,
+    steps: int = STEPS,
     *,
-    noise: float = 0.0,
-    seed: int = 0,
+    noise: float = NOISE,
+    seed: int = SEED,
     dtype: torch.dtype = torch.float32,
     scheduler: str | Callable[[torch.optim.Optimizer], Any] | None = None,
     maximize: bool = False,

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .. import landscapes
+from ..defaults import NOISE, SEED, STEPS, TOL
 from ..landscapes import Landscape
 from ..progress import OnProgress, reporter, retired
 from ..specs import SpecLike
@@ -112,11 +113,11 @@ def sweep(
     optimizer: SpecLike,
     grid: dict[str, Any] | None = None,
     starts: Any = None,
-    steps: int = 100,
+    steps: int = STEPS,
     *,
-    tol: float = 1e-3,
-    noise: float = 0.0,
-    seed: int = 0,
+    tol: float = TOL,
+    noise: float = NOISE,
+    seed: int = SEED,
     dtype: torch.dtype = torch.float32,
     maximize: bool = False,
     chunk: int = DEFAULT_CHUNK,

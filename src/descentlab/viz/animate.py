@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from ..defaults import FPS, MAX_FPS, VIEW, VIEWS
 from ..engine import Race
 from .drawing import colorbar, draw_contour, draw_surface, edge_point, visible
 from .style import colours, math
@@ -37,9 +38,9 @@ class Animation:
     def __init__(
         self,
         race: Race,
-        view: View = "contour",
+        view: View = VIEW,
         *,
-        fps: int = 20,
+        fps: int = FPS,
         duration: float | None = None,
         trail: int | None = None,
         loss: bool = False,
@@ -53,10 +54,10 @@ class Animation:
             )
         if race.landscape.dim != 2:
             raise ValueError(f"animations need a 2-D landscape; {race.landscape.name} has 1")
-        if view not in ("contour", "surface", "both"):
+        if view not in VIEWS:
             raise ValueError(f"view must be 'contour', 'surface' or 'both', got {view!r}")
-        if not (isinstance(fps, int) and 1 <= fps <= 60):
-            raise ValueError(f"fps must be a whole number in [1, 60], got {fps!r}")
+        if not (isinstance(fps, int) and 1 <= fps <= MAX_FPS):
+            raise ValueError(f"fps must be a whole number in [1, {MAX_FPS}], got {fps!r}")
         if size is None:  # the side-by-side view needs room for two panels, a loss panel more
             size = (1120 if view == "both" else 640, 640 if loss else 480)
         ok = (
@@ -345,7 +346,7 @@ def _prefer(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray |
     return np.where(np.isnan(first), second, first)
 
 
-def animate(race: Race, view: View = "contour", **options: object) -> Animation:
+def animate(race: Race, view: View = VIEW, **options: object) -> Animation:
     """An animation of a race (``view``: contour, surface or both); see `Animation`."""
     return Animation(race, view, **options)  # type: ignore[arg-type]
 
