@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..experiments import FPS, MAX_FPS, STEPS, TOL, VIEW
+from ..defaults import FPS, MAX_FPS, STEPS, TOL, VIEW
 from ..landscapes.expression import MAX_LENGTH as MAX_EXPRESSION
 
 MAX_STEPS = 1000

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ..experiments import FPS, NOISE, SEED, STARTS_PER_AXIS, STEPS, TOL, VIEW
+from ..defaults import FPS, NOISE, SEED, STARTS_PER_AXIS, STEPS, TOL, VIEW
 from .errors import UserError, user_errors
 
 console = Console()

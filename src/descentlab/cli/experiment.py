@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, landscapes, optim
-from ..experiments import FPS, MAX_FPS, NOISE, SEED, STEPS, TOL, VIEW, VIEWS
+from ..defaults import FPS, MAX_FPS, NOISE, SEED, STEPS, TOL, VIEW, VIEWS
 from ..names import unknown
 from ..progress import OnProgress
 from .errors import UserError, warn

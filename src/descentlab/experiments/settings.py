@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..defaults import FPS, MAX_FPS, NOISE, SEED, STARTS_PER_AXIS, STEPS, TOL, VIEW, VIEWS
+from ..defaults import FPS, MAX_FPS, NOISE, SEED, STARTS_PER_AXIS, STEPS, TOL, VIEW
 
 View = Literal["contour", "surface", "both"]
 
@@ -43,9 +43,3 @@ class TrainingSettings(BaseModel):
     epochs: int | None = Field(default=None, ge=1)
     batch_size: int | None = Field(default=None, ge=1)
     seed: int = Field(default=SEED, ge=0)
-
-
-__all__ = [
-    "FPS", "MAX_FPS", "NOISE", "SEED", "STARTS_PER_AXIS", "STEPS", "TOL", "VIEW", "VIEWS",
-    "RaceSettings", "SweepSettings", "TrainingSettings",
-]  # fmt: skip
