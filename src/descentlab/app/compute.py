@@ -19,6 +19,7 @@ from ..engine import Race, run, sweep
 from ..engine.sweep import grid_starts
 from ..errors import HyperparameterProblem
 from ..landscapes import Landscape
+from ..viz.drawing import crossing, edge_point
 from ..viz.style import colours, contour_field, evaluate_grid
 from ..viz.sweeps import BASIN_COLOURS, DIVERGED, NONE
 from .formulas import formula_svg, wrap_sum
@@ -210,11 +211,11 @@ def clipped(result: Race, k: int, s: int) -> dict[str, Any]:
     for i, point in enumerate(path):
         before = inside[i - 1] if i > 0 else inside[i]
         if i > 0 and inside[i] and not before and np.isfinite(path[i - 1]).all():
-            edge = _crossing(point, path[i - 1], domain)  # where it comes back
+            edge = crossing(point, path[i - 1], domain)  # where it comes back
             points.append(edge.tolist())
             loss.append(_f(land, edge))
         if i > 0 and not inside[i] and before:
-            edge = _crossing(path[i - 1], point, domain)  # where it leaves
+            edge = crossing(path[i - 1], point, domain)  # where it leaves
             points.append(edge.tolist())
             loss.append(_f(land, edge))
         points.append(point.tolist() if inside[i] else gap)
@@ -222,31 +223,10 @@ def clipped(result: Race, k: int, s: int) -> dict[str, Any]:
         ends.append(len(points))
     out: dict[str, Any] = {"points": points, "loss": loss, "ends": ends}
     if gone >= 0:
-        edge = _edge(path, inside, domain)
+        edge = edge_point(path, domain)
         out["edge"] = edge.tolist()
         out["edge_loss"] = float(losses[-1]) if inside[-1] else _f(land, edge)
     return out
-
-
-def _crossing(a: np.ndarray, b: np.ndarray, domain: np.ndarray) -> np.ndarray:
-    """Where the segment a -> b, a inside the domain, crosses its edge."""
-    if not np.isfinite(b).all():
-        return a.copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(b > domain[:, 1], (domain[:, 1] - a) / (b - a),
-                     np.where(b < domain[:, 0], (domain[:, 0] - a) / (b - a), 1.0))  # fmt: skip
-    return a + max(0.0, float(np.nanmin(t))) * (b - a)
-
-
-def _edge(path: np.ndarray, inside: np.ndarray, domain: np.ndarray) -> np.ndarray:
-    """Where a path is last seen: its last point if inside the domain, else where it last
-    left it (or its start)."""
-    if inside[-1]:
-        return path[-1]
-    seen = np.flatnonzero(inside)
-    if seen.size == 0:
-        return path[0]
-    return _crossing(path[seen[-1]], path[seen[-1] + 1], domain)
 
 
 def _f(land: Landscape, point: np.ndarray) -> float | None:

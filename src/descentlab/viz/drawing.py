@@ -119,7 +119,21 @@ def visible(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.nda
     return shown
 
 
-def edge_point(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.ndarray:
+def crossing(a: np.ndarray, b: np.ndarray, domain: Any) -> np.ndarray:
+    """Where the segment a -> b, from ``a`` inside the domain, crosses its edge (``a``
+    itself when ``b`` is not finite)."""
+    if not np.isfinite(b).all():
+        return np.array(a, dtype=float)
+    lows, highs = np.asarray(domain, dtype=float).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(
+            b > highs, (highs - a) / (b - a), np.where(b < lows, (lows - a) / (b - a), 1)
+        )
+    fraction = float(np.nanmin(np.clip(limits, 0, 1)))
+    return a + fraction * (b - a)
+
+
+def edge_point(path: np.ndarray, domain: Any) -> np.ndarray:
     """Where a path is last seen: its last point if inside the domain, else the point
     where it last crossed the domain's edge (or its start)."""
     outside = outside_domain(path, domain)
@@ -128,11 +142,4 @@ def edge_point(path: np.ndarray, domain: tuple[tuple[float, float], ...]) -> np.
     inside = np.flatnonzero(~outside)
     if inside.size == 0:
         return path[0]
-    a, b = path[inside[-1]], path[inside[-1] + 1]
-    lows, highs = np.asarray(domain).T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        limits = np.where(
-            b > highs, (highs - a) / (b - a), np.where(b < lows, (lows - a) / (b - a), 1)
-        )
-    fraction = float(np.nanmin(np.clip(limits, 0, 1)))
-    return a + fraction * (b - a)
+    return crossing(path[inside[-1]], path[inside[-1] + 1], domain)
