@@ -36,3 +36,49 @@ class HyperparameterError(HyperparameterProblem, ValueError):
 
 class HyperparameterTypeError(HyperparameterProblem, TypeError):
     """A hyperparameter of the wrong kind (a pair expected, True or False expected)."""
+
+
+class StartError(ValueError):
+    """A start point refused: ``start`` is its index among the starts given (None when
+    the refusal is about all of them), ``reason`` the refusal."""
+
+    def __init__(self, start: int | None, reason: str) -> None:
+        super().__init__(reason if start is None else f"start {start}: {reason}")
+        self.start = start
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[int | None, str]]:
+        return (type(self), (self.start, self.reason))
+
+
+class SettingError(ValueError):
+    """A setting of an experiment refused.
+
+    Attributes
+    ----------
+    setting : where the setting is, such as "fps" or "optimizers[1]" (None for the
+        experiment as a whole).
+    reason : the refusal, naming the setting: "fps must be <= 60, got 61".
+    file : the experiment file it was read from, when there is one.
+    """
+
+    def __init__(self, setting: str | None, reason: str, file: str | None = None) -> None:
+        super().__init__(reason if file is None else f"{file}: {reason}")
+        self.setting = setting
+        self.reason = reason
+        self.file = file
+
+    def __reduce__(self) -> tuple[type, tuple[str | None, str, str | None]]:
+        return (type(self), (self.setting, self.reason, self.file))
+
+
+class ExperimentFileError(ValueError):
+    """An experiment file that cannot be read: ``file`` and ``reason``."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file!r} {reason}")
+        self.file = file
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (self.file, self.reason))

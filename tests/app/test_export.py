@@ -35,14 +35,14 @@ def test_a_gif_has_one_frame_per_step(http):
     assert np.abs(first.astype(int) - last).sum() > 0, "the balls moved"
 
 
-def test_a_long_race_is_shown_in_at_most_seconds_times_fps_frames(http):
-    response = export(http, format="gif", steps=300, fps=10, seconds=3, view="both")
+def test_a_long_race_is_shown_in_at_most_duration_times_fps_frames(http):
+    response = export(http, format="gif", steps=300, fps=10, duration=3, view="both")
     with Image.open(io.BytesIO(response.content)) as image:
         assert image.n_frames == 30 and image.size == (1120, 480)
 
 
 def test_an_mp4_has_the_frames_and_the_codec(http, tmp_path):
-    response = export(http, format="mp4", fps=10, seconds=2, view="surface")
+    response = export(http, format="mp4", fps=10, duration=2, view="surface")
     assert response.status_code == 200 and response.headers["content-type"] == "video/mp4"
     path = tmp_path / "race.mp4"
     path.write_bytes(response.content)

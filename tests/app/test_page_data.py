@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import descentlab as dl
+from descentlab import defaults
 from descentlab.app import schemas
 
 
@@ -26,12 +27,14 @@ def test_the_limits_endpoint_equals_the_schemas_constraints(http):
     assert limits["coordinate"] == starts["items"]["items"]["maximum"] == schemas.MAX_COORDINATE
     assert limits["spec_length"] == race["optimizers"]["items"]["maxLength"] == schemas.MAX_SPEC
     assert limits["expression_length"] == race["landscape"]["maxLength"]
-    assert limits["sweep_resolution"] == {
-        "min": sweep["resolution"]["minimum"],
-        "max": sweep["resolution"]["maximum"],
-        "default": sweep["resolution"]["default"],
+    assert limits["sweep_starts"] == {
+        "min": sweep["starts"]["minimum"],
+        "max": sweep["starts"]["maximum"],
+        "default": sweep["starts"]["default"],
     }
-    assert limits["sweep_rates"] == sweep["lrs"]["maxItems"] == schemas.MAX_SWEEP_RATES
+    assert limits["sweep_starts"]["default"] == defaults.STARTS_PER_AXIS
+    rates = openapi["LearningRates"]["properties"]["lr"]
+    assert limits["sweep_rates"] == rates["maxItems"] == schemas.MAX_SWEEP_RATES
     assert limits["sweep_work"] == schemas.MAX_SWEEP_WORK
     # the endpoint and its answer are in the OpenAPI schema too
     assert "Limits" in openapi and "/api/limits" in http.get("/openapi.json").json()["paths"]
@@ -40,7 +43,7 @@ def test_the_limits_endpoint_equals_the_schemas_constraints(http):
 def test_the_published_sweep_work_is_the_one_the_schema_checks(http):
     work = http.get("/api/limits").json()["sweep_work"]
     lrs = [0.1] * 20
-    fits = {"landscape": "beale", "optimizer": "adam", "lrs": lrs, "resolution": 50,
+    fits = {"landscape": "beale", "optimizers": ["adam"], "grid": {"lr": lrs}, "starts": 50,
             "steps": work // (20 * 50**2)}  # fmt: skip
     schemas.SweepRequest(**fits)
     with pytest.raises(ValueError, match="over the limit"):
@@ -112,7 +115,7 @@ def test_a_path_that_leaves_and_comes_back_has_a_gap_between_edge_points(http):
 
 def test_the_sweep_says_which_starts_reached_which_basin(http):
     lrs = [1e-4, 1e-3]
-    body = {"landscape": "himmelblau", "optimizer": "sgd", "lrs": lrs, "resolution": 12,
+    body = {"landscape": "himmelblau", "optimizers": ["sgd"], "grid": {"lr": lrs}, "starts": 12,
             "steps": 80}  # fmt: skip
     got = http.post("/api/sweep", json=body).json()
     assert got["palette"]["none"] == "#ffffff"

@@ -80,7 +80,7 @@ def race_body(**changes):
         (race_body(optimizers=["adam(lr=0.1, beta=0.9)"]), 400, "adam has no hyperparameter"),
         (race_body(optimizers=["torch.Adam"]), 400, "the playground offers sgd, momentum"),
         (race_body(optimizers=["__import__('os')"]), 400, "malformed optimizer spec"),
-        (race_body(starts=[[1]]), 400, "starts must be points of 2 coordinate(s) for beale"),
+        (race_body(starts=[[1]]), 400, "start 0: (1.0,) has 1 coordinate; beale takes 2"),
         (race_body(landscape="x +"), 400, "bad expression 'x +': invalid syntax"),
     ],
 )
@@ -124,6 +124,16 @@ def test_a_bad_expression_is_named_as_the_landscape(http):
     detail = response.json()["detail"]
     assert detail["landscape"] == "x +" and "optimizer" not in detail
     assert detail["message"].startswith("bad expression 'x +': invalid syntax")
+
+
+def test_a_start_of_the_wrong_size_is_named_by_its_place(http):
+    starts = [[1.0, 1.0], [2.0, 0.5], [3.0]]
+    response = http.post("/api/race", json=race_body(starts=starts))
+    assert response.status_code == 400
+    assert response.json()["detail"] == {
+        "message": "start 2: (3.0,) has 1 coordinate; beale takes 2",
+        "start": 2,
+    }
 
 
 def test_nan_is_not_a_number_here(http):

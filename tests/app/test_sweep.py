@@ -12,7 +12,7 @@ def test_the_basin_maps_are_dl_sweep_over_a_grid_of_starts(http):
     lrs = [0.003, 0.03]
     body = http.post(
         "/api/sweep",
-        json={"landscape": "himmelblau", "optimizer": "adam", "lrs": lrs, "resolution": 9,
+        json={"landscape": "himmelblau", "optimizers": ["adam"], "grid": {"lr": lrs}, "starts": 9,
               "steps": 60},
     ).json()  # fmt: skip
     starts = dl.grid_starts("himmelblau", 9)
@@ -32,7 +32,7 @@ def test_the_basin_maps_are_dl_sweep_over_a_grid_of_starts(http):
 
 
 def test_a_sweep_too_large_is_refused_before_it_runs(http):
-    body = {"landscape": "beale", "optimizer": "adam", "lrs": [0.1] * 25, "resolution": 60,
+    body = {"landscape": "beale", "optimizers": ["adam"], "grid": {"lr": [0.1] * 25}, "starts": 60,
             "steps": 1000}  # fmt: skip
     response = http.post("/api/sweep", json=body)
     assert response.status_code == 422
@@ -43,7 +43,12 @@ def test_a_sweep_too_large_is_refused_before_it_runs(http):
 
 
 def test_the_sweep_sets_lr_itself(http):
-    body = {"landscape": "beale", "optimizer": "adam(lr=0.1)", "lrs": [0.1], "resolution": 4}
+    body = {
+        "landscape": "beale",
+        "optimizers": ["adam(lr=0.1)"],
+        "grid": {"lr": [0.1]},
+        "starts": 4,
+    }
     response = http.post("/api/sweep", json=body)
     assert response.status_code == 400
     assert response.json()["detail"] == {
@@ -54,7 +59,7 @@ def test_the_sweep_sets_lr_itself(http):
 
 
 def test_non_positive_learning_rates_are_refused(http):
-    body = {"landscape": "beale", "optimizer": "adam", "lrs": [0.0], "resolution": 4}
+    body = {"landscape": "beale", "optimizers": ["adam"], "grid": {"lr": [0.0]}, "starts": 4}
     response = http.post("/api/sweep", json=body)
     assert response.status_code == 422
-    assert response.json()["detail"] == "lrs.0: Input should be greater than 0"
+    assert response.json()["detail"] == "grid.lr.0: Input should be greater than 0"

@@ -330,7 +330,7 @@ def test_the_fields_take_their_bounds_from_the_servers_limits(page, base_url):
     bounds = page.evaluate(
         "['steps', 'sweep-steps', 'sweep-resolution'].map(id => [$(id).min, $(id).max])"
     )
-    steps, resolution = limits["steps"], limits["sweep_resolution"]
+    steps, resolution = limits["steps"], limits["sweep_starts"]
     assert bounds == [[str(steps["min"]), str(steps["max"])]] * 2 + [
         [str(resolution["min"]), str(resolution["max"])]
     ]

@@ -91,7 +91,7 @@ def test_a_sidecar_runs_in_place_and_for_sweeps_and_training(tmp_path: Path) -> 
         ('kind = "racing"\n', r"kind must be one of race, sweep, train, ema, got 'racing'"),
         ('kind = "race"\nlandscape = "beale"\nout = "x.csv"\n', r"a race needs 'optimizers'"),
         ('kind = "race"\nlandscape = "beale"\noptimizers = "adam"\nout = "x.csv"\nseed = -1\n',
-         r"seed must be a whole number >= 0, got -1"),
+         r"bad.toml: seed must be >= 0, got -1"),
         ('kind = "sweep"\nlandscape = "beale"\noptimizers = ["adam"]\nout = "x.csv"\n'
          'grid = {lr = "1:2"}\n', r"malformed grid 'lr=1:2'"),
         ('kind = "race"\nlandscape = \n', r"Invalid value"),

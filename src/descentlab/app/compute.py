@@ -18,6 +18,7 @@ from .. import landscapes, optim
 from ..engine import Race, run, sweep
 from ..engine.sweep import grid_starts
 from ..errors import HyperparameterProblem
+from ..experiments import check_starts
 from ..landscapes import Landscape
 from ..viz.drawing import crossing, edge_point
 from ..viz.style import colours, contour_field, evaluate_grid
@@ -239,9 +240,12 @@ def _f(land: Landscape, point: np.ndarray) -> float | None:
 def run_race(request: RaceRequest) -> Race:
     """The race a request describes (starts outside the domain are allowed, unwarned)."""
     specs = checked_optimizers(request.optimizers)
+    land = landscapes.get(request.landscape)
+    check_starts(land, request.starts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # starts outside the domain are allowed
-        return run(request.landscape, specs, starts=request.starts, steps=request.steps)
+        return run(land, specs, starts=request.starts, steps=request.steps,
+                   noise=request.noise, seed=request.seed)  # fmt: skip
 
 
 def formula(optimizer: str | None, landscape: str | None) -> bytes:
@@ -254,25 +258,26 @@ def formula(optimizer: str | None, landscape: str | None) -> bytes:
 def sweep_map(request: SweepRequest) -> dict[str, Any]:
     """Basin, final loss and steps to tolerance over a grid of starts, per learning rate."""
     land = landscapes.get(request.landscape)
-    spec = parse_optimizer(request.optimizer)
+    (text,) = request.optimizers
+    spec = parse_optimizer(text)
+    lrs, per_axis = request.grid.lr, request.starts
     if "lr" in spec.kwargs:
         raise Refused(
             "the sweep sets lr itself; leave it out of the optimizer spec",
             optimizer=0,
             hyperparameter="lr",
         )
-    starts = grid_starts(land, request.resolution)
+    starts = grid_starts(land, per_axis)
     try:
         result = sweep(
-            land, spec, grid={"lr": request.lrs}, starts=starts, steps=request.steps,
-            tol=request.tol,
-        )  # fmt: skip
+            land, spec, grid={"lr": lrs}, starts=starts, steps=request.steps, tol=request.tol
+        )
     except HyperparameterProblem as error:
-        raise for_optimizer(request.optimizer, 0, error) from None
+        raise for_optimizer(text, 0, error) from None
     frame = result.frame
-    n, shape = len(starts), (request.resolution,) * land.dim
+    n, shape = len(starts), (per_axis,) * land.dim
     maps = []
-    for index, lr in enumerate(request.lrs):
+    for index, lr in enumerate(lrs):
         rows = frame.iloc[index * n : (index + 1) * n]
         maps.append(
             {
@@ -284,7 +289,7 @@ def sweep_map(request: SweepRequest) -> dict[str, Any]:
                 "ends_at": _ends_at(rows).reshape(shape).tolist(),
             }
         )
-    axes = [np.linspace(lo, hi, request.resolution).tolist() for lo, hi in land.domain]
+    axes = [np.linspace(lo, hi, per_axis).tolist() for lo, hi in land.domain]
     return {
         "landscape": summary(land),
         "optimizer": spec.label,

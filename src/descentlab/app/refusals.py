@@ -1,5 +1,5 @@
 """Refused requests as data: the one-line message and what it names (the optimizer's
-place in the request, the hyperparameter, the landscape), so the page marks the right
+place in the request, the hyperparameter, the landscape, the start), so the page marks the right
 card and field without reading the message."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from .. import optim
-from ..errors import HyperparameterProblem
+from ..errors import HyperparameterProblem, StartError
 from ..landscapes import ExpressionError
 from ..optim.validation import too_large_for_dtype
 
@@ -24,12 +24,14 @@ class Refused(ValueError):
         optimizer: int | None = None,
         hyperparameter: str | None = None,
         landscape: str | None = None,
+        start: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.optimizer = optimizer
         self.hyperparameter = hyperparameter
         self.landscape = landscape
+        self.start = start
 
     def detail(self) -> dict[str, Any]:
         """The 400's ``detail``: the message, and each field that names something."""
@@ -37,6 +39,7 @@ class Refused(ValueError):
             "optimizer": self.optimizer,
             "hyperparameter": self.hyperparameter,
             "landscape": self.landscape,
+            "start": self.start,
         }
         return {"message": self.message, **{k: v for k, v in fields.items() if v is not None}}
 
@@ -53,6 +56,8 @@ def refusal(error: BaseException) -> dict[str, Any]:
         return error.detail()
     if isinstance(error, ExpressionError):
         return Refused(one_line(error), landscape=error.expression).detail()
+    if isinstance(error, StartError):
+        return Refused(one_line(error), start=error.start).detail()
     return {"message": one_line(error)}
 
 

@@ -1,12 +1,17 @@
-"""Request bodies of the playground's API, with limits a request cannot talk past."""
+"""Request bodies of the playground's API: the experiment models, narrowed to limits a
+request cannot talk past."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic.fields import FieldInfo
 
-from ..defaults import FPS, MAX_FPS, STEPS, TOL, VIEW
+from ..defaults import STARTS_PER_AXIS
+from ..experiments import Experiment, RaceExperiment, SweepExperiment
+from ..experiments.fields import Coordinate, Spec
+from ..experiments.fields import LandscapeText as Landscape
 from ..landscapes.expression import MAX_LENGTH as MAX_EXPRESSION
 
 MAX_STEPS = 1000
@@ -17,85 +22,108 @@ MAX_COORDINATE = 1e6
 MAX_SWEEP_RESOLUTION = 60  # starts per axis
 MAX_SWEEP_RATES = 25
 MAX_SWEEP_WORK = 20_000_000  # learning rates x starts x steps
+MAX_SECONDS = 30.0  # of an exported animation
 MAX_EXPORT_FRAMES = 300
 
-Coordinate = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_COORDINATE, le=MAX_COORDINATE)]
-Point = Annotated[list[Coordinate], Field(min_length=1, max_length=2)]
-Spec = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=MAX_SPEC,
-        description="A registry optimizer with its hyperparameters, e.g. 'adam(lr=0.1)'.",
-        examples=["adam(lr=0.1)"],
-    ),
+Capped = Annotated[Spec, Field(max_length=MAX_SPEC)]
+Point = Annotated[
+    list[Annotated[Coordinate, Field(ge=-MAX_COORDINATE, le=MAX_COORDINATE)]],
+    Field(min_length=1, max_length=2),
 ]
-LandscapeText = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=MAX_EXPRESSION,
-        description="A catalog name such as 'beale', or an expression in x and y.",
-        examples=["beale", "x**2 + 3*sin(y)"],
-    ),
-]
+Rate = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+LandscapeText = Annotated[Landscape, Field(max_length=MAX_EXPRESSION)]
 
 
 class Strict(BaseModel):
     """A request body: unknown fields are refused, not ignored."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class RaceRequest(Strict):
-    """Every optimizer from every start on one landscape, every step recorded."""
+def narrowed(
+    name: str, experiment: type[Experiment], fields: dict[str, Any], base: type[BaseModel] = Strict
+) -> Any:
+    """A request body holding ``fields`` of ``experiment``, each narrowed: a `Field` of
+    tighter bounds is merged into the experiment's own; a pair ``(type, Field)``
+    replaces its type but keeps its default and description."""
+    picked: dict[str, Any] = {}
+    for field, narrowing in fields.items():
+        own = experiment.model_fields[field]
+        if isinstance(narrowing, tuple):
+            kind, extra = narrowing
+            keep = Field(default=own.default, description=own.description)
+            picked[field] = (kind, FieldInfo.merge_field_infos(keep, extra))
+        else:
+            picked[field] = (own.annotation, FieldInfo.merge_field_infos(own, narrowing))
+    return create_model(name, __base__=base, __doc__=experiment.__doc__, **picked)
 
-    landscape: LandscapeText
-    optimizers: list[Spec] = Field(min_length=1, max_length=MAX_OPTIMIZERS)
-    starts: list[Point] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=MAX_STARTS,
-        description="Start points; default the landscape's own start.",
-    )
-    steps: int = Field(default=STEPS, ge=1, le=MAX_STEPS)
+
+RACE = {
+    "landscape": Field(max_length=MAX_EXPRESSION),
+    "optimizers": (list[Capped], Field(min_length=1, max_length=MAX_OPTIMIZERS)),
+    "starts": (list[Point] | None, Field(min_length=1, max_length=MAX_STARTS)),
+    "steps": Field(le=MAX_STEPS),
+    "noise": Field(le=1e6),
+    "seed": Field(),
+}
+RaceRequest = narrowed("RaceRequest", RaceExperiment, RACE)
 
 
-class SweepRequest(Strict):
-    """One optimizer from a grid of starts, for each of a few learning rates."""
+class _Rendered(Strict):
+    format: Literal["gif", "mp4", "csv"] = "gif"
 
-    landscape: LandscapeText
-    optimizer: Spec
-    lrs: list[Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]] = Field(
-        min_length=1, max_length=MAX_SWEEP_RATES
-    )
-    resolution: int = Field(default=30, ge=2, le=MAX_SWEEP_RESOLUTION)
-    steps: int = Field(default=STEPS, ge=1, le=MAX_STEPS)
-    tol: float = Field(default=TOL, ge=0, le=1e6, allow_inf_nan=False)
+    @property
+    def frames(self) -> int:
+        """How many frames an animation holds: one per shown step, at most
+        ``duration x fps`` and `MAX_EXPORT_FRAMES`."""
+        steps, fps, duration = self.steps, self.fps, self.duration  # type: ignore[attr-defined]
+        wanted = steps + 1 if duration is None else round(duration * fps)
+        return max(2, min(steps + 1, wanted, MAX_EXPORT_FRAMES))
+
+
+ExportRequest = narrowed(
+    "ExportRequest",
+    RaceExperiment,
+    {**RACE, "view": Field(), "fps": Field(), "duration": Field(le=MAX_SECONDS)},
+    base=_Rendered,
+)
+
+
+class _Bounded(Strict):
+    """A sweep the server can finish: one optimizer, learning rates only, and at most
+    `MAX_SWEEP_WORK` trajectory-steps."""
 
     @model_validator(mode="after")
-    def _bounded(self) -> SweepRequest:
-        work = len(self.lrs) * self.resolution**2 * self.steps
+    def _bounded(self) -> Any:
+        rates, per_axis, steps = len(self.grid.lr), self.starts, self.steps  # type: ignore[attr-defined]
+        work = rates * per_axis**2 * steps
         if work > MAX_SWEEP_WORK:
             raise ValueError(
-                f"{len(self.lrs)} learning rates x {self.resolution}^2 starts x {self.steps} "
+                f"{rates} learning rates x {per_axis}^2 starts x {steps} "
                 f"steps is {work:,} trajectory-steps, over the limit of {MAX_SWEEP_WORK:,}"
             )
         return self
 
 
-class ExportRequest(RaceRequest):
-    """A race, rendered by the server as an animation or written as a table."""
+class LearningRates(Strict):
+    """The grid of a sweep on the playground: learning rates only."""
 
-    format: Literal["gif", "mp4", "csv"] = "gif"
-    view: Literal["contour", "surface", "both"] = VIEW
-    fps: int = Field(default=FPS, ge=1, le=MAX_FPS)
-    seconds: float = Field(default=5.0, gt=0, le=30, allow_inf_nan=False)
+    lr: list[Rate] = Field(min_length=1, max_length=MAX_SWEEP_RATES)
 
-    @property
-    def frames(self) -> int:
-        """How many frames an animation holds: one per shown step."""
-        return max(2, min(self.steps + 1, round(self.seconds * self.fps), MAX_EXPORT_FRAMES))
+
+SweepRequest = narrowed(
+    "SweepRequest",
+    SweepExperiment,
+    {
+        "landscape": Field(max_length=MAX_EXPRESSION),
+        "optimizers": (list[Capped], Field(min_length=1, max_length=1)),
+        "grid": (LearningRates, Field()),
+        "starts": (int, Field(default=STARTS_PER_AXIS, ge=2, le=MAX_SWEEP_RESOLUTION)),
+        "steps": Field(le=MAX_STEPS),
+        "tol": Field(le=1e6),
+    },
+    base=_Bounded,
+)
 
 
 class SpecsRequest(Strict):
@@ -121,7 +149,7 @@ class Limits(BaseModel):
     coordinate: float = Field(description="The largest coordinate of a start.")
     spec_length: int = Field(description="Characters of one optimizer spec, at most.")
     expression_length: int = Field(description="Characters of a landscape expression, at most.")
-    sweep_resolution: Range = Field(description="Starts per axis of a sweep.")
+    sweep_starts: Range = Field(description="Starts per axis of a sweep.")
     sweep_rates: int = Field(description="Learning rates of one sweep, at most.")
     sweep_work: int = Field(description="Learning rates x starts x steps of a sweep, at most.")
 
@@ -157,8 +185,8 @@ def limits() -> Limits:
         coordinate=float(start["items"]["items"]["maximum"]),
         spec_length=int(_constraint(RaceRequest, "optimizers", "maxLength")),
         expression_length=int(_constraint(RaceRequest, "landscape", "maxLength")),
-        sweep_resolution=_range(SweepRequest, "resolution"),
-        sweep_rates=int(_constraint(SweepRequest, "lrs", "maxItems")),
+        sweep_starts=_range(SweepRequest, "starts"),
+        sweep_rates=int(_constraint(LearningRates, "lr", "maxItems")),
         sweep_work=MAX_SWEEP_WORK,
     )
 
@@ -172,6 +200,9 @@ class Refusal(BaseModel):
     )
     hyperparameter: str | None = Field(None, description="The hyperparameter refused.")
     landscape: str | None = Field(None, description="The landscape expression refused.")
+    start: int | None = Field(
+        None, description="Index, in the request's starts, of the one refused."
+    )
 
 
 class RefusedRequest(BaseModel):

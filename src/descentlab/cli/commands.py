@@ -32,19 +32,22 @@ def _point(text: str) -> list[float]:
         raise UserError(f"malformed start {text!r}; write it as X,Y such as 1,1.5") from None
 
 
-def _finish(settings: dict[str, Any], base: Path = Path(".")) -> None:
+def _finish(settings: dict[str, Any], base: Path = Path("."), file: str | None = None) -> None:
     from . import experiment
+    from .jobs import read_job
     from .report import print_summary
 
     written = experiment.execute(
-        settings, base, report=lambda kind, result: print_summary(console, kind, result)
+        read_job(settings, file),
+        base,
+        report=lambda kind, result: print_summary(console, kind, result),
     )
     for path in written:
         console.print(f"wrote {path}", highlight=False, soft_wrap=True)
 
 
 def race(
-    landscape: Annotated[str, typer.Argument(help="A catalog name or an expression in x, y.")],
+    landscape: Annotated[str, typer.Argument(help="A catalog name such as 'beale', or an expression in x and y.")],
     optimizers: Optimizers,
     out: Out,
     start: Annotated[
@@ -78,7 +81,7 @@ def race(
 
 
 def sweep(
-    landscape: Annotated[str, typer.Argument(help="A catalog name or an expression in x, y.")],
+    landscape: Annotated[str, typer.Argument(help="A catalog name such as 'beale', or an expression in x and y.")],
     optimizers: Optimizers,
     out: Out,
     grid: Annotated[
@@ -100,7 +103,7 @@ def sweep(
     Writes a basin map, a sensitivity plot or a heatmap (.png .svg .pdf, chosen by
     --plot), or the table of every trajectory's summary (.csv .parquet).
     """
-    from .grid import parse_grid_option
+    from ..experiments.grid import parse_grid_option
 
     with user_errors():
         entries = dict(parse_grid_option(text) for text in grid or [])
@@ -135,7 +138,7 @@ def train(
     checkpoint: Annotated[
         Path | None, typer.Option(help="Write a checkpoint per optimizer here each epoch.")
     ] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from --checkpoint.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint folder.")] = False,
 ) -> None:
     """Train a task's model with each optimizer, from the same weights.
 
@@ -181,20 +184,19 @@ def run(
     An experiment .toml describes a race, a sweep or a training comparison with the
     same settings as the commands (kind = "race", landscape, optimizers, out, ...).
     """
-    from . import demo, experiment
+    from . import demo
+    from .jobs import load
 
     with user_errors():
-        settings, base = experiment.load(path)
+        settings, base = load(path)
         if isinstance(settings, dict) and settings.get("kind") == "demo":
             target = out[0] if out else base / str(settings.get("out", "."))
             written = demo.build(target)
             console.print(f"wrote {len(written)} files; open {target / 'index.html'}")
             return
         if out:
-            if not isinstance(settings, dict):
-                raise UserError(f"{str(path)!r} does not describe an experiment")
             settings = {**settings, "out": [str(p.resolve()) for p in out]}
-        _finish(settings, base)
+        _finish(settings, base, file=str(path))
 
 
 def showcase(

@@ -14,10 +14,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import __version__, tasks
+from ..experiments import check
 from ..train.datasets import DatasetUnavailable, RemoteFile, locate
 from . import experiment
 from .errors import stderr
 from .gallery import gallery
+from .jobs import read_job, versions
 
 SADDLE = [
     "sgd(lr=0.05)",
@@ -261,7 +263,7 @@ def build(
     show = stderr.is_terminal if progress is None else progress
     started = time.perf_counter()
     for exhibit in showcase:  # every setting checked before the minutes of work
-        experiment.normalise(exhibit.experiment)
+        check(read_job(exhibit.experiment).experiment)
     built: list[Exhibit] = []
     skipped: list[str] = []
     for exhibit in showcase:  # missing data is reported now, not after the other exhibits
@@ -293,7 +295,7 @@ def build(
     sidecar = index.with_name("index.html.json")
     record = {
         "descentlab": __version__,
-        "versions": experiment.versions(),
+        "versions": versions(),
         "seconds": round(seconds, 1),
         "experiment": {"kind": "demo", "out": "."},
         "skipped": skipped,

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .. import optim
+from ..errors import StartError
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec
 
@@ -62,18 +63,20 @@ def as_starts(land: Landscape, starts: Any) -> np.ndarray:
         try:
             array = np.asarray(starts, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ValueError(f"starts must be numbers, got {starts!r}") from None
+            raise StartError(None, f"starts must be numbers, got {starts!r}") from None
         if array.ndim == 1 and array.shape[0] == land.dim:
             array = array[None, :]
         elif land.dim == 1 and array.ndim == 1:
             array = array[:, None]
     if array.ndim != 2 or array.shape[1] != land.dim or array.shape[0] == 0:
-        raise ValueError(
+        raise StartError(
+            None,
             f"starts must be points of {land.dim} coordinate(s) for {land.name}, "
-            f"got shape {array.shape}"
+            f"got shape {array.shape}",
         )
     if not np.isfinite(array).all():
-        raise ValueError("starts must be finite")
+        raise StartError(int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0]),
+                         "starts must be finite")  # fmt: skip
     lows, highs = np.asarray(land.domain).T
     if not ((array >= lows).all() and (array <= highs).all()):
         outside = ((array < lows) | (array > highs)).any(axis=1)

@@ -1,6 +1,27 @@
-"""Experiments as data: what a race, a sweep and a training comparison take, with
-their constraints (`settings`); the default values come from `descentlab.defaults`."""
+"""Experiments as data: a race, a sweep, a training comparison and the weights picture
+as typed models (`models`), read from plain data (`read`) and checked against the
+library before any work (`check`). Every face runs these."""
 
-from .settings import RaceSettings, SweepSettings, TrainingSettings
+from .checks import check, check_starts
+from .models import (
+    KINDS,
+    Experiment,
+    RaceExperiment,
+    SweepExperiment,
+    TrainingExperiment,
+    WeightsPicture,
+)
+from .reading import read, refusal
 
-__all__ = ["RaceSettings", "SweepSettings", "TrainingSettings"]
+__all__ = [
+    "KINDS",
+    "Experiment",
+    "RaceExperiment",
+    "SweepExperiment",
+    "TrainingExperiment",
+    "WeightsPicture",
+    "check",
+    "check_starts",
+    "read",
+    "refusal",
+]

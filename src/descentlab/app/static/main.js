@@ -56,9 +56,9 @@ function applyLimits(limits) {
   const bound = (id, { min, max }) => Object.assign($(id), { min, max });
   bound("steps", limits.steps);
   bound("sweep-steps", limits.steps);
-  bound("sweep-resolution", limits.sweep_resolution);
+  bound("sweep-resolution", limits.sweep_starts);
   $("sweep-steps").value = limits.steps.default;
-  $("sweep-resolution").value = limits.sweep_resolution.default;
+  $("sweep-resolution").value = limits.sweep_starts.default;
   $("expression").maxLength = limits.expression_length;
 }
 

@@ -90,7 +90,7 @@ export async function restore(hash) {
     const entry = state.optimizers.get(sweepSpec.name);
     if (!entry.checked) setValues(sweepSpec.name, { ...entry.info.defaults, ...sweepSpec.kwargs, lr: entry.values.lr });
   } else if (params.has("sopt")) bad.add("sweep optimizer");
-  const per = limits.sweep_resolution;
+  const per = limits.sweep_starts;
   const sres = linkInteger(params, "sres", per.min, per.max, "starts per axis", bad);
   if (sres !== null) $("sweep-resolution").value = sres;
   const ssteps = linkInteger(params, "ssteps", limits.steps.min, limits.steps.max, "sweep steps", bad);

@@ -136,10 +136,16 @@ export function showFormula(host, query, latex) {
 
 /** Point at what a server refusal names, from its fields: the optimizer card at
  * `detail.optimizer` (its place in the request, the order of chosenSpecs) and the inputs
- * of `detail.hyperparameter`. Called with nothing, it clears the marks. */
+ * of `detail.hyperparameter`, or the start at `detail.start`. Called with nothing, it
+ * clears the marks. */
 export function blame(detail) {
   for (const element of state.blamed) element.classList.remove("invalid", "blamed");
   state.blamed = [];
+  const start = detail && Number.isInteger(detail.start) ? $("starts").children[detail.start] : null;
+  if (start) {
+    start.classList.add("blamed");
+    state.blamed.push(start);
+  }
   if (!detail || !Number.isInteger(detail.optimizer)) return;
   const entry = [...state.optimizers.values()].filter((e) => e.checked)[detail.optimizer];
   if (!entry) return;

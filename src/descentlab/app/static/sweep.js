@@ -11,7 +11,7 @@ export function sweepConfig() {
   const resolution = Number($("sweep-resolution").value);
   const steps = Number($("sweep-steps").value);
   if (!Number.isInteger(resolution)) throw new Error("Starts per axis must be a whole number");
-  const { steps: range, sweep_resolution: per, sweep_work: most } = state.limits;
+  const { steps: range, sweep_starts: per, sweep_work: most } = state.limits;
   if (resolution < per.min) throw new Error(`Starts per axis must be at least ${per.min}`);
   if (resolution > per.max) throw new Error(`Starts per axis must be at most ${per.max}`);
   if (!Number.isInteger(steps) || steps < range.min || steps > range.max) throw new Error(`Steps must be a whole number from ${range.min} to ${range.max}`);
@@ -19,7 +19,7 @@ export function sweepConfig() {
   if (work > most) {
     throw new Error(`This sweep is too large: reduce starts per axis or steps (at most ${most.toLocaleString("en")} trajectory-steps over the ${LRS.length} learning rates).`);
   }
-  return { landscape: state.landscapeText, optimizer: specOf(name, { without: ["lr"] }), lrs: LRS, resolution, steps };
+  return { landscape: state.landscapeText, optimizers: [specOf(name, { without: ["lr"] })], grid: { lr: LRS }, starts: resolution, steps };
 }
 
 export async function runSweep() {

@@ -1,0 +1,68 @@
+"""The kinds of value an experiment holds, each with its constraints and its help.
+
+A face that accepts less (the playground caps steps and starts) narrows these; it
+never writes its own.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field
+
+from ..defaults import MAX_FPS, VIEWS
+
+
+def _listed(value: Any) -> Any:
+    """One item where a list is expected stands for a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+Spec = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="An optimizer with its hyperparameters, e.g. 'adam(lr=0.1)'.",
+        examples=["adam(lr=0.1)"],
+    ),
+]
+Specs = Annotated[
+    list[Spec],
+    BeforeValidator(_listed),
+    Field(min_length=1, description="Optimizer specs, e.g. ['adam(lr=0.1)', 'sgd']."),
+]
+LandscapeText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="A catalog name such as 'beale', or an expression in x and y.",
+        examples=["beale", "x**2 + 3*sin(y)"],
+    ),
+]
+Coordinate = Annotated[float, Field(allow_inf_nan=False)]
+Point = Annotated[list[Coordinate], Field(min_length=1)]
+Steps = Annotated[int, Field(ge=1, description="Optimizer steps.")]
+Noise = Annotated[
+    float, Field(ge=0, allow_inf_nan=False, description="Std of Gaussian gradient noise.")
+]
+Seed = Annotated[int, Field(ge=0, description="Random seed (noise, initial weights, data order).")]
+Tol = Annotated[
+    float,
+    Field(ge=0, allow_inf_nan=False, description="Within this of the minimum is reached."),
+]
+Dtype = Literal["float32", "float64"]
+View = Annotated[Literal[VIEWS], Field(description="contour, surface or both.")]  # type: ignore[valid-type]
+Fps = Annotated[int, Field(ge=1, le=MAX_FPS, description="Frames per second of an animation.")]
+Seconds = Annotated[
+    float,
+    Field(gt=0, allow_inf_nan=False, description="Length of an animation in seconds."),
+]
+GridValues = Annotated[
+    str | list[Any],
+    Field(description="A range such as '1e-3:1:30:log', values 'v1,v2,...', or a list"),
+]
+Plot = Annotated[
+    Literal["basins", "sensitivity", "heatmap"],
+    Field(description="basins, sensitivity or heatmap."),
+]
+Whole = Annotated[int, Field(ge=1)]
