@@ -22,6 +22,9 @@ Out = Annotated[
     list[Path],
     typer.Option("--out", help="Output file; the extension picks the format. Repeatable."),
 ]
+Landscape = Annotated[
+    str, typer.Argument(help="A catalog name such as 'beale', or an expression in x and y.")
+]
 Seed = Annotated[int, typer.Option(help="Random seed (noise, initial weights, data order).")]
 
 
@@ -47,7 +50,7 @@ def _finish(settings: dict[str, Any], base: Path = Path("."), file: str | None =
 
 
 def race(
-    landscape: Annotated[str, typer.Argument(help="A catalog name such as 'beale', or an expression in x and y.")],
+    landscape: Landscape,
     optimizers: Optimizers,
     out: Out,
     start: Annotated[
@@ -81,7 +84,7 @@ def race(
 
 
 def sweep(
-    landscape: Annotated[str, typer.Argument(help="A catalog name such as 'beale', or an expression in x and y.")],
+    landscape: Landscape,
     optimizers: Optimizers,
     out: Out,
     grid: Annotated[
@@ -138,7 +141,9 @@ def train(
     checkpoint: Annotated[
         Path | None, typer.Option(help="Write a checkpoint per optimizer here each epoch.")
     ] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from the checkpoint folder.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from the checkpoint folder.")
+    ] = False,
 ) -> None:
     """Train a task's model with each optimizer, from the same weights.
 
