@@ -8,7 +8,6 @@ line draws bars from it (`descentlab.cli.progress`).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 OnProgress = Callable[[str, int, int], None]
@@ -30,14 +29,3 @@ def reporter(
         on_progress(description, done, total)
 
     return advance
-
-
-def retired(progress: bool | None, where: str) -> None:
-    """Warn that ``progress=`` (accepted for this release only) no longer draws a bar."""
-    if progress is not None:
-        warnings.warn(
-            f"{where}(progress=...) no longer draws a bar and will be removed; pass "
-            "on_progress=, a callable (description, done, total)",
-            DeprecationWarning,
-            stacklevel=3,
-        )

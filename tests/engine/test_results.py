@@ -174,14 +174,6 @@ def test_progress_goes_to_the_callback_and_nothing_is_drawn(capfd):
     assert capfd.readouterr() == ("", "")
 
 
-def test_the_retired_progress_flag_warns_and_draws_nothing(capfd):
-    with pytest.warns(DeprecationWarning, match=r"run\(progress=...\) no longer draws"):
-        dl.run("himmelblau", "adam", steps=5, progress=True)
-    with pytest.warns(DeprecationWarning, match=r"sweep\(progress=...\)"):
-        dl.sweep("himmelblau", "adam", starts=[(0.0, 0.0)], steps=5, progress=False)
-    assert capfd.readouterr() == ("", "")
-
-
 def test_importing_the_engine_loads_neither_pandas_nor_rich():
     code = "import sys, descentlab.engine; print('pandas' in sys.modules, 'rich' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -180,3 +180,36 @@ def test_a_class_without_declarations_still_passes_its_defaults_dict():
     x.grad = torch.ones(2)
     Legacy([x]).step()
     torch.testing.assert_close(x.detach(), torch.full((2,), 0.9))
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_the_signature_is_the_declarations_and_takes_arguments_like_torch(cls):
+    ours = list(inspect.signature(cls).parameters.values())
+    assert [p.name for p in ours] == ["params", *(h.name for h in cls.hyper)]
+    keyword_only = [p.name for p in ours if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    assert keyword_only == [h.name for h in cls.hyper if h.keyword_only]
+    theirs = getattr(torch.optim, cls.__name__, None)
+    if theirs is not None:  # what ours takes by place, torch takes at the same places
+        torch_parameters = list(inspect.signature(theirs).parameters.values())
+        by_place = [p.name for p in ours if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+        torch_by_place = [p.name for p in torch_parameters if p.kind is not p.KEYWORD_ONLY]
+        assert by_place == torch_by_place[: len(by_place)]
+        torch_by_name = {p.name for p in torch_parameters if p.kind is p.KEYWORD_ONLY}
+        assert torch_by_name - TORCH_ONLY <= set(keyword_only)
+    positional = [h for h in cls.hyper if not h.keyword_only]
+    values = [h.default for h in positional]
+    by_place = cls(params(), *values)
+    assert {h.name: by_place.defaults[h.name] for h in positional} == dict(
+        zip([h.name for h in positional], values, strict=True)
+    )
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        cls(params(), *values, True)
+
+
+def test_a_misspelt_hyperparameter_is_named_with_its_close_match():
+    with pytest.raises(
+        TypeError, match=r"Adam has no hyperparameter 'beta' \(did you mean 'betas'"
+    ):
+        optim.Adam(params(), beta=0.9)
+    with pytest.raises(TypeError, match=r"SGD\(\): multiple values for argument 'lr'"):
+        optim.SGD(params(), 0.1, lr=0.2)

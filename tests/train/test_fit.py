@@ -283,8 +283,6 @@ def test_progress_goes_to_the_callback(airfoil: Task, capsys: pytest.CaptureFixt
     assert calls[0] == ("airfoil sgd(lr=0.05)", 1, 150)
     assert calls[149] == ("airfoil sgd(lr=0.05)", 150, 150)
     assert calls[150:] == [("airfoil adam(lr=0.01)", n, 150) for n in range(1, 151)]
-    with pytest.warns(DeprecationWarning, match=r"fit\(progress=...\)"):
-        dl.fit(airfoil, "sgd(lr=0.05)", epochs=1, progress=False)
 
 
 def test_tasks_are_listed_and_described() -> None:

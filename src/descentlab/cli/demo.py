@@ -112,31 +112,22 @@ def _race(
     }
 
 
+def _saddle(out: list[str], view: str) -> dict[str, Any]:
+    """The saddle race of cs231n, from just off the saddle point."""
+    return _race("cs231n-saddle", SADDLE, [1e-5, 0.5], 100, out, view=view)
+
+
 SHOWCASE = [
     Exhibit(
         "Escaping a saddle, in 3-D",
         "f = -x²/2 + y² from (1e-5, 0.5), lr 0.05, 100 steps. Plain SGD hardly leaves the "
         "saddle point; momentum and the adaptive methods escape along x.",
-        _race(
-            "cs231n-saddle",
-            SADDLE,
-            [1e-5, 0.5],
-            100,
-            ["saddle-surface.gif", "saddle-surface.mp4"],
-            view="surface",
-        ),
+        _saddle(["saddle-surface.gif", "saddle-surface.mp4"], view="surface"),
     ),
     Exhibit(
         "The saddle from above and in 3-D",
         "The same race, the surface beside its contour map.",
-        _race(
-            "cs231n-saddle",
-            SADDLE,
-            [1e-5, 0.5],
-            100,
-            ["saddle-both.gif", "saddle-both.mp4"],
-            view="both",
-        ),
+        _saddle(["saddle-both.gif", "saddle-both.mp4"], view="both"),
         wide=True,
     ),
     Exhibit(

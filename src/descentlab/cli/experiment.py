@@ -30,16 +30,7 @@ def _race(config: RaceExperiment, paths: list[Path], on_progress: OnProgress | N
     if land.dim != 2 and any(p.suffix.lower() in (".gif", ".mp4", ".html") for p in paths):
         raise SettingError("out", f"animations need a 2-D landscape; {land.name} has "
                                   f"{land.dim} coordinate")  # fmt: skip
-    race = dl.run(
-        land,
-        config.optimizers,
-        starts=config.starts,
-        steps=config.steps,
-        noise=config.noise,
-        seed=config.seed,
-        dtype=_dtype(config),
-        on_progress=on_progress,
-    )
+    race = dl.run(land, config.optimizers, starts=config.starts, **_engine(config, on_progress))
     for path in paths:
         suffix = path.suffix.lower()
         if suffix in (".gif", ".mp4"):
@@ -98,12 +89,8 @@ def _sweep(config: SweepExperiment, paths: list[Path], on_progress: OnProgress |
             spec,
             grid=grid,
             starts=starts,
-            steps=config.steps,
             tol=config.tol,
-            noise=config.noise,
-            seed=config.seed,
-            dtype=_dtype(config),
-            on_progress=on_progress,
+            **_engine(config, on_progress),
         )
         for spec in config.optimizers
     )
@@ -152,6 +139,12 @@ def _ema(config: WeightsPicture, paths: list[Path], on_progress: OnProgress | No
     figure = viz.ema_weights(config.betas, config.steps)
     for path in paths:
         _save_figure(figure, path)
+
+
+def _engine(config: RaceExperiment | SweepExperiment, on_progress: OnProgress | None) -> Any:
+    """What `run` and `sweep` both take from an experiment."""
+    return {"steps": config.steps, "noise": config.noise, "seed": config.seed,
+            "dtype": _dtype(config), "on_progress": on_progress}  # fmt: skip
 
 
 def _dtype(config: Any) -> Any:

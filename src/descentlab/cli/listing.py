@@ -59,11 +59,7 @@ def list_catalog(
             console.print(f"  update:   {entry.formula}", soft_wrap=True, markup=False)
             console.print(f"  source:   {entry.reference}\n", soft_wrap=True, markup=False)
         return
-    table = Table(title="descentlab optimizers")
-    table.add_column("name", style="bold cyan", no_wrap=True)
-    table.add_column("class", overflow="fold")
-    table.add_column("defaults", overflow="fold")
-    table.add_column("what it does", overflow="fold")
+    table = _table("descentlab optimizers", "class", "defaults", "what it does")
     for name in optim.available():
         entry = optim.info(name)
         table.add_row(name, entry.cls.__name__, format_defaults(entry), entry.summary)
@@ -80,12 +76,7 @@ def _list_landscapes(formulas: bool) -> None:
             console.print(f"  formula: {land.formula}", soft_wrap=True, markup=False)
             console.print(f"  domain:  {_domain(land)}; start {_point(land.start)}\n")
         return
-    table = Table(title="descentlab landscapes")
-    table.add_column("name", style="bold cyan", no_wrap=True)
-    table.add_column("domain", overflow="fold")
-    table.add_column("known minima", overflow="fold")
-    table.add_column("start", overflow="fold")
-    table.add_column("what it shows", overflow="fold")
+    table = _table("descentlab landscapes", "domain", "known minima", "start", "what it shows")
     for name in landscapes.available():
         land = landscapes.get(name)
         minima = "; ".join(f"{_point(m.point)} -> {m.value:.6g}" for m in land.minima) or "none"
@@ -119,3 +110,12 @@ def _list_tasks() -> None:
         table.add_row(name, settings["kind"], str(settings["epochs"]),
                       str(settings["batch_size"]), settings["description"])  # fmt: skip
     console.print(table)
+
+
+def _table(title: str, *columns: str) -> Table:
+    """A table led by a ``name`` column, then ``columns``, each folded to fit."""
+    table = Table(title=title)
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table

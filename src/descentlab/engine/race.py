@@ -14,7 +14,7 @@ from .. import landscapes, optim
 from ..defaults import NOISE, SEED, STEPS, TOL
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec, unique_labels
-from ..progress import OnProgress, reporter, retired
+from ..progress import OnProgress, reporter
 from ..specs import SpecLike
 from . import checks, memory, summary
 from .checks import as_starts
@@ -159,7 +159,6 @@ def run(
     vectorize: bool = True,
     record_state: bool = False,
     on_progress: OnProgress | None = None,
-    progress: bool | None = None,
 ) -> Race:
     """Race every optimizer from every start on a landscape.
 
@@ -178,13 +177,11 @@ def run(
         (momentum, second moments, ...) in ``Race.states``.
     on_progress : called as ``on_progress("race on <landscape>", done, steps)`` every
         hundredth of the steps (see `descentlab.progress`).
-    progress : retired; accepted for this release with a DeprecationWarning.
 
     A race that would need more memory than is available (see
     `descentlab.engine.memory_limit`; ``DESCENTLAB_MEMORY_LIMIT`` overrides it) is
     refused before anything is allocated, with `JobTooLarge`.
     """
-    retired(progress, "run")
     land = landscapes.get(landscape)
     if isinstance(optimizers, str | OptimizerSpec) or callable(optimizers):
         optimizers = [optimizers]

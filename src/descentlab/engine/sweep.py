@@ -12,7 +12,7 @@ import torch
 from .. import landscapes
 from ..defaults import NOISE, SEED, STEPS, TOL
 from ..landscapes import Landscape
-from ..progress import OnProgress, reporter, retired
+from ..progress import OnProgress, reporter
 from ..specs import SpecLike
 from . import summary
 from .grid import grid_starts, unique
@@ -123,7 +123,6 @@ def sweep(
     chunk: int = DEFAULT_CHUNK,
     compile: bool | None = None,
     on_progress: OnProgress | None = None,
-    progress: bool | None = None,
 ) -> Sweep:
     """Run one optimizer over every (hyperparameters, start) pair and summarise each.
 
@@ -144,13 +143,12 @@ def sweep(
     `plan.COMPILE_FROM` trajectory-steps, where the seconds it takes to compile pay off.
 
     ``on_progress("sweep <spec>", done, total)`` hears of the steps done, summed over
-    chunks (see `descentlab.progress`); ``progress`` is retired (a DeprecationWarning).
+    chunks (see `descentlab.progress`).
 
     A sweep whose summaries and working buffers would not fit in the memory available
     (see `descentlab.engine.memory_limit`; ``DESCENTLAB_MEMORY_LIMIT`` overrides it) is
     refused up front with `JobTooLarge`.
     """
-    retired(progress, "sweep")
     job = plan(
         landscape, optimizer, grid, starts, steps, tol=tol, noise=noise, seed=seed,
         dtype=dtype, maximize=maximize, chunk=chunk, compile=compile,

@@ -27,21 +27,9 @@ class Adadelta(Optimizer):
         number("rho", 0.9, "[0, 1]"),
         number("eps", 1e-6, "> 0"),
         number("weight_decay", 0.0, ">= 0"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"step", "square_avg", "acc_delta"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1.0,
-        rho: float | Tensor = 0.9,
-        eps: float | Tensor = 1e-6,
-        weight_decay: float | Tensor = 0.0,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()

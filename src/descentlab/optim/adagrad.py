@@ -8,7 +8,7 @@ from torch import Tensor
 
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number
-from .ops import add_product_, add_quotient_, coupled_weight_decay
+from .ops import add_product_, add_quotient_, coupled_weight_decay, next_step
 
 
 class Adagrad(Optimizer):
@@ -29,26 +29,10 @@ class Adagrad(Optimizer):
         number("weight_decay", 0.0, ">= 0"),
         number("initial_accumulator_value", 0.0, ">= 0"),
         number("eps", 1e-10, "> 0"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"step", "sum"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-2,
-        lr_decay: float | Tensor = 0.0,
-        weight_decay: float | Tensor = 0.0,
-        initial_accumulator_value: float | Tensor = 0.0,
-        eps: float | Tensor = 1e-10,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
-        # torch.optim.Adagrad creates its state up front; so do we, so state_dicts match
-        for group in self.param_groups:
-            for p in group["params"]:
-                self.init_state(p, self.state[p], self.hyperparameters(group, p))
+    state_up_front = True  # as torch.optim.Adagrad, so that state_dicts match
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
@@ -59,8 +43,7 @@ class Adagrad(Optimizer):
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, lr_decay, eps, wd = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
-        state["step"] += 1
-        t = state["step"].item()
+        t = next_step(state)  # t <- t + 1
         grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
         clr = lr / (1 + (t - 1) * lr_decay)  # decayed step size
         s = add_product_(state["sum"], 1.0, grad, grad)  # s_t = s_{t-1} + g^2

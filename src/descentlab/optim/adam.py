@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any, ClassVar
 
 import torch
@@ -9,7 +10,13 @@ from torch import Tensor
 
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number, pair
-from .ops import add_product_, add_quotient_, bias_correction, weight_decay
+from .ops import (
+    adam_moments_,
+    add_quotient_,
+    bias_correction,
+    next_step,
+    weight_decay,
+)
 
 
 class Adam(Optimizer):
@@ -35,24 +42,10 @@ class Adam(Optimizer):
         number("eps", 1e-8, "> 0"),
         number("weight_decay", 0.0, ">= 0"),
         flag("amsgrad"),
-        flag("maximize"),
-        flag("decoupled_weight_decay"),
+        flag("maximize", keyword_only=True),
+        flag("decoupled_weight_decay", keyword_only=True),
     )
     state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-3,
-        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
-        eps: float | Tensor = 1e-8,
-        weight_decay: float | Tensor = 0.0,
-        amsgrad: bool = False,
-        *,
-        maximize: bool = False,
-        decoupled_weight_decay: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
@@ -64,20 +57,13 @@ class Adam(Optimizer):
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        lr, (beta1, beta2), eps, wd = (
-            group["lr"],
-            group["betas"],
-            group["eps"],
-            group["weight_decay"],
-        )
+        lr, (beta1, beta2), eps, wd = itemgetter("lr", "betas", "eps", "weight_decay")(group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        state["step"] += 1
-        t = state["step"].item()
+        t = next_step(state)  # t <- t + 1
 
         # g_t + lambda theta, or theta <- (1 - gamma lambda) theta when decoupled
         grad = weight_decay(param, grad, lr, wd, decoupled=group["decoupled_weight_decay"])
-        m.lerp_(grad, 1 - beta1)  # m_t = b1 m + (1 - b1) g
-        add_product_(v.mul_(beta2), 1 - beta2, grad, grad)  # v_t = b2 v + (1 - b2) g^2
+        adam_moments_(m, v, grad, beta1, beta2)  # m_t, v_t: running mean of g and of g^2
         if group["amsgrad"]:
             v = torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
 
@@ -103,19 +89,6 @@ class AdamW(Adam):
         number("eps", 1e-8, "> 0"),
         number("weight_decay", 1e-2, ">= 0"),
         flag("amsgrad"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     fixed: ClassVar[dict[str, Any]] = {"decoupled_weight_decay": True}
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-3,
-        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
-        eps: float | Tensor = 1e-8,
-        weight_decay: float | Tensor = 1e-2,
-        amsgrad: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        Optimizer.__init__(self, params, locals())  # Adam's rule, with `fixed` set

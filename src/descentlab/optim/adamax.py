@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import torch
@@ -9,7 +10,7 @@ from torch import Tensor
 
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number, pair
-from .ops import add_quotient_, bias_correction, coupled_weight_decay
+from .ops import add_quotient_, bias_correction, coupled_weight_decay, next_step
 
 
 class Adamax(Optimizer):
@@ -27,21 +28,9 @@ class Adamax(Optimizer):
         pair("betas", (0.9, 0.999), "[0, 1)"),
         number("eps", 1e-8, "> 0"),
         number("weight_decay", 0.0, ">= 0"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"step", "exp_avg", "exp_inf"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 2e-3,
-        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
-        eps: float | Tensor = 1e-8,
-        weight_decay: float | Tensor = 0.0,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
@@ -51,15 +40,9 @@ class Adamax(Optimizer):
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        lr, (beta1, beta2), eps, wd = (
-            group["lr"],
-            group["betas"],
-            group["eps"],
-            group["weight_decay"],
-        )
+        lr, (beta1, beta2), eps, wd = itemgetter("lr", "betas", "eps", "weight_decay")(group)
         m, u = state["exp_avg"], state["exp_inf"]
-        state["step"] += 1
-        t = state["step"].item()
+        t = next_step(state)  # t <- t + 1
         grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
         m.lerp_(grad, 1 - beta1)
         torch.maximum(u.mul_(beta2), grad.abs().add_(eps), out=u)  # u_t = max(b2 u, |g| + eps)

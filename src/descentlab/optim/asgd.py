@@ -9,7 +9,7 @@ from torch import Tensor
 
 from .base import Optimizer, per_run_scalar, step_counter, zeros_like
 from .hyper import flag, number
-from .ops import add_scaled_, coupled_weight_decay
+from .ops import add_scaled_, coupled_weight_decay, next_step
 
 
 class ASGD(Optimizer):
@@ -32,23 +32,10 @@ class ASGD(Optimizer):
         number("alpha", 0.75, ">= 0"),
         number("t0", 1e6, ">= 0"),
         number("weight_decay", 0.0, ">= 0"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"step", "eta", "mu", "ax"})
     scalar_state = frozenset({"eta", "mu"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-2,
-        lambd: float | Tensor = 1e-4,
-        alpha: float | Tensor = 0.75,
-        t0: float | Tensor = 1e6,
-        weight_decay: float | Tensor = 0.0,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
@@ -63,8 +50,7 @@ class ASGD(Optimizer):
         lr, lambd, alpha = group["lr"], group["lambd"], group["alpha"]
         t0, wd = group["t0"], group["weight_decay"]
         eta, mu, ax = state["eta"], state["mu"], state["ax"]
-        state["step"] += 1
-        t = state["step"].item()
+        t = next_step(state)  # t <- t + 1
         grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
 
         eta_t = eta.item() if eta.numel() == 1 else eta.to(param.dtype)

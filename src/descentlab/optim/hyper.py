@@ -82,6 +82,7 @@ class Hyperparameter:
     default: Any
     kind: Kind
     ranges: tuple[Range, ...] = ()
+    keyword_only: bool = False
 
     def __post_init__(self) -> None:
         self.check("a declaration", self.default)  # a declared default must be allowed
@@ -143,9 +144,27 @@ def pair(
     return Hyperparameter(name, default, "pair", ranges)
 
 
-def flag(name: str, default: bool = False) -> Hyperparameter:
-    """A switch, True or False."""
-    return Hyperparameter(name, default, "flag")
+def flag(name: str, default: bool = False, *, keyword_only: bool = False) -> Hyperparameter:
+    """A switch, True or False; ``keyword_only`` ones are given by name only, as torch's
+    ``maximize``."""
+    return Hyperparameter(name, default, "flag", keyword_only=keyword_only)
+
+
+ANNOTATIONS = {"number": "float | Tensor", "pair": "tuple[float | Tensor, float | Tensor]",
+               "flag": "bool"}  # fmt: skip
+
+
+def signature(declared: tuple[Hyperparameter, ...]) -> inspect.Signature:
+    """``(self, params, <each hyperparameter with its default>)``: the signature of an
+    optimizer's ``__init__``, read from its declarations."""
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter("self", positional), inspect.Parameter("params", positional)]
+    for h in declared:
+        kind = inspect.Parameter.KEYWORD_ONLY if h.keyword_only else positional
+        parameters.append(
+            inspect.Parameter(h.name, kind, default=h.default, annotation=ANNOTATIONS[h.kind])
+        )
+    return inspect.Signature(parameters, return_annotation="None")
 
 
 def check_signature(cls: type, declared: tuple[Hyperparameter, ...]) -> None:

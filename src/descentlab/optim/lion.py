@@ -30,20 +30,9 @@ class Lion(Optimizer):
         number("lr", 1e-4, ">= 0"),
         pair("betas", (0.9, 0.99), "[0, 1)"),
         number("weight_decay", 0.0, ">= 0"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"exp_avg"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-4,
-        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.99),
-        weight_decay: float | Tensor = 0.0,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["exp_avg"] = zeros_like(param)

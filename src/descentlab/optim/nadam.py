@@ -8,7 +8,13 @@ from torch import Tensor
 
 from .base import Optimizer, per_run_scalar, step_counter, zeros_like
 from .hyper import flag, number, pair
-from .ops import add_product_, add_quotient_, bias_correction, weight_decay
+from .ops import (
+    adam_moments_,
+    add_quotient_,
+    bias_correction,
+    next_step,
+    weight_decay,
+)
 
 
 class NAdam(Optimizer):
@@ -29,24 +35,10 @@ class NAdam(Optimizer):
         number("weight_decay", 0.0, ">= 0"),
         number("momentum_decay", 4e-3, ">= 0"),
         flag("decoupled_weight_decay"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"step", "mu_product", "exp_avg", "exp_avg_sq"})
     scalar_state = frozenset({"mu_product"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 2e-3,
-        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
-        eps: float | Tensor = 1e-8,
-        weight_decay: float | Tensor = 0.0,
-        momentum_decay: float | Tensor = 4e-3,
-        decoupled_weight_decay: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
@@ -61,8 +53,7 @@ class NAdam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         wd, psi = group["weight_decay"], group["momentum_decay"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        state["step"] += 1
-        t = state["step"].item()
+        t = next_step(state)  # t <- t + 1
 
         # g_t + lambda theta, or theta <- (1 - gamma lambda) theta when decoupled
         grad = weight_decay(param, grad, lr, wd, decoupled=group["decoupled_weight_decay"])
@@ -73,8 +64,7 @@ class NAdam(Optimizer):
         mu_product = stored.item() if stored.numel() == 1 else stored.to(param.dtype)
         mu_product_next = mu_product * mu_next
 
-        m.lerp_(grad, 1 - beta1)
-        add_product_(v.mul_(beta2), 1 - beta2, grad, grad)
+        adam_moments_(m, v, grad, beta1, beta2)  # m_t, v_t: running mean of g and of g^2
         denom = v.div(bias_correction(beta2, t)).sqrt_().add_(eps)
         add_quotient_(param, -lr * (1.0 - mu) / (1.0 - mu_product), grad, denom)
         add_quotient_(param, -lr * mu_next / (1.0 - mu_product_next), m, denom)

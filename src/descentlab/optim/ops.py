@@ -10,6 +10,8 @@ corrections) are written here once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from torch import Tensor
 
 Coefficient = float | Tensor
@@ -76,3 +78,18 @@ def weight_decay(
         decoupled_weight_decay_(param, lr, wd)
         return grad
     return coupled_weight_decay(grad, param, wd)
+
+
+def next_step(state: dict[str, Any]) -> float:
+    """Advance the step counter of a parameter's state, ``t <- t + 1``; the new t (a
+    float, as torch keeps it)."""
+    state["step"] += 1
+    return state["step"].item()
+
+
+def adam_moments_(
+    m: Tensor, v: Tensor, grad: Tensor, beta1: Coefficient, beta2: Coefficient
+) -> None:
+    """Adam's moments in place: ``m_t = b1 m + (1 - b1) g``, ``v_t = b2 v + (1 - b2) g^2``."""
+    m.lerp_(grad, 1 - beta1)
+    add_product_(v.mul_(beta2), 1 - beta2, grad, grad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import torch
@@ -9,7 +10,7 @@ from torch import Tensor
 
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number, pair
-from .ops import add_product_, bias_correction, weight_decay
+from .ops import adam_moments_, bias_correction, next_step, weight_decay
 
 
 def rectification(rho_t: float | Tensor, rho_inf: float | Tensor) -> float | Tensor:
@@ -38,22 +39,9 @@ class RAdam(Optimizer):
         number("eps", 1e-8, "> 0"),
         number("weight_decay", 0.0, ">= 0"),
         flag("decoupled_weight_decay"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"step", "exp_avg", "exp_avg_sq"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-3,
-        betas: tuple[float | Tensor, float | Tensor] = (0.9, 0.999),
-        eps: float | Tensor = 1e-8,
-        weight_decay: float | Tensor = 0.0,
-        decoupled_weight_decay: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()
@@ -63,21 +51,14 @@ class RAdam(Optimizer):
     def update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        lr, (beta1, beta2), eps, wd = (
-            group["lr"],
-            group["betas"],
-            group["eps"],
-            group["weight_decay"],
-        )
+        lr, (beta1, beta2), eps, wd = itemgetter("lr", "betas", "eps", "weight_decay")(group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        state["step"] += 1
-        t = state["step"].item()
+        t = next_step(state)  # t <- t + 1
 
         # g_t + lambda theta, or theta <- (1 - gamma lambda) theta when decoupled
         grad = weight_decay(param, grad, lr, wd, decoupled=group["decoupled_weight_decay"])
 
-        m.lerp_(grad, 1 - beta1)
-        add_product_(v.mul_(beta2), 1 - beta2, grad, grad)
+        adam_moments_(m, v, grad, beta1, beta2)  # m_t, v_t: running mean of g and of g^2
         bias_correction1, bias_correction2 = bias_correction(beta1, t), bias_correction(beta2, t)
         m_hat = m / bias_correction1
 

@@ -29,23 +29,9 @@ class RMSprop(Optimizer):
         number("weight_decay", 0.0, ">= 0"),
         number("momentum", 0.0, ">= 0"),
         flag("centered"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"step", "square_avg", "momentum_buffer", "grad_avg"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-2,
-        alpha: float | Tensor = 0.99,
-        eps: float | Tensor = 1e-8,
-        weight_decay: float | Tensor = 0.0,
-        momentum: float | Tensor = 0.0,
-        centered: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()

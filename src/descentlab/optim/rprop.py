@@ -30,20 +30,9 @@ class Rprop(Optimizer):
         number("lr", 1e-2, ">= 0"),
         pair("etas", (0.5, 1.2), "(0, 1)", "> 1"),
         pair("step_sizes", (1e-6, 50.0), ">= 0"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"step", "prev", "step_size"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-2,
-        etas: tuple[float | Tensor, float | Tensor] = (0.5, 1.2),
-        step_sizes: tuple[float | Tensor, float | Tensor] = (1e-6, 50.0),
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def validate(self, group: dict[str, Any]) -> None:
         low, high = group["step_sizes"]

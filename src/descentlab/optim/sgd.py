@@ -35,22 +35,9 @@ class SGD(Optimizer):
         number("dampening", 0.0, "[0, 1]"),
         number("weight_decay", 0.0, ">= 0"),
         flag("nesterov"),
-        flag("maximize"),
+        flag("maximize", keyword_only=True),
     )
     state_keys = frozenset({"momentum_buffer"})
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float | Tensor = 1e-3,
-        momentum: float | Tensor = 0.0,
-        dampening: float | Tensor = 0.0,
-        weight_decay: float | Tensor = 0.0,
-        nesterov: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(params, locals())
 
     def validate(self, group: dict[str, Any]) -> None:
         if group["nesterov"]:

@@ -10,7 +10,7 @@ import torch
 
 from ..optim.schedule import SchedulerFactory
 from ..optim.spec import parse, unique_labels
-from ..progress import OnProgress, reporter, retired
+from ..progress import OnProgress, reporter
 from ..specs import SpecLike
 from .checkpoint import checkpoint_path, resumable
 from .loop import Loop, cast
@@ -30,7 +30,6 @@ def compare(
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
     on_progress: OnProgress | None = None,
-    progress: bool | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> Training:
     """Train one model per optimizer, every one from the same initial weights and with
@@ -45,7 +44,6 @@ def compare(
     )  # fmt: skip
     if isinstance(specs, str) or not isinstance(specs, Sequence) or not specs:
         raise ValueError("compare takes a list of one or more optimizer specs")
-    retired(progress, "compare")
     return _train(settings, [parse(spec) for spec in specs], on_progress)
 
 
@@ -87,7 +85,6 @@ def fit(
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
     on_progress: OnProgress | None = None,
-    progress: bool | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> TrainingRun:
     """Train a task's model with one optimizer and record its curve.
@@ -112,7 +109,6 @@ def fit(
         ``epochs``; all of them are checked before any run trains.
     on_progress : called as ``on_progress("<task> <label>", done, total)`` after every
         batch (a resumed run first reports the batches it had done).
-    progress : retired; accepted for this release with a DeprecationWarning.
     dtype : torch.float32 or torch.float64 for the model and the data.
 
     A run whose loss stops being finite ends there, with ``diverged_at`` set; it does
@@ -122,5 +118,4 @@ def fit(
         task, epochs, batch_size, seed=seed, scheduler=scheduler, dtype=dtype,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )  # fmt: skip
-    retired(progress, "fit")
     return _train(settings, [parse(spec)], on_progress).runs[0]
