@@ -1,16 +1,12 @@
 """Animations of races: balls and trails on the contour map, the 3-D surface, or both.
 
 Frames are rendered by blitting: the landscape is drawn once, and each frame only
-redraws the moving artists over a saved background. GIFs are written by Pillow,
-MP4s by the ffmpeg binary that imageio-ffmpeg ships, HTML as one self-contained
-page; no ImageMagick, no pyplot state.
+redraws the moving artists over a saved background. The frames are written
+to files by `encoding` (GIF, MP4, an HTML player); no ImageMagick, no pyplot state.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -21,11 +17,11 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from ..defaults import FPS, MAX_FPS, VIEW, VIEWS
 from ..engine import Race
 from .drawing import colorbar, draw_contour, draw_surface, edge_point, visible
+from .encoding import player_html, write_atomically, write_gif, write_mp4
 from .style import colours, math
 
 View = Literal["contour", "surface", "both"]
@@ -291,49 +287,16 @@ class Animation:
             )
         if not path.parent.is_dir():
             raise ValueError(f"cannot save to {str(path)!r}: the folder does not exist")
-        temporary = path.with_name(f".{path.name}.partial{suffix}")
-        try:
-            {".gif": self._gif, ".mp4": self._mp4, ".html": self._html}[suffix](temporary)
-            temporary.replace(path)
-        finally:
-            temporary.unlink(missing_ok=True)
-        return path
-
-    def _gif(self, path: Path) -> None:
-        images = [Image.fromarray(frame).quantize(colors=255, method=Image.Quantize.FASTOCTREE)
-                  for frame in self.frames()]  # fmt: skip
-        images[0].save(path, save_all=True, append_images=images[1:], loop=0,
-                       duration=round(1000 / self.fps), disposal=1)  # fmt: skip
-
-    def _mp4(self, path: Path) -> None:
-        import imageio_ffmpeg
-
-        writer = imageio_ffmpeg.write_frames(
-            str(path), self.size, fps=self.fps, codec="libx264", pix_fmt_out="yuv420p",
-            quality=7, macro_block_size=2, ffmpeg_log_level="error",
-        )  # fmt: skip
-        writer.send(None)
-        try:
-            for frame in self.frames():
-                writer.send(np.ascontiguousarray(frame))
-        finally:
-            writer.close()
+        writers = {
+            ".gif": lambda target: write_gif(self.frames(), target, self.fps),
+            ".mp4": lambda target: write_mp4(self.frames(), target, self.fps, self.size),
+            ".html": lambda target: target.write_text(self.to_html(), encoding="utf-8"),
+        }
+        return write_atomically(path, writers[suffix])
 
     def to_html(self) -> str:
         """A self-contained page: every frame embedded, with play, pause and a slider."""
-        encoded = []
-        for frame in self.frames():
-            buffer = io.BytesIO()
-            Image.fromarray(frame).save(buffer, format="PNG")
-            encoded.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
-        return (
-            _PLAYER.replace("__FRAMES__", json.dumps(encoded))
-            .replace("__DELAY__", str(round(1000 / self.fps)))
-            .replace("__TITLE__", self.race.landscape.name)
-        )
-
-    def _html(self, path: Path) -> None:
-        path.write_text(self.to_html(), encoding="utf-8")
+        return player_html(self.frames(), self.fps, self.race.landscape.name)
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -349,29 +312,3 @@ def _prefer(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray |
 def animate(race: Race, view: View = VIEW, **options: object) -> Animation:
     """An animation of a race (``view``: contour, surface or both); see `Animation`."""
     return Animation(race, view, **options)  # type: ignore[arg-type]
-
-
-_PLAYER = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>descentlab: __TITLE__</title>
-<style>body{font-family:sans-serif;margin:1em}img{display:block;max-width:100%}
-.controls{display:flex;gap:.6em;align-items:center;margin-top:.4em}
-input[type=range]{flex:1}</style></head>
-<body><img id="frame" alt="frame">
-<div class="controls"><button id="play">pause</button>
-<input id="slider" type="range" min="0" value="0"><span id="label"></span></div>
-<script>
-const frames = __FRAMES__;
-const img = document.getElementById("frame"), slider = document.getElementById("slider");
-const label = document.getElementById("label"), button = document.getElementById("play");
-slider.max = frames.length - 1;
-let index = 0, timer = null;
-function show(i) { index = i; img.src = "data:image/png;base64," + frames[i];
-  slider.value = i; label.textContent = (i + 1) + " / " + frames.length; }
-function play() { timer = setInterval(() => show((index + 1) % frames.length), __DELAY__);
-  button.textContent = "pause"; }
-function pause() { clearInterval(timer); timer = null; button.textContent = "play"; }
-button.onclick = () => (timer ? pause() : play());
-slider.oninput = () => { pause(); show(+slider.value); };
-show(0); play();
-</script></body></html>
-"""

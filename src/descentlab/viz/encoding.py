@@ -1,0 +1,91 @@
+"""Frames into files: GIF by Pillow, MP4 by the ffmpeg binary imageio-ffmpeg ships, and
+a self-contained HTML player. Each takes RGB frames, (height, width, 3) uint8."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+Frames = Iterable[np.ndarray]
+
+
+def write_gif(frames: Frames, path: Path, fps: int) -> None:
+    """A looping GIF, each frame quantised to 255 colours."""
+    images = [Image.fromarray(frame).quantize(colors=255, method=Image.Quantize.FASTOCTREE)
+              for frame in frames]  # fmt: skip
+    images[0].save(path, save_all=True, append_images=images[1:], loop=0,
+                   duration=round(1000 / fps), disposal=1)  # fmt: skip
+
+
+def write_mp4(frames: Frames, path: Path, fps: int, size: tuple[int, int]) -> None:
+    """An H.264 MP4 (yuv420p, so every player opens it) of frames ``size`` = (w, h)."""
+    import imageio_ffmpeg
+
+    writer = imageio_ffmpeg.write_frames(
+        str(path), size, fps=fps, codec="libx264", pix_fmt_out="yuv420p",
+        quality=7, macro_block_size=2, ffmpeg_log_level="error",
+    )  # fmt: skip
+    writer.send(None)
+    try:
+        for frame in frames:
+            writer.send(np.ascontiguousarray(frame))
+    finally:
+        writer.close()
+
+
+def player_html(frames: Frames, fps: int, title: str) -> str:
+    """A page holding every frame as a PNG, with play, pause and a slider."""
+    encoded = []
+    for frame in frames:
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, format="PNG")
+        encoded.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return (
+        PLAYER.replace("__FRAMES__", json.dumps(encoded))
+        .replace("__DELAY__", str(round(1000 / fps)))
+        .replace("__TITLE__", title)
+    )
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """``write`` into a hidden file beside ``path``, then move it into place, so a
+    failed or interrupted export never leaves half a file under the real name."""
+    temporary = path.with_name(f".{path.name}.partial{path.suffix}")
+    try:
+        write(temporary)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+PLAYER = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>descentlab: __TITLE__</title>
+<style>body{font-family:sans-serif;margin:1em}img{display:block;max-width:100%}
+.controls{display:flex;gap:.6em;align-items:center;margin-top:.4em}
+input[type=range]{flex:1}</style></head>
+<body><img id="frame" alt="frame">
+<div class="controls"><button id="play">pause</button>
+<input id="slider" type="range" min="0" value="0"><span id="label"></span></div>
+<script>
+const frames = __FRAMES__;
+const img = document.getElementById("frame"), slider = document.getElementById("slider");
+const label = document.getElementById("label"), button = document.getElementById("play");
+slider.max = frames.length - 1;
+let index = 0, timer = null;
+function show(i) { index = i; img.src = "data:image/png;base64," + frames[i];
+  slider.value = i; label.textContent = (i + 1) + " / " + frames.length; }
+function play() { timer = setInterval(() => show((index + 1) % frames.length), __DELAY__);
+  button.textContent = "pause"; }
+function pause() { clearInterval(timer); timer = null; button.textContent = "play"; }
+button.onclick = () => (timer ? pause() : play());
+slider.oninput = () => { pause(); show(+slider.value); };
+show(0); play();
+</script></body></html>
+"""
