@@ -193,3 +193,41 @@ def test_the_basin_map_leaves_starts_that_reached_no_minimum_as_such(device, art
     np.testing.assert_array_equal(z.ravel(), code + 2)  # the rule of viz.basins
     assert 0 < (z >= 2).sum() < z.size
     page.screenshot(path=str(artifacts / f"sweep-some-reached-{size}.png"), full_page=True)
+
+
+def test_the_sweep_tab_shows_only_what_a_sweep_uses(device, artifacts):
+    page, size, _ = device
+    cards = (
+        "[...document.querySelectorAll('.opt')].filter(e => !e.hidden)"
+        ".map(e => e.querySelector('label span:last-child').textContent)"
+    )
+    assert page.is_visible("#starts-card") and len(page.evaluate(cards)) > 5
+    press(page, size, "#tab-sweep")
+    assert not page.is_visible("#starts-card"), "a sweep makes its own grid of starts"
+    page.select_option("#sweep-optimizer", "momentum")
+    assert page.evaluate(cards) == ["momentum"]
+    assert page.text_content("#optimizers-title") == "momentum: the sweep sets lr"
+    assert page.is_disabled("#optimizers .opt:not([hidden]) .params input >> nth=0")
+    momentum = page.locator("#optimizers .opt:not([hidden]) .params input >> nth=1")
+    momentum.fill("0.5")
+    momentum.dispatch_event("change")
+    page.fill("#sweep-resolution", "4")
+    page.fill("#sweep-steps", "5")
+    press(page, size, "#sweep-run")
+    page.wait_for_function("state.sweep !== null")
+    assert page.evaluate("state.sweep.optimizer") == "momentum(momentum=0.5)"  # the card's value
+    page.screenshot(path=str(artifacts / f"sweep-cards-{size}.png"), full_page=True)
+    press(page, size, "#tab-race")
+    assert page.is_visible("#starts-card")
+    assert len(page.evaluate(cards)) > 5 and not page.is_disabled("#steps")
+
+
+def test_the_address_follows_the_sweep_controls(device):
+    page, size, _ = device
+    press(page, size, "#tab-sweep")
+    page.select_option("#sweep-colour", "steps_to_tol")
+    assert "colour=steps_to_tol" in page.evaluate("location.hash")
+    page.locator("#lr-slider").fill("3")
+    assert "lr=3" in page.evaluate("location.hash")
+    page.select_option("#sweep-optimizer", "rmsprop")
+    assert "sopt=rmsprop" in page.evaluate("location.hash")

@@ -14,7 +14,25 @@ export function setTab(tab) {
   for (const b of document.querySelectorAll(".tab")) b.classList.toggle("active", b.dataset.tab === tab);
   $("race-panel").hidden = tab !== "race";
   $("sweep-panel").hidden = tab !== "sweep";
+  showCards();
   if (tab === "sweep") { drawSweep(); Plotly.Plots.resize("basin"); } else { Plotly.Plots.resize("map"); }
+}
+
+/** The sidebar shows what the open tab uses: the race's starts, steps and optimizers;
+ * or, for a sweep (which makes its own grid of starts and sets lr itself), the card of
+ * the optimizer swept, whose other hyperparameters it takes. */
+export function showCards() {
+  const sweeping = state.tab === "sweep";
+  const chosen = $("sweep-optimizer").value;
+  document.body.dataset.tab = state.tab;
+  $("starts-card").hidden = sweeping;
+  $("optimizers-title").textContent = sweeping ? `${chosen}: the sweep sets lr` : "Optimizers";
+  for (const [name, entry] of state.optimizers) {
+    const swept = sweeping && name === chosen;
+    entry.element.hidden = sweeping && !swept;
+    entry.element.querySelector(".details").hidden = !(swept || (!sweeping && entry.checked));
+    for (const input of entry.inputs.lr || []) input.disabled = swept;
+  }
 }
 
 export function wire() {
@@ -32,13 +50,16 @@ export function wire() {
   $("clear-starts").addEventListener("click", () => { state.starts = []; startsChanged(); });
   $("sweep-run").addEventListener("click", runSweep);
   $("lr-slider").addEventListener("input", (e) => setLr(Number(e.target.value)));
-  $("sweep-colour").addEventListener("change", drawSweep);
+  $("lr-slider").addEventListener("change", writeHash);
+  $("sweep-colour").addEventListener("change", () => { drawSweep(); writeHash(); });
   $("sweep-optimizer").addEventListener("change", () => {
     const name = $("sweep-optimizer").value;
     const lr = (PAGE_DEFAULTS[name] || state.optimizers.get(name).info.defaults).lr;
     state.sweep = null; // the map shown was another optimizer's
     $("sweep-status").textContent = "";
     setLr(nearest(LRS, lr));
+    showCards();
+    writeHash();
   });
   $("share").addEventListener("click", share);
   $("notice-close").addEventListener("click", () => notify(""));
