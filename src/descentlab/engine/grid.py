@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .. import landscapes
+from ..checks import whole_number
 from ..landscapes import Landscape
 from ..optim.registry import hyperparameter_names
 from ..optim.spec import OptimizerSpec
@@ -25,8 +26,7 @@ def grid_starts(landscape: str | Landscape, n: int) -> np.ndarray:
     A grid larger than the memory available is refused with `JobTooLarge`.
     """
     land = landscapes.get(landscape)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a whole number >= 1, got {n!r}")
+    n = whole_number("n", n, low=1)
     d = land.dim
     memory.require(
         "grid of starts",

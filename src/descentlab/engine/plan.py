@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .. import landscapes, optim
+from .. import checks, landscapes, optim
 from ..defaults import STARTS_PER_AXIS
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec
 from ..specs import SpecLike
-from . import checks, memory
+from . import memory
 from .checks import as_starts, is_vectorisable
 from .grid import combinations, grid_starts
 
@@ -72,7 +72,7 @@ def plan(
     steps = checks.whole_number("steps", steps)
     tol = checks.real_number("tol", tol)
     noise = checks.real_number("noise", noise)
-    seed = checks.whole_number("seed", seed, high=checks.SEED_LIMIT)
+    seed = checks.seed(seed)
     chunk = checks.whole_number("chunk", chunk, low=1)
     dtype = checks.float_dtype(dtype)
     checks.switch("maximize", maximize)

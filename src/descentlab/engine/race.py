@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .. import landscapes, optim
+from .. import checks, landscapes, optim
 from ..defaults import NOISE, SEED, STEPS, TOL
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec, unique_labels
 from ..progress import OnProgress, reporter
 from ..specs import SpecLike
-from . import checks, memory, summary
+from . import memory, summary
 from .checks import as_starts
 from .recording import build_engine, freeze_undefined, state_count, step_all
 from .storage import read_result, save_frame
@@ -190,7 +190,7 @@ def run(
         raise ValueError("give at least one optimizer")
     steps = checks.whole_number("steps", steps)
     noise = checks.real_number("noise", noise)
-    seed = checks.whole_number("seed", seed, high=checks.SEED_LIMIT)
+    seed = checks.seed(seed)
     dtype = checks.float_dtype(dtype)
     checks.switch("maximize", maximize)
     checks.switch("vectorize", vectorize)

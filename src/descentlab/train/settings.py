@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import torch
 
+from .. import checks
+from ..checks import float_dtype, whole_number
 from ..optim.schedule import SchedulerFactory, parse_scheduler
 from .tasks import Task, get
-
-
-def _whole(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -47,12 +41,11 @@ class TrainingSettings:
     ) -> TrainingSettings:
         """Checked settings; epochs and batch size default to the task's."""
         task = get(task)
-        epochs = _whole("epochs", task.epochs if epochs is None else epochs)
-        batch_size = _whole("batch_size", task.batch_size if batch_size is None else batch_size)
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-        if dtype not in (torch.float32, torch.float64):
-            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+        epochs = whole_number("epochs", task.epochs if epochs is None else epochs, low=1)
+        batch_size = task.batch_size if batch_size is None else batch_size
+        batch_size = whole_number("batch_size", batch_size, low=1)
+        seed = checks.seed(seed)
+        float_dtype(dtype)
         if scheduler is not None:
             parse_scheduler(scheduler)  # a bad spec fails before any training
         if resume and checkpoint_dir is None:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from ..checks import whole_number
 from ..names import unknown
 from .datasets import AIRFOIL, airfoil_data, digits_data
 
@@ -81,8 +82,7 @@ class Task:
             value = getattr(self, key)
             if value is None and key == "evaluate_every":
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"task {self.name!r}: {key} must be a whole number >= 1")
+            whole_number(f"task {self.name!r}: {key}", value, low=1)
 
     @property
     def examples(self) -> int:

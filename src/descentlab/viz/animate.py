@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..checks import one_of, real_number, whole_number
 from ..defaults import FPS, MAX_FPS, VIEW, VIEWS
 from ..engine import Race
 from .drawing import colorbar, draw_contour, draw_surface, edge_point, visible
@@ -50,10 +51,8 @@ class Animation:
             )
         if race.landscape.dim != 2:
             raise ValueError(f"animations need a 2-D landscape; {race.landscape.name} has 1")
-        if view not in VIEWS:
-            raise ValueError(f"view must be 'contour', 'surface' or 'both', got {view!r}")
-        if not (isinstance(fps, int) and 1 <= fps <= MAX_FPS):
-            raise ValueError(f"fps must be a whole number in [1, {MAX_FPS}], got {fps!r}")
+        one_of("view", view, VIEWS)
+        whole_number("fps", fps, low=1, high=MAX_FPS)
         if size is None:  # the side-by-side view needs room for two panels, a loss panel more
             size = (1120 if view == "both" else 640, 640 if loss else 480)
         ok = (
@@ -70,16 +69,11 @@ class Animation:
                 f"size must be even numbers of pixels from 160 x 120 to 3840 x 2160, got {size!r}"
             )
         width, height = size
-        if duration is not None and (
-            isinstance(duration, bool) or not isinstance(duration, int | float) or duration <= 0
-        ):
-            raise ValueError(f"duration must be a number of seconds > 0, got {duration!r}")
-        if trail is not None and (
-            isinstance(trail, bool) or not isinstance(trail, int) or trail < 1
-        ):
-            raise ValueError(f"trail must be a whole number of steps >= 1, got {trail!r}")
-        if isinstance(dpi, bool) or not isinstance(dpi, int) or not 20 <= dpi <= 600:
-            raise ValueError(f"dpi must be a whole number in [20, 600], got {dpi!r}")
+        if duration is not None:
+            real_number("duration (seconds)", duration, above=True)
+        if trail is not None:
+            whole_number("trail (steps)", trail, low=1)
+        whole_number("dpi", dpi, low=20, high=600)
         if overlay and not race.states:
             raise ValueError("the state overlay needs a race run with record_state=True")
         if overlay and view == "surface":

@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 import plotly.graph_objects as go
 
+from ..checks import one_of, whole_number
 from ..engine import Race
 from .drawing import trajectory
 from .style import colours, evaluate_grid
@@ -31,12 +32,9 @@ def interactive(race: Race, kind: Kind = "contour", frames: int | None = None) -
     land = race.landscape
     if land.dim != 2:
         raise ValueError(f"interactive figures need a 2-D landscape; {land.name} has 1")
-    if frames is not None and (
-        isinstance(frames, bool) or not isinstance(frames, int) or frames < 2
-    ):
-        raise ValueError(f"frames must be a whole number >= 2, got {frames!r}")
-    if kind not in ("surface", "contour"):
-        raise ValueError(f"kind must be 'surface' or 'contour', got {kind!r}")
+    if frames is not None:
+        whole_number("frames", frames, low=2)
+    one_of("kind", kind, ("surface", "contour"))
     total = race.positions.shape[2]
     count = min(total, frames or MAX_FRAMES)
     steps = np.unique(np.linspace(0, total - 1, count).round().astype(int))

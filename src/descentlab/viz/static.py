@@ -9,6 +9,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .. import landscapes
+from ..checks import whole_number
 from ..engine import Race
 from ..landscapes import Landscape
 from ..train import Training, TrainingRun
@@ -52,8 +53,7 @@ def landscape(subject: Landscape | str, resolution: int = 200) -> Figure:
 
 
 def _check_resolution(resolution: object) -> None:
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be a whole number >= 2, got {resolution!r}")
+    whole_number("resolution", resolution, low=2)
 
 
 def _check_race(race: object, what: str) -> Race:
