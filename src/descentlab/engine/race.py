@@ -196,18 +196,7 @@ def run(
     checks.switch("vectorize", vectorize)
     checks.switch("record_state", record_state)
     points = as_starts(land, starts)
-    k, s, d = len(specs), len(points), land.dim
-    if (steps + 1) * d * k * s > RECORD_LIMIT:
-        raise ValueError(
-            f"{steps} steps x {k} optimizer(s) x {s} start(s) is too much to record every "
-            f"point (over {RECORD_LIMIT:,} numbers); use sweep() for summaries"
-        )
-    memory.require(
-        "race",
-        memory.race_bytes(k, s, steps, d, dtype, state_count(specs) if record_state else 0),
-        f"{k:,} optimizer(s) x {s:,} start(s) x {steps + 1:,} recorded steps",
-        "use fewer steps, starts or optimizers, or sweep() for summaries",
-    )
+    _check_size(specs, len(points), steps, land.dim, dtype, record_state)
     schedule = None
     if scheduler is not None:
         schedule = optim.parse_scheduler(scheduler)
@@ -221,24 +210,57 @@ def run(
 
     losses = land(*record.unbind(1))  # (T+1, K*S)
     diverged_at = freeze_undefined(record, losses, engine.diverged_at.clone())
-    positions = record.permute(2, 0, 1).reshape(k, s, steps + 1, d)
+    options = {
+        "steps": steps,
+        "noise": float(noise),
+        "seed": int(seed),
+        "scheduler": scheduler if isinstance(scheduler, str) or scheduler is None else "custom",
+        "maximize": bool(maximize),
+    }
+    return _result(land, specs, points, record, losses, diverged_at, states, options)
+
+
+def _check_size(
+    specs: list[OptimizerSpec], s: int, steps: int, d: int, dtype: torch.dtype, states: bool
+) -> None:
+    """Refuse a race too large to record every point of, or for the memory available."""
+    k = len(specs)
+    if (steps + 1) * d * k * s > RECORD_LIMIT:
+        raise ValueError(
+            f"{steps} steps x {k} optimizer(s) x {s} start(s) is too much to record every "
+            f"point (over {RECORD_LIMIT:,} numbers); use sweep() for summaries"
+        )
+    memory.require(
+        "race",
+        memory.race_bytes(k, s, steps, d, dtype, state_count(specs) if states else 0),
+        f"{k:,} optimizer(s) x {s:,} start(s) x {steps + 1:,} recorded steps",
+        "use fewer steps, starts or optimizers, or sweep() for summaries",
+    )
+
+
+def _result(
+    land: Landscape,
+    specs: list[OptimizerSpec],
+    points: np.ndarray,
+    record: torch.Tensor,
+    losses: torch.Tensor,
+    diverged_at: torch.Tensor,
+    states: dict[str, torch.Tensor],
+    options: dict[str, Any],
+) -> Race:
+    """The recorded (T+1, D, K*S) points as a Race of (K, S, T+1, ...) arrays."""
+    k, s, d, steps = len(specs), len(points), land.dim, record.shape[0] - 1
     return Race(
         landscape=land,
         labels=unique_labels(specs),
         specs=[spec.label for spec in specs],
         starts=points,
-        positions=positions.numpy().copy(),
+        positions=record.permute(2, 0, 1).reshape(k, s, steps + 1, d).numpy().copy(),
         losses=losses.T.reshape(k, s, steps + 1).numpy().copy(),
         diverged_at=diverged_at.reshape(k, s).numpy().copy(),
         states={
             key: value.permute(2, 0, 1).reshape(k, s, steps + 1, d).numpy()
             for key, value in states.items()
         },
-        options={
-            "steps": steps,
-            "noise": float(noise),
-            "seed": int(seed),
-            "scheduler": scheduler if isinstance(scheduler, str) or scheduler is None else "custom",
-            "maximize": bool(maximize),
-        },
+        options=options,
     )

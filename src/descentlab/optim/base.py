@@ -16,8 +16,7 @@ import torch
 from torch import Tensor
 
 from ..errors import HyperparameterError
-from ..names import unknown
-from .hyper import Hyperparameter, check_signature, document, signature
+from .hyper import Hyperparameter, check_signature, declared_init, document
 from .ops import is_nonzero as is_nonzero  # re-exported: it used to live here
 from .validation import check_flag, plain_value
 
@@ -25,31 +24,6 @@ from .validation import check_flag, plain_value
 def scalar_dtype() -> torch.dtype:
     """The dtype torch.optim uses for scalar state such as ``step``."""
     return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
-
-
-def _declared_init(cls: type[Optimizer]) -> Callable[..., None]:
-    """An ``__init__`` for ``cls`` whose signature is its declarations (`hyper`):
-    ``Adam(params, lr=1e-3, betas=(0.9, 0.999), ...)``, as `help` and `inspect` show it."""
-    declared = signature(cls.hyper)
-    arguments = declared.replace(parameters=list(declared.parameters.values())[1:])
-    names = [h.name for h in cls.hyper]
-
-    def __init__(self: Optimizer, params: Any, *args: Any, **kwargs: Any) -> None:
-        for name in kwargs:
-            if name not in names:
-                raise TypeError(unknown("hyperparameter", name, names, owner=cls.__name__,
-                                        listed="hyperparameters"))  # fmt: skip
-        try:
-            bound = arguments.bind(params, *args, **kwargs)
-        except TypeError as error:
-            raise TypeError(f"{cls.__name__}(): {error}") from None
-        bound.apply_defaults()
-        Optimizer.__init__(self, params, bound.arguments)
-
-    __init__.__signature__ = declared  # type: ignore[attr-defined]
-    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    __init__.__doc__ = f"Optimize ``params`` with {cls.__name__}'s hyperparameters."
-    return __init__
 
 
 def step_counter() -> Tensor:
@@ -142,7 +116,7 @@ class Optimizer(torch.optim.Optimizer):
             if "__init__" in cls.__dict__:
                 check_signature(cls, cls.hyper)  # written by hand: it must say the same
             else:
-                cls.__init__ = _declared_init(cls)  # type: ignore[method-assign]
+                cls.__init__ = declared_init(cls, Optimizer.__init__)  # type: ignore[method-assign]
             cls.flags = tuple(h.name for h in cls.hyper if h.kind == "flag")
             cls.__doc__ = document(cls.__dict__.get("__doc__"), cls.hyper)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from ..names import unknown
 from .validation import Hyper as Value
 from .validation import check_flag, check_pair, check_range
 
@@ -165,6 +167,32 @@ def signature(declared: tuple[Hyperparameter, ...]) -> inspect.Signature:
             inspect.Parameter(h.name, kind, default=h.default, annotation=ANNOTATIONS[h.kind])
         )
     return inspect.Signature(parameters, return_annotation="None")
+
+
+def declared_init(cls: Any, base_init: Callable[[Any, Any, dict[str, Any]], None]) -> Any:
+    """An ``__init__`` for an optimizer class whose signature is its declarations:
+    ``Adam(params, lr=1e-3, betas=(0.9, 0.999), ...)``, as `help` and `inspect` show it.
+    It binds the arguments as that signature would and hands them to ``base_init``."""
+    declared = signature(cls.hyper)
+    arguments = declared.replace(parameters=list(declared.parameters.values())[1:])
+    names = [h.name for h in cls.hyper]
+
+    def __init__(self: Any, params: Any, *args: Any, **kwargs: Any) -> None:
+        for name in kwargs:
+            if name not in names:
+                raise TypeError(unknown("hyperparameter", name, names, owner=cls.__name__,
+                                        listed="hyperparameters"))  # fmt: skip
+        try:
+            bound = arguments.bind(params, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{cls.__name__}(): {error}") from None
+        bound.apply_defaults()
+        base_init(self, params, bound.arguments)
+
+    __init__.__signature__ = declared  # type: ignore[attr-defined]
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__doc__ = f"Optimize ``params`` with {cls.__name__}'s hyperparameters."
+    return __init__
 
 
 def check_signature(cls: type, declared: tuple[Hyperparameter, ...]) -> None:
