@@ -207,7 +207,10 @@ def test_the_sweep_tab_shows_only_what_a_sweep_uses(device, artifacts):
     page.select_option("#sweep-optimizer", "momentum")
     assert page.evaluate(cards) == ["momentum"]
     assert page.text_content("#optimizers-title") == "momentum: the sweep sets lr"
-    assert page.is_disabled("#optimizers .opt:not([hidden]) .params input >> nth=0")
+    lr = page.locator("#optimizers .opt:not([hidden]) .params input >> nth=0")
+    assert (
+        lr.is_disabled() and lr.input_value() == "" and "swept" in lr.get_attribute("placeholder")
+    )
     momentum = page.locator("#optimizers .opt:not([hidden]) .params input >> nth=1")
     momentum.fill("0.5")
     momentum.dispatch_event("change")
@@ -220,6 +223,11 @@ def test_the_sweep_tab_shows_only_what_a_sweep_uses(device, artifacts):
     press(page, size, "#tab-race")
     assert page.is_visible("#starts-card")
     assert len(page.evaluate(cards)) > 5 and not page.is_disabled("#steps")
+    if page.evaluate("state.optimizers.get('momentum').checked"):
+        assert (
+            page.input_value("#optimizers .opt:has(#opt-momentum) .params input >> nth=0")
+            == "0.001"
+        )
 
 
 def test_the_address_follows_the_sweep_controls(device):

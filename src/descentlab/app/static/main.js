@@ -31,7 +31,12 @@ export function showCards() {
     const swept = sweeping && name === chosen;
     entry.element.hidden = sweeping && !swept;
     entry.element.querySelector(".details").hidden = !(swept || (!sweeping && entry.checked));
-    for (const input of entry.inputs.lr || []) input.disabled = swept;
+    for (const input of entry.inputs.lr || []) {
+      if (swept && !input.disabled) { input.dataset.kept = input.value; input.value = ""; }
+      if (!swept && input.disabled) { input.value = input.dataset.kept; delete input.dataset.kept; }
+      input.disabled = swept;
+      input.placeholder = swept ? "swept (the slider)" : "";
+    }
   }
 }
 
