@@ -3,8 +3,9 @@
 `descentlab.optim` holds the classic optimizers, written from scratch and proven
 equal to torch.optim step by step; `descentlab.landscapes` the test functions they
 race on; `run` races them and `sweep` crosses hyperparameter and start grids;
-`fit` and `compare` train real models (`descentlab.tasks`) with them; `viz` draws
-and animates what happened.
+`fit` and `compare` train real models (`descentlab.tasks`) with them, and `tune`
+compares them fairly (tuned, seeded, on a budget); `viz` draws and animates what
+happened.
 
 The names below load on first use, so ``import descentlab.optim`` pays for the
 optimizers only, not for pandas, matplotlib or the web app.
@@ -37,6 +38,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "TrainingRun": ("descentlab.train", "TrainingRun"),
     "compare": ("descentlab.train", "compare"),
     "fit": ("descentlab.train", "fit"),
+    "Tuning": ("descentlab.tune", "Tuning"),
+    "tune": ("descentlab.tune", "tune"),
 }
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "Sweeps",
     "Training",
     "TrainingRun",
+    "Tuning",
     "__version__",
     "compare",
     "fit",
@@ -54,6 +58,7 @@ __all__ = [
     "run",
     "sweep",
     "tasks",
+    "tune",
     "viz",
 ]
 
@@ -61,6 +66,7 @@ if TYPE_CHECKING:
     from . import landscapes, optim, tasks, viz
     from .engine import Race, Sweep, Sweeps, grid_starts, run, sweep
     from .train import Training, TrainingRun, compare, fit
+    from .tune import Tuning, tune
 
 
 def __getattr__(name: str) -> Any:

@@ -82,3 +82,31 @@ class ExperimentFileError(ValueError):
 
     def __reduce__(self) -> tuple[type, tuple[str, str]]:
         return (type(self), (self.file, self.reason))
+
+
+class SearchSpaceError(ValueError):
+    """A search space refused: the ``space`` text, the ``hyperparameter`` it is about
+    (None when about the whole), and the ``reason``."""
+
+    def __init__(self, space: str, reason: str, hyperparameter: str | None = None) -> None:
+        super().__init__(f"search space {space!r}: {reason}")
+        self.space = space
+        self.reason = reason
+        self.hyperparameter = hyperparameter
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:
+        return (type(self), (self.space, self.reason, self.hyperparameter))
+
+
+class StudyError(ValueError):
+    """A tuning study that cannot be opened or joined: its ``storage`` (as given, without
+    a password), its ``study`` name, and the ``reason``."""
+
+    def __init__(self, storage: str, study: str, reason: str) -> None:
+        super().__init__(f"study {study!r} in {storage}: {reason}")
+        self.storage = storage
+        self.study = study
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        return (type(self), (self.storage, self.study, self.reason))

@@ -1,4 +1,4 @@
-"""The command line: ``descentlab list | race | sweep | train | run | demo | serve``."""
+"""The command line: ``descentlab list | race | sweep | train | tune | run | demo | serve``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import commands, listing
+from . import commands, listing, tuning
 from .errors import USER_ERROR, fail, user_errors
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ app.command("list")(listing.list_catalog)
 app.command()(commands.race)
 app.command()(commands.sweep)
 app.command()(commands.train)
+app.command()(tuning.tune)
 app.command()(commands.run)
 app.command("demo")(commands.showcase)
 

@@ -35,7 +35,7 @@ def _point(text: str) -> list[float]:
         raise UserError(f"malformed start {text!r}; write it as X,Y such as 1,1.5") from None
 
 
-def _finish(settings: dict[str, Any], base: Path = Path("."), file: str | None = None) -> None:
+def finish(settings: dict[str, Any], base: Path = Path("."), file: str | None = None) -> None:
     from . import experiment
     from .jobs import read_job
     from .report import print_summary
@@ -80,7 +80,7 @@ def race(
             "fps": fps,
             "out": [str(p) for p in out],
         }
-        _finish(settings)
+        finish(settings)
 
 
 def sweep(
@@ -123,7 +123,7 @@ def sweep(
             "plot": plot,
             "out": [str(p) for p in out],
         }
-        _finish(settings)
+        finish(settings)
 
 
 def train(
@@ -163,7 +163,7 @@ def train(
             "out": [str(p) for p in out],
         }
         try:
-            _finish(settings)
+            finish(settings)
         except KeyboardInterrupt:
             if checkpoint is None:
                 raise
@@ -201,7 +201,7 @@ def run(
             return
         if out:
             settings = {**settings, "out": [str(p.resolve()) for p in out]}
-        _finish(settings, base, file=str(path))
+        finish(settings, base, file=str(path))
 
 
 def showcase(

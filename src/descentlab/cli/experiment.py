@@ -11,7 +11,13 @@ from typing import Any
 
 from .. import experiments, landscapes
 from ..errors import SettingError
-from ..experiments import RaceExperiment, SweepExperiment, TrainingExperiment, WeightsPicture
+from ..experiments import (
+    RaceExperiment,
+    SweepExperiment,
+    TrainingExperiment,
+    TuningExperiment,
+    WeightsPicture,
+)
 from ..progress import OnProgress
 from .errors import warn
 from .jobs import Job, check_writable, read_job, sidecar
@@ -153,11 +159,28 @@ def _dtype(config: Any) -> Any:
     return getattr(torch, config.dtype)
 
 
+def _tune(config: TuningExperiment, paths: list[Path], on_progress: OnProgress | None) -> Any:
+    import shlex
+    import sys
+
+    from ..tune import tune
+
+    (folder,) = paths
+    tuning = tune(
+        config.tasks, config.optimizers, config.budget, config.seeds, seed=config.seed,
+        workers=config.workers, storage=config.storage, study_name=config.study,
+        sampler=config.sampler, folder=folder, on_progress=on_progress,
+    )  # fmt: skip
+    tuning.save(folder, shlex.join(["descentlab", *sys.argv[1:]]))
+    return tuning
+
+
 RUNNERS: dict[str, Callable[..., Any]] = {
     "race": _race,
     "sweep": _sweep,
     "train": _train,
     "ema": _ema,
+    "tune": _tune,
 }
 
 
@@ -179,7 +202,8 @@ def execute(
     experiments.check(job.experiment)
     paths = [(base / name) if not Path(name).is_absolute() else Path(name) for name in job.out]
     for path in paths:
-        check_writable(path)
+        if job.kind != "tune":  # a study's folder may exist: it is resumed
+            check_writable(path)
         check_writable(path.with_name(path.name + ".json"))
     experiment = job.experiment
     checkpoint = None

@@ -30,6 +30,7 @@ FORMATS = {
     "sweep": TABLE_AND_PICTURE_FORMATS,
     "train": TABLE_AND_PICTURE_FORMATS,
     "ema": PICTURE_FORMATS,
+    "tune": ("",),  # a folder
 }
 PACKAGES = ("torch", "numpy", "matplotlib", "pandas", "plotly", "scikit-learn")
 
@@ -64,6 +65,10 @@ def outputs(kind: str, value: Any, file: str | None = None) -> list[str]:
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
         raise SettingError("out", f"out must be a file name or a list of them, got {value!r}", file)
+    if kind == "tune":
+        if len(values) != 1:
+            raise SettingError("out", "a tuning study is written into one folder", file)
+        return values
     for name in values:
         suffix = Path(name).suffix.lower()
         if suffix not in FORMATS[kind]:

@@ -24,7 +24,9 @@ class Bars:
     """Rich progress bars fed by ``on_progress(description, done, total)`` calls.
 
     Use it as a context manager around the work and pass it as ``on_progress``; each
-    job (a new description, or one that starts counting again) gets its own bar.
+    job (a new description, or one that starts counting again) gets its own bar. A
+    description ``"job: detail"`` keeps its bar while the detail changes (a tuning
+    study's running best, say).
     """
 
     def __init__(self, delay: float = DELAY) -> None:
@@ -52,12 +54,13 @@ class Bars:
 
     def __call__(self, description: str, done: int, total: int) -> None:
         current = self._current
-        if current is None or current[0] != description or done < current[2]:
+        job = description.split(": ", 1)[0]
+        if current is None or current[0] != job or done < current[2]:
             task = self._progress.add_task(description, total=total)
         else:
             task = current[1]
-        self._current = description, task, done
-        self._progress.update(task, completed=done, total=total)
+        self._current = job, task, done
+        self._progress.update(task, completed=done, total=total, description=description)
         if not self._shown and time.perf_counter() - self._began >= self._delay:
             self._progress.start()
             self._shown = True

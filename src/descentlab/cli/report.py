@@ -129,3 +129,5 @@ def print_summary(console: Console, kind: str, result: Any) -> None:
             console.print(table(view, f"sweep of {sweep.spec} on {result.landscape.name}"))
     elif kind == "train":
         console.print(table(result.summary(), "training"))
+    elif kind == "tune":
+        console.print(table(result.summary(), "tuned: median over seeds [quartiles]"))

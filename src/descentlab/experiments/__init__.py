@@ -9,6 +9,7 @@ from .models import (
     RaceExperiment,
     SweepExperiment,
     TrainingExperiment,
+    TuningExperiment,
     WeightsPicture,
 )
 from .reading import read, refusal
@@ -19,6 +20,7 @@ __all__ = [
     "RaceExperiment",
     "SweepExperiment",
     "TrainingExperiment",
+    "TuningExperiment",
     "WeightsPicture",
     "check",
     "check_starts",

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 
 from ..errors import SettingError, StartError
 from ..names import unknown
-from .models import Experiment, RaceExperiment, SweepExperiment, TrainingExperiment
+from .models import (
+    Experiment,
+    RaceExperiment,
+    SweepExperiment,
+    TrainingExperiment,
+    TuningExperiment,
+)
 
 if TYPE_CHECKING:
     from ..landscapes import Landscape
@@ -21,6 +27,9 @@ def check(experiment: Experiment) -> None:
     """Refuse, with the first problem found, what would fail once the work starts."""
     from .. import landscapes, optim  # torch, only once an experiment is checked
 
+    if isinstance(experiment, TuningExperiment):
+        _check_tuning(experiment)
+        return
     for spec in getattr(experiment, "optimizers", []):
         optim.parse(spec)  # unknown names and bad values, with close matches
     if isinstance(experiment, RaceExperiment | SweepExperiment):
@@ -34,6 +43,18 @@ def check(experiment: Experiment) -> None:
             raise SettingError("task", unknown("task", experiment.task, tasks.available()))
         if experiment.scheduler is not None:
             optim.parse_scheduler(experiment.scheduler)
+
+
+def _check_tuning(experiment: TuningExperiment) -> None:
+    """Known tasks, search spaces that parse, a storage address that could be one."""
+    from .. import tasks
+    from ..tune import parse_space
+
+    for task in experiment.tasks:
+        if task not in tasks.available():
+            raise SettingError("tasks", unknown("task", task, tasks.available()))
+    for text in experiment.optimizers:
+        parse_space(text)
 
 
 def check_starts(land: Landscape, starts: list[list[float]] | None) -> None:

@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field
 from ..defaults import MAX_FPS, VIEWS
 
 
-def _listed(value: Any) -> Any:
+def listed(value: Any) -> Any:
     """One item where a list is expected stands for a list of one."""
     return [value] if isinstance(value, str) else value
 
@@ -28,7 +28,7 @@ Spec = Annotated[
 ]
 Specs = Annotated[
     list[Spec],
-    BeforeValidator(_listed),
+    BeforeValidator(listed),
     Field(min_length=1, description="Optimizer specs, e.g. ['adam(lr=0.1)', 'sgd']."),
 ]
 LandscapeText = Annotated[

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ..defaults import FPS, NOISE, SEED, STARTS_PER_AXIS, STEPS, TOL, VIEW
 from ..errors import SettingError
@@ -29,6 +29,7 @@ from .fields import (
     Tol,
     View,
     Whole,
+    listed,
 )
 from .grid import resolve_grid
 
@@ -128,11 +129,40 @@ class WeightsPicture(Experiment):
     steps: Annotated[int, Field(ge=2)] = 40
 
 
+class TuningExperiment(Experiment):
+    """Each optimizer tuned on each task with the same budget, its best setting rerun
+    over seeds (see `descentlab.tune`)."""
+
+    kind: Literal["tune"] = "tune"
+    tasks: Annotated[list[str], BeforeValidator(listed), Field(min_length=1)] = Field(
+        description="Tasks to tune on, e.g. airfoil, digits, quadratic_deep."
+    )
+    optimizers: Annotated[
+        list[str],
+        BeforeValidator(listed),
+        Field(min_length=1, description="Search spaces, e.g. 'adam(lr=log(1e-4, 1))'."),
+    ]
+    budget: Whole = Field(default=20, description="Trials of each optimizer's search.")
+    seeds: Whole = Field(default=5, description="Seeds the best setting is rerun with.")
+    seed: Seed = SEED
+    workers: Whole = Field(default=1, description="Worker processes on this machine.")
+    storage: str | None = Field(
+        default=None,
+        description="Where the study lives (default: a journal file in the output folder), "
+        "e.g. postgresql://user:password@host/database.",
+    )
+    study: str = Field(default="descentlab", min_length=1, description="The study's name.")
+    sampler: Literal["qmc", "tpe"] = Field(
+        default="qmc", description="qmc: quasi-random (Sobol), as AlgoPerf; tpe: Optuna's TPE."
+    )
+
+
 KINDS: dict[str, type[Experiment]] = {
     "race": RaceExperiment,
     "sweep": SweepExperiment,
     "train": TrainingExperiment,
     "ema": WeightsPicture,
+    "tune": TuningExperiment,
 }
 WHAT = {"race": "a race", "sweep": "a sweep", "train": "a training comparison",
-        "ema": "the weights picture"}  # fmt: skip
+        "ema": "the weights picture", "tune": "a tuning study"}  # fmt: skip

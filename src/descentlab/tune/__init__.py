@@ -1,0 +1,8 @@
+"""Fair comparisons: each optimizer tuned with the same budget on each task, its best
+setting rerun over seeds, and a report (DeepOBS's protocol on Optuna, with AlgoPerf's
+quasi-random search and performance profiles)."""
+
+from .space import SearchSpace, parse_space
+from .tuning import Tuning, tune
+
+__all__ = ["SearchSpace", "Tuning", "parse_space", "tune"]

@@ -1,0 +1,53 @@
+"""Where a tuning study lives: a journal file in the output folder (the default), or a
+database that workers on many machines share (``postgresql://...``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import StudyError
+
+JOURNAL = "study.journal"
+SCHEMES = ("postgresql", "postgresql+psycopg2", "mysql", "mysql+pymysql", "sqlite")
+
+
+def shown(storage: str | None, folder: Path) -> str:
+    """The storage as messages and reports name it, without a password."""
+    if storage is None:
+        return str(folder / JOURNAL)
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", storage)
+
+
+def open_storage(storage: str | None, folder: Path, study: str) -> Any:
+    """The Optuna storage: a journal file in ``folder``, or the database at ``storage``.
+
+    An unreachable or malformed address is a one-line `StudyError`."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    if storage is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(folder / JOURNAL)))
+    scheme = storage.split("://", 1)[0] if "://" in storage else ""
+    if scheme not in SCHEMES:
+        raise StudyError(
+            shown(storage, folder),
+            study,
+            "the storage must be an address such as postgresql://user:password@host/database",
+        )
+    engine: dict[str, Any] = {}
+    if scheme.startswith("postgresql"):
+        engine = {"connect_args": {"connect_timeout": 5}}
+    try:
+        return optuna.storages.RDBStorage(storage, engine_kwargs=engine)
+    except ModuleNotFoundError as error:
+        raise StudyError(
+            shown(storage, folder),
+            study,
+            f"needs the {error.name} package: pip install 'descentlab[postgres]'",
+        ) from None
+    except Exception as error:  # SQLAlchemy's errors: no route, refused, bad password, ...
+        reason = " ".join(str(getattr(error, "orig", None) or error).split())
+        raise StudyError(shown(storage, folder), study, f"cannot open it: {reason[:300]}") from None

@@ -1,0 +1,256 @@
+"""`tune`: a fair comparison of optimizers, each tuned with the same budget and rerun
+over the same seeds, on one or many tasks (DeepOBS's protocol, AlgoPerf's search)."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import pickle
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import checks
+from ..errors import StudyError
+from ..progress import OnProgress
+from ..train import Task
+from ..train.tasks import get
+from . import results, study
+from .space import parse_space
+from .storage import open_storage, shown
+from .study import Job, Protocol
+
+SAMPLERS = ("qmc", "tpe")
+
+
+@dataclass
+class Tuning:
+    """What a benchmark found: its tables (see `results.read`) and how it was run."""
+
+    trials: pd.DataFrame
+    seeds: pd.DataFrame
+    curves: pd.DataFrame
+    results: pd.DataFrame
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, folder: str | Path, command: str = "") -> list[Path]:
+        """Write the tables, the figures and report.html into ``folder``."""
+        from .. import __version__
+        from .report import write_report
+
+        versions = {"descentlab": __version__, **_versions()}
+        machine = {
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "python": platform.python_version(),
+        }
+        return write_report(
+            Path(folder),
+            self.trials,
+            self.seeds,
+            self.curves,
+            self.results,
+            command or repr(self.options),
+            versions,
+            machine,
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per task and optimizer: the chosen setting and the median result."""
+        keep = [
+            "task",
+            "optimizer",
+            "metric_name",
+            "final_median",
+            "final_q1",
+            "final_q3",
+            "steps_to_target_median",
+            "reached",
+            "seeds",
+            "failed_trials",
+        ]
+        chosen = [c for c in self.results.columns if c.startswith("best_") and c != "best_median"]
+        chosen = [c for c in chosen if not c.startswith(("best_q", "best_median"))]
+        return self.results[keep[:2] + chosen + keep[2:]]
+
+    def __repr__(self) -> str:
+        lines = [
+            f"Tuning: {self.options.get('budget')} trials, {self.options.get('seeds')} "
+            f"seeds, {len(self.results)} task x optimizer pairs"
+        ]
+        for _, row in self.results.iterrows():
+            lines.append(
+                f"  {row.task:<16} {row.optimizer:<28} {row.metric_name} "
+                f"{row.final_median:.4g} [{row.final_q1:.4g}, {row.final_q3:.4g}]"
+            )
+        return "\n".join(lines)
+
+
+def tune(
+    tasks: str | Task | Sequence[str | Task],
+    specs: str | Sequence[str],
+    budget: int = 20,
+    seeds: int = 5,
+    *,
+    seed: int = 0,
+    workers: int = 1,
+    storage: str | None = None,
+    study_name: str = "descentlab",
+    sampler: str = "qmc",
+    folder: str | Path = "tuning",
+    on_progress: OnProgress | None = None,
+) -> Tuning:
+    """Tune every search space on every task with ``budget`` trials, rerun each best
+    setting over ``seeds`` seeds, and return the tables.
+
+    ``specs`` are search spaces such as ``"adam"`` (lr on a log scale over 1e-5..1e2)
+    or ``"sgd(lr=log(1e-3, 1), momentum=uniform(0, 0.99))"``; the optimizer's defaults
+    are always the first trial. The study is kept in ``storage`` (default: a journal
+    file in ``folder``): the same call resumes it, and ``workers`` processes, or the same
+    call on other machines with the same ``storage`` and ``study_name``, share it. The
+    trials and their results are the same whatever the number of workers with the
+    default ``sampler="qmc"``; "tpe" adapts to results as they come, so its trials
+    depend on their order.
+    """
+    jobs, protocol = _jobs(tasks, specs, budget, seeds, seed, sampler, study_name)
+    workers = checks.whole_number("workers", workers, low=1)
+    folder = Path(folder)
+    place = shown(storage, folder)
+    optuna_storage = open_storage(storage, folder, study_name)
+    _quiet_optuna()
+    study.join(optuna_storage, place, study_name, protocol, jobs)
+    total = len(jobs) * (budget + seeds)
+    report = _reporter(optuna_storage, jobs, total, on_progress)
+    plans = _portable(jobs) if workers > 1 else []
+    helpers = [_start(storage, folder, study_name, plans, protocol) for _ in range(workers - 1)]
+    try:
+        study.work(optuna_storage, jobs, protocol, report)
+    finally:
+        for helper in helpers:
+            helper.join()
+    failed = [h.exitcode for h in helpers if h.exitcode]
+    if failed:
+        raise RuntimeError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
+    options = {
+        "budget": budget,
+        "seeds": seeds,
+        "seed": seed,
+        "sampler": sampler,
+        "workers": workers,
+        "storage": place,
+        "study": study_name,
+    }
+    return Tuning(**results.read(optuna_storage, jobs), options=options)
+
+
+def _jobs(
+    tasks: Any, specs: Any, budget: int, seeds: int, seed: int, sampler: str, name: str
+) -> tuple[list[Job], Protocol]:
+    """Every argument checked, before any study is touched."""
+    budget = checks.whole_number("budget", budget, low=1)
+    seeds = checks.whole_number("seeds", seeds, low=1)
+    seed = checks.seed(seed)
+    checks.one_of("sampler", sampler, SAMPLERS)
+    if not isinstance(name, str) or not name.strip() or "/" in name:
+        raise ValueError(f"a study name is a word such as 'descentlab', got {name!r}")
+    task_list = [tasks] if isinstance(tasks, str | Task) else list(tasks)
+    spec_list = [specs] if isinstance(specs, str) else list(specs)
+    if not task_list or not spec_list:
+        raise ValueError("tune needs at least one task and one optimizer")
+    loaded = [get(task) for task in task_list]
+    spaces = [parse_space(text) for text in spec_list]
+    labels = [space.label for space in spaces]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"each search space must differ; {labels} repeats one")
+    jobs = [Job(name, task, space) for task in loaded for space in spaces]
+    return jobs, Protocol(budget, seeds, seed, sampler)
+
+
+def _reporter(storage: Any, jobs: list[Job], total: int, on_progress: OnProgress | None) -> Any:
+    """After each trial: ``on_progress("<best so far per optimizer>", done, total)``."""
+    import optuna
+
+    def report() -> None:
+        if on_progress is None:
+            return
+        done, bests = 0, []
+        for job in jobs:
+            for phase in (study.SEARCH, study.SEEDS):
+                try:
+                    found = optuna.load_study(study_name=job.name(phase), storage=storage)
+                except KeyError:
+                    continue
+                finished = [t for t in found.get_trials(deepcopy=False) if t.state.is_finished()]
+                done += len([t for t in finished if t.user_attrs.get("reason") != "interrupted"])
+                if phase == study.SEARCH:
+                    best = study.best_trial(found, job.task.maximize)
+                    if best is not None:
+                        bests.append(f"{job.space.label} {best.values[0]:.3g}")
+        on_progress("tune: " + ", ".join(bests[:4]), min(done, total), total)
+
+    return report
+
+
+Portable = list[tuple[str, str | Task, str]]  # (benchmark, task name or Task, space text)
+
+
+def _portable(jobs: list[Job]) -> Portable:
+    """The jobs as a worker process rebuilds them: built-in tasks by name."""
+    from ..train import tasks
+
+    plans: Portable = []
+    for job in jobs:
+        task: str | Task = job.task.name if job.task.name in tasks.available() else job.task
+        plans.append((job.benchmark, task, job.space.text))
+    try:
+        pickle.dumps(plans)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        raise StudyError(
+            "",
+            jobs[0].benchmark,
+            "several workers need tasks they can rebuild: "
+            "give built-in tasks by name, or workers=1",
+        ) from None
+    return plans
+
+
+def _start(
+    storage: str | None, folder: Path, name: str, plans: Portable, protocol: Protocol
+) -> Any:
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(target=_worker, args=(storage, str(folder), name, plans, protocol))
+    process.start()
+    return process
+
+
+def _worker(
+    storage: str | None, folder: str, name: str, plans: Portable, protocol: Protocol
+) -> None:
+    """A worker process: the same jobs, queues and storage."""
+    _quiet_optuna()
+    jobs = [Job(benchmark, get(task), parse_space(text)) for benchmark, task, text in plans]
+    # interrupted, its trial is back in the queue; the main process reports it
+    with contextlib.suppress(KeyboardInterrupt):
+        study.work(open_storage(storage, Path(folder), name), jobs, protocol, lambda: None)
+
+
+def _quiet_optuna() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("torch", "optuna", "numpy", "pandas"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
