@@ -4,6 +4,7 @@ database that workers on many machines share (``postgresql://...``)."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ def open_storage(storage: str | None, folder: Path, study: str) -> Any:
     """The Optuna storage: a journal file in ``folder``, or the database at ``storage``.
 
     An unreachable or malformed address is a one-line `StudyError`."""
-    import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
     if storage is None:
@@ -41,7 +41,7 @@ def open_storage(storage: str | None, folder: Path, study: str) -> Any:
     if scheme.startswith("postgresql"):
         engine = {"connect_args": {"connect_timeout": 5}}
     try:
-        return optuna.storages.RDBStorage(storage, engine_kwargs=engine)
+        return _rdb(storage, engine)
     except ModuleNotFoundError as error:
         raise StudyError(
             shown(storage, folder),
@@ -51,3 +51,17 @@ def open_storage(storage: str | None, folder: Path, study: str) -> Any:
     except Exception as error:  # SQLAlchemy's errors: no route, refused, bad password, ...
         reason = " ".join(str(getattr(error, "orig", None) or error).split())
         raise StudyError(shown(storage, folder), study, f"cannot open it: {reason[:300]}") from None
+
+
+def _rdb(url: str, engine: dict[str, Any], attempts: int = 5) -> Any:
+    """Optuna's RDBStorage; workers that meet an empty database at the same moment race
+    to create its tables, and the loser finds them made when it tries again."""
+    import optuna
+    import sqlalchemy.exc
+
+    for attempt in range(attempts - 1):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            time.sleep(0.2 * (attempt + 1))
+    return optuna.storages.RDBStorage(url, engine_kwargs=engine)
