@@ -160,9 +160,6 @@ def _dtype(config: Any) -> Any:
 
 
 def _tune(config: TuningExperiment, paths: list[Path], on_progress: OnProgress | None) -> Any:
-    import shlex
-    import sys
-
     from ..tune import tune
 
     (folder,) = paths
@@ -171,8 +168,23 @@ def _tune(config: TuningExperiment, paths: list[Path], on_progress: OnProgress |
         workers=config.workers, storage=config.storage, study_name=config.study,
         sampler=config.sampler, folder=folder, on_progress=on_progress,
     )  # fmt: skip
-    tuning.save(folder, shlex.join(["descentlab", *sys.argv[1:]]))
+    tuning.save(folder, tune_command(config, folder))
     return tuning
+
+
+def tune_command(config: TuningExperiment, folder: Path) -> str:
+    """The command line that runs (and resumes) this study."""
+    import shlex
+
+    words = ["descentlab", "tune", *config.tasks]
+    for space in config.optimizers:
+        words += ["-o", space]
+    defaults = TuningExperiment.model_fields
+    for name in ("budget", "seeds", "seed", "workers", "storage", "study", "sampler"):
+        value = getattr(config, name)
+        if value != defaults[name].default or name in ("budget", "seeds"):
+            words += [f"--{name}", str(value)]
+    return shlex.join([*words, "--out", str(folder)])
 
 
 RUNNERS: dict[str, Callable[..., Any]] = {

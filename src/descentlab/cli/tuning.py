@@ -3,8 +3,6 @@ setting rerun over seeds, and the report written into a folder."""
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -58,7 +56,6 @@ def tune(
         except KeyboardInterrupt:
             from .errors import stderr
 
-            command = shlex.join(["descentlab", *sys.argv[1:]])
-            stderr.print(f"interrupted; every finished trial is kept in {out}: run {command} "
-                         "again to resume", highlight=False)  # fmt: skip
+            stderr.print(f"interrupted; every finished trial is kept in {out}: run the same "
+                         "command again to resume", highlight=False)  # fmt: skip
             raise typer.Exit(130) from None
