@@ -12,20 +12,29 @@ A task is a small object; write one for your own data::
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import torch
 from torch import nn
 
-from ..checks import whole_number
+from .. import landscapes
+from ..checks import one_of, whole_number
+from ..landscapes import Landscape
 from ..names import unknown
 from .datasets import AIRFOIL, airfoil_data, digits_data
+from .landscape_tasks import NoisyPoint, noise_stream
+from .quadratic import NoisyQuadratic, hessian, shifts, validation_shifts
 
 Kind = Literal["regression", "classification"]
 Pair = tuple[torch.Tensor, torch.Tensor]
+#: the curve columns a task can be ranked by (see train/result.py)
+METRICS = ("val_loss", "val_accuracy", "train_loss")
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +52,9 @@ class Task:
     evaluate_every : record the curve every this many examples; None: once per epoch.
     epochs, batch_size : defaults for `fit`.
     description : one line for listings.
+    metric : the curve column tuning ranks by: "val_loss", "val_accuracy" or
+        "train_loss"; empty: "val_loss" with validation data, else "train_loss".
+    target : the value of ``metric`` that counts as reached (time to target); None: none.
     """
 
     name: str
@@ -56,6 +68,8 @@ class Task:
     batch_size: int = 32
     description: str = ""
     citation: str = field(default="", repr=False)
+    metric: str = ""
+    target: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -83,6 +97,32 @@ class Task:
             if value is None and key == "evaluate_every":
                 continue
             whole_number(f"task {self.name!r}: {key}", value, low=1)
+        self._check_metric()
+
+    def _check_metric(self) -> None:
+        """Fill in the default metric; check the metric and the target."""
+        if self.metric == "":
+            default = "val_loss" if self.validation is not None else "train_loss"
+            object.__setattr__(self, "metric", default)
+        what = f"task {self.name!r}: metric"
+        metric = one_of(what, self.metric, METRICS)
+        if metric.startswith("val_") and self.validation is None:
+            raise ValueError(f"{what} {metric!r} needs validation data")
+        if metric.endswith("accuracy") and self.kind != "classification":
+            raise ValueError(f"{what} {metric!r} needs kind='classification'")
+        target = self.target
+        if target is None:
+            return
+        if isinstance(target, bool) or not isinstance(target, numbers.Real):
+            raise ValueError(f"task {self.name!r}: target must be a number or None, got {target!r}")
+        if not math.isfinite(target):
+            raise ValueError(f"task {self.name!r}: target must be finite, got {target!r}")
+        object.__setattr__(self, "target", float(target))
+
+    @property
+    def maximize(self) -> bool:
+        """Whether a higher ``metric`` is better (accuracy), else lower (losses)."""
+        return self.metric.endswith("accuracy")
 
     @property
     def examples(self) -> int:
@@ -97,14 +137,55 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "epochs": 2,
         "batch_size": 10,
         "description": "linear regression on NASA airfoil self-noise (1500 rows, 5 features)",
+        "metric": "train_loss",
+        "target": 0.245,
     },
     "digits": {
         "kind": "classification",
         "epochs": 15,
         "batch_size": 32,
         "description": "LeNet-style CNN on 8x8 handwritten digits (1797 images, 10 classes)",
+        "metric": "val_accuracy",
+        "target": 0.95,
+    },
+    "quadratic_deep": {
+        "kind": "regression",
+        "epochs": 100,
+        "batch_size": 128,
+        "description": "DeepOBS's noisy 100-D quadratic with a deep-learning-like spectrum",
+        "metric": "val_loss",
+        "target": 88.0,
     },
 }
+NOISY_EXAMPLES = 100  # noise vectors, so steps of batch 1, in an epoch
+NOISY_EVALUATE_EVERY = 10
+# catalog landscapes registered as noisy tasks: landscape -> (epochs, target)
+NOISY = {"bowl": (1, 0.1), "rosenbrock": (20, 0.1), "himmelblau": (2, 0.01), "beale": (10, 0.01)}
+
+
+def _noisy_name(landscape: str) -> str:
+    return "noisy_" + landscape.replace("-", "_")
+
+
+SETTINGS.update(
+    {
+        _noisy_name(land): {
+            "kind": "regression",
+            "epochs": epochs,
+            "batch_size": 1,
+            "description": f"the {land} landscape with N(0, 1) gradient noise (d2l's sgd_2d)",
+            "metric": "train_loss",
+            "target": target,
+        }
+        for land, (epochs, target) in NOISY.items()
+    }
+)
+
+
+def mean_of_outputs(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The mean of the outputs, for models whose output is each example's loss (the
+    targets are placeholders)."""
+    return outputs.mean()
 
 
 def half_squared_error(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -179,7 +260,65 @@ def digits(validation: float = 0.2, split_seed: int = 0) -> Task:
     )
 
 
-TASKS: dict[str, Callable[..., Task]] = {"airfoil": airfoil, "digits": digits}
+def quadratic_deep(problem_seed: int = 42) -> Task:
+    """DeepOBS's noisy quadratic (train/quadratic.py): 100-D, 1000 training and 1000
+    validation shifts, theta from all ones, DeepOBS's 100 epochs of batch 128 (the last
+    batch of an epoch is kept, where DeepOBS drops it). Seed 42 draws DeepOBS's problem."""
+    seed = whole_number("problem_seed", problem_seed)
+    matrix, train, held_out = hessian(seed), shifts(seed), validation_shifts(seed)
+    return Task(
+        name="quadratic_deep" if seed == 42 else f"quadratic_deep_{seed}",
+        train=(train, torch.zeros(len(train))),
+        validation=(held_out, torch.zeros(len(held_out))),
+        model=lambda: NoisyQuadratic(matrix),
+        loss=mean_of_outputs,
+        citation="Schneider, Balles & Hennig, DeepOBS, ICLR 2019, arXiv:1903.05499",
+        **SETTINGS["quadratic_deep"],
+    )
+
+
+def noisy_landscape(
+    landscape: str | Landscape,
+    examples: int = NOISY_EXAMPLES,
+    noise_seed: int = 0,
+    *,
+    epochs: int | None = None,
+    batch_size: int = 1,
+    target: float | None = None,
+) -> Task:
+    """A 2-D landscape's point, from its start, trained on noisy gradients: an epoch is
+    ``examples`` N(0, 1) noise vectors drawn from ``noise_seed`` (train/landscape_tasks.py),
+    and the curve's training loss is the landscape's value at the point. ``epochs`` and
+    ``target`` default to the registered task's (`NOISY`), else 10 epochs and no target."""
+    land = landscapes.get(landscape)
+    if land.dim != 2:
+        raise ValueError(f"a noisy landscape task needs a 2-D landscape, got {land.name!r}")
+    name = _noisy_name(land.name)
+    registered = land.name in NOISY and landscapes.get(land.name) is land
+    settings = SETTINGS[name] if registered else {"epochs": 10, "target": None}
+    description = settings.get("description", f"{land.name} with N(0, 1) gradient noise")
+    examples = whole_number("examples", examples, low=1)
+    noise = noise_stream(examples, land.dim, whole_number("noise_seed", noise_seed))
+    return Task(
+        name=name,
+        train=(noise, torch.zeros(examples)),
+        model=lambda: NoisyPoint(land),
+        loss=mean_of_outputs,
+        evaluate_every=NOISY_EVALUATE_EVERY,
+        epochs=settings["epochs"] if epochs is None else epochs,
+        batch_size=batch_size,
+        description=description,
+        metric="train_loss",
+        target=settings["target"] if target is None else target,
+    )
+
+
+TASKS: dict[str, Callable[..., Task]] = {
+    "airfoil": airfoil,
+    "digits": digits,
+    "quadratic_deep": quadratic_deep,
+    **{_noisy_name(land): partial(noisy_landscape, land) for land in NOISY},
+}
 
 
 def available() -> list[str]:
