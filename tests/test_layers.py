@@ -20,7 +20,7 @@ LAYERS = {
     "optim": 1, "landscapes": 1, "specs": 1,
     "engine": 2, "train": 2,
     "viz": 3,
-    "(root)": 4, "tasks": 4, "tune": 4,  # the library's public face: descentlab/__init__.py, .tasks
+    "(root)": 4, "tasks": 4, "tuning": 4,  # the public face: descentlab/__init__.py, .tasks
     "experiments": 5,
     "cli": 6, "app": 6, "__main__": 6,
 }  # fmt: skip
@@ -29,7 +29,7 @@ SIDEWAYS = {
     ("specs", "optim"): "SpecLike, the one type of an optimizer spec, names optim's types",
     ("train", "engine"): "training results are stored with engine.storage",
     ("(root)", "tasks"): "descentlab.tasks is one of the public names",
-    ("(root)", "tune"): "descentlab.tune is one of the public names",
+    ("(root)", "tuning"): "dl.tune and dl.Tuning are public names",
     ("cli", "app"): "descentlab serve starts the web app",
     ("__main__", "cli"): "python -m descentlab runs the command line",
 }

@@ -38,8 +38,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "TrainingRun": ("descentlab.train", "TrainingRun"),
     "compare": ("descentlab.train", "compare"),
     "fit": ("descentlab.train", "fit"),
-    "Tuning": ("descentlab.tune", "Tuning"),
-    "tune": ("descentlab.tune", "tune"),
+    "Tuning": ("descentlab.tuning", "Tuning"),
+    "tune": ("descentlab.tuning", "tune"),
 }
 
 __all__ = [
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from . import landscapes, optim, tasks, viz
     from .engine import Race, Sweep, Sweeps, grid_starts, run, sweep
     from .train import Training, TrainingRun, compare, fit
-    from .tune import Tuning, tune
+    from .tuning import Tuning, tune
 
 
 def __getattr__(name: str) -> Any:

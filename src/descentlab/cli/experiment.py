@@ -160,7 +160,7 @@ def _dtype(config: Any) -> Any:
 
 
 def _tune(config: TuningExperiment, paths: list[Path], on_progress: OnProgress | None) -> Any:
-    from ..tune import tune
+    from ..tuning import tune
 
     (folder,) = paths
     tuning = tune(

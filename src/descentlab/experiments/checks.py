@@ -48,7 +48,7 @@ def check(experiment: Experiment) -> None:
 def _check_tuning(experiment: TuningExperiment) -> None:
     """Known tasks, search spaces that parse, a storage address that could be one."""
     from .. import tasks
-    from ..tune import parse_space
+    from ..tuning import parse_space
 
     for task in experiment.tasks:
         if task not in tasks.available():

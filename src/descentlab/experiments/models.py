@@ -131,7 +131,7 @@ class WeightsPicture(Experiment):
 
 class TuningExperiment(Experiment):
     """Each optimizer tuned on each task with the same budget, its best setting rerun
-    over seeds (see `descentlab.tune`)."""
+    over seeds (see `descentlab.tuning`)."""
 
     kind: Literal["tune"] = "tune"
     tasks: Annotated[list[str], BeforeValidator(listed), Field(min_length=1)] = Field(

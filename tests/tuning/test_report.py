@@ -14,8 +14,8 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from descentlab.tune import figures
-from descentlab.tune.figures import (
+from descentlab.tuning import figures
+from descentlab.tuning.figures import (
     palette,
     performance_profile,
     profile,
@@ -24,7 +24,7 @@ from descentlab.tune.figures import (
     sensitivity,
     training_curves,
 )
-from descentlab.tune.report import DPI, write_report
+from descentlab.tuning.report import DPI, write_report
 from descentlab.viz.style import OPTIMIZER_COLOURS
 
 OPTIMIZERS = ["adam", "sgd(momentum=0.9)", "rmsprop"]

@@ -1,4 +1,4 @@
-"""The test PostgreSQL server is real and shared: plain Optuna (not descentlab.tune)
+"""The test PostgreSQL server is real and shared: plain Optuna (not descentlab.tuning)
 workers in separate processes run one study through it, as `tune --storage` will."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 setting rerun over seeds, and a report (DeepOBS's protocol on Optuna, with AlgoPerf's
 quasi-random search and performance profiles)."""
 
+from .benchmark import Tuning, tune
 from .space import SearchSpace, parse_space
-from .tuning import Tuning, tune
 
 __all__ = ["SearchSpace", "Tuning", "parse_space", "tune"]

@@ -9,8 +9,8 @@ import pytest
 
 from descentlab import optim
 from descentlab.errors import SearchSpaceError
-from descentlab.tune import parse_space
-from descentlab.tune.study import Protocol, plan
+from descentlab.tuning import parse_space
+from descentlab.tuning.study import Protocol, plan
 
 
 def test_a_plain_optimizer_searches_lr_over_deepobs_range():

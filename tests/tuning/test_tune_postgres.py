@@ -29,7 +29,7 @@ def test_two_workers_share_a_postgres_study(postgres_database, tmp_path):
 
 
 def test_a_password_is_never_shown(tmp_path):
-    from descentlab.tune.storage import shown
+    from descentlab.tuning.storage import shown
 
     place = shown("postgresql://tuner:s3cret@db.example:5432/studies", tmp_path)
     assert place == "postgresql://tuner:***@db.example:5432/studies"

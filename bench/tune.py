@@ -1,0 +1,71 @@
+"""What the tuning engine costs, and what a second worker gains.
+
+Overhead: `dl.tune` on airfoil (journal storage in a temporary folder) against the bare
+training of exactly the same trials, the same specs and seeds run by `evaluate` in a
+loop, measured in the same run. The goal is under 5% on airfoil trials.
+
+Speed-up: the same study with 2 worker processes against 1 (the physical limit is the
+number of cores, here min(2, cores)); spawning a worker costs a Python and torch start.
+
+    python bench/tune.py
+    python bench/tune.py --budget 60 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import descentlab as dl
+from descentlab.tuning.evaluation import evaluate
+from descentlab.tuning.space import parse_space
+
+GOAL = 0.05
+
+
+def timed_tune(folder: Path, budget: int, seeds: int, workers: int) -> tuple[float, dl.Tuning]:
+    started = time.perf_counter()
+    tuning = dl.tune("airfoil", ["sgd", "adam"], budget=budget, seeds=seeds, workers=workers,
+                     folder=folder)  # fmt: skip
+    return time.perf_counter() - started, tuning
+
+
+def bare(tuning: dl.Tuning) -> float:
+    """Seconds to train the study's trials one after another, with no study around them."""
+    task = dl.tasks.get("airfoil")
+    spaces = {label: parse_space(label) for label in tuning.trials.optimizer.unique()}
+    started = time.perf_counter()
+    for _, row in tuning.trials.iterrows():
+        evaluate(task, spaces[row.optimizer].spec({"lr": float(row.hp_lr)}), int(row.seed))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=int, default=30)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    dl.tasks.get("airfoil")  # load the data once, outside every timing
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        timed_tune(root / "warm", 2, 1, 1)  # imports and first-call costs, outside timings
+        tuned, tuning = timed_tune(root / "one", args.budget, args.seeds, 1)
+        trained = bare(tuning)
+        overhead = tuned / trained - 1
+        trials = len(tuning.trials)
+        print(f"{trials} airfoil trials: tune {tuned:.2f} s, bare training {trained:.2f} s")
+        print(f"overhead {overhead:+.1%} ({(tuned - trained) / trials * 1000:.1f} ms a trial); "
+              f"goal < {GOAL:.0%}: {'met' if overhead < GOAL else 'NOT met'}")  # fmt: skip
+        parallel, _ = timed_tune(root / "many", args.budget, args.seeds, args.workers)
+        limit = min(args.workers, os.cpu_count() or 1)
+        speedup = tuned / parallel
+        print(f"{args.workers} workers: {parallel:.2f} s against {tuned:.2f} s with 1: "
+              f"speed-up {speedup:.2f}x (limit {limit}x on {os.cpu_count()} cores)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
