@@ -26,16 +26,17 @@ from descentlab.tuning.space import parse_space
 GOAL = 0.05
 
 
-def timed_tune(folder: Path, budget: int, seeds: int, workers: int) -> tuple[float, dl.Tuning]:
+def timed_tune(
+    folder: Path, task: str | dl.tasks.Task, budget: int, seeds: int, workers: int
+) -> tuple[float, dl.Tuning]:
     started = time.perf_counter()
-    tuning = dl.tune("airfoil", ["sgd", "adam"], budget=budget, seeds=seeds, workers=workers,
+    tuning = dl.tune(task, ["sgd", "adam"], budget=budget, seeds=seeds, workers=workers,
                      folder=folder)  # fmt: skip
     return time.perf_counter() - started, tuning
 
 
-def bare(tuning: dl.Tuning) -> float:
+def bare(task: dl.tasks.Task, tuning: dl.Tuning) -> float:
     """Seconds to train the study's trials one after another, with no study around them."""
-    task = dl.tasks.get("airfoil")
     spaces = {label: parse_space(label) for label in tuning.trials.optimizer.unique()}
     started = time.perf_counter()
     for _, row in tuning.trials.iterrows():
@@ -48,22 +49,27 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=30)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--parallel-task", default="digits", help="task of the speed-up run")
+    parser.add_argument("--parallel-budget", type=int, default=4)
     args = parser.parse_args()
-    dl.tasks.get("airfoil")  # load the data once, outside every timing
+    airfoil = dl.tasks.get("airfoil")  # loaded once: both timings train the same task
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        timed_tune(root / "warm", 2, 1, 1)  # imports and first-call costs, outside timings
-        tuned, tuning = timed_tune(root / "one", args.budget, args.seeds, 1)
-        trained = bare(tuning)
+        timed_tune(root / "warm", airfoil, 2, 1, 1)  # imports and first calls, untimed
+        tuned, tuning = timed_tune(root / "one", airfoil, args.budget, args.seeds, 1)
+        trained = bare(airfoil, tuning)
         overhead = tuned / trained - 1
         trials = len(tuning.trials)
         print(f"{trials} airfoil trials: tune {tuned:.2f} s, bare training {trained:.2f} s")
         print(f"overhead {overhead:+.1%} ({(tuned - trained) / trials * 1000:.1f} ms a trial); "
               f"goal < {GOAL:.0%}: {'met' if overhead < GOAL else 'NOT met'}")  # fmt: skip
-        parallel, _ = timed_tune(root / "many", args.budget, args.seeds, args.workers)
+        task, budget = args.parallel_task, args.parallel_budget
+        serial, _ = timed_tune(root / "serial", task, budget, 2, 1)
+        parallel, _ = timed_tune(root / "parallel", task, budget, 2, args.workers)
         limit = min(args.workers, os.cpu_count() or 1)
-        speedup = tuned / parallel
-        print(f"{args.workers} workers: {parallel:.2f} s against {tuned:.2f} s with 1: "
+        speedup = serial / parallel
+        print(f"{task}, {2 * (budget + 2)} trials, {args.workers} workers: {parallel:.2f} s "
+              f"against {serial:.2f} s with 1: "
               f"speed-up {speedup:.2f}x (limit {limit}x on {os.cpu_count()} cores)")  # fmt: skip
 
 

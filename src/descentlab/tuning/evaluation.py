@@ -70,10 +70,11 @@ def better(a: float, b: float, maximize: bool) -> bool:
 
 
 def as_attrs(outcome: Outcome) -> dict[str, Any]:
-    """The outcome as JSON-able trial attributes: ``reason`` (why it failed, or ""), and
-    ``outcome``, the rest in one attribute (one write to the storage)."""
+    """The outcome as JSON-able trial attributes: ``outcome`` in one attribute (one write
+    to the storage), and ``reason`` when it failed."""
+    reason = {"reason": outcome.reason} if outcome.failed else {}
     return {
-        "reason": outcome.reason,
+        **reason,
         "outcome": {
             "best": outcome.best,
             "steps_to_target": outcome.steps_to_target,
