@@ -57,8 +57,13 @@ def test_bad_metric_or_target_is_one_line_error(fields: dict, words: str) -> Non
 
 
 def test_registered_tasks_carry_metrics_and_targets() -> None:
-    assert dl.tasks.available() == ["airfoil", "digits", *NEW]
-    assert not any("fashion" in name for name in dl.tasks.available())
+    assert dl.tasks.available() == ["airfoil", "digits", NEW[0], "fashion_mnist", *NEW[1:]]
+    from descentlab.train.tasks import SETTINGS
+
+    assert (SETTINGS["fashion_mnist"]["metric"], SETTINGS["fashion_mnist"]["target"]) == (
+        "val_accuracy",
+        0.85,
+    )
     expected = {"airfoil": ("train_loss", 0.245), "digits": ("val_accuracy", 0.95),
                 "quadratic_deep": ("val_loss", 88.0)}  # fmt: skip
     for name, (metric, target) in expected.items():

@@ -258,5 +258,7 @@ def fashion_mnist(
         model=lenet5,
         loss=nn.functional.cross_entropy,
         citation=CITATION,
+        metric=METRIC,
+        target=TARGET,
         **SETTINGS,
     )

@@ -28,6 +28,9 @@ from ..checks import one_of, whole_number
 from ..landscapes import Landscape
 from ..names import unknown
 from .datasets import AIRFOIL, airfoil_data, digits_data
+from .fashion import METRIC as FASHION_METRIC
+from .fashion import SETTINGS as FASHION
+from .fashion import TARGET as FASHION_TARGET
 from .landscape_tasks import NoisyPoint, noise_stream
 from .quadratic import NoisyQuadratic, hessian, shifts, validation_shifts
 
@@ -313,10 +316,20 @@ def noisy_landscape(
     )
 
 
+def fashion_mnist(**options: Any) -> Task:
+    """LeNet-5 on Fashion-MNIST, downloaded once into the cache (see `train.fashion`)."""
+    from .fashion import fashion_mnist as build
+
+    return build(**options)
+
+
+SETTINGS["fashion_mnist"] = {**FASHION, "metric": FASHION_METRIC, "target": FASHION_TARGET}
+
 TASKS: dict[str, Callable[..., Task]] = {
     "airfoil": airfoil,
     "digits": digits,
     "quadratic_deep": quadratic_deep,
+    "fashion_mnist": fashion_mnist,
     **{_noisy_name(land): partial(noisy_landscape, land) for land in NOISY},
 }
 
