@@ -50,10 +50,12 @@ def landscapes_table() -> str:
 
 
 def tasks_table() -> str:
-    rows = ["| name | kind | epochs | batch size | what it trains |", "|---|---|---|---|---|"]
+    rows = ["| name | kind | epochs | batch size | ranked by (target) | what it trains |",
+            "|---|---|---|---|---|---|"]  # fmt: skip
     for name, settings in SETTINGS.items():
         rows.append(f"| `{name}` | {settings['kind']} | {settings['epochs']} | "
-                    f"{settings['batch_size']} | {settings['description']} |")  # fmt: skip
+                    f"{settings['batch_size']} | {settings['metric']} ({settings['target']:g}) | "
+                    f"{settings['description']} |")  # fmt: skip
     return "\n".join(rows)
 
 
