@@ -29,7 +29,7 @@ RACE = {"kind": "race", "landscape": "beale", "optimizers": ["adam"]}
          "dtype must be one of 'float32' or 'float64', got 'float16'"),
         ({**RACE, "step": 3}, "step", "a race has no setting 'step' (did you mean 'steps'?)"),
         ({"kind": "race", "landscape": "beale"}, "optimizers", "a race needs 'optimizers'"),
-        ({"kind": "racing"}, "kind", "kind must be one of race, sweep, train, ema, got 'racing'"),
+        ({"kind": "racing"}, "kind", "kind must be one of race, sweep, train, ema, tune, got 'racing'"),
         ({"kind": "sweep", "landscape": "beale", "optimizers": "sgd", "grid": {"lr": "1:2"}},
          "grid.lr", "malformed grid 'lr=1:2'"),
         ({"kind": "sweep", "landscape": "beale", "optimizers": "sgd", "grid": {"lr": 3}},

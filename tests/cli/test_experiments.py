@@ -88,7 +88,7 @@ def test_a_sidecar_runs_in_place_and_for_sweeps_and_training(tmp_path: Path) -> 
     [
         ('kind = "race"\nlandscape = "beale"\noptimizers = ["adam"]\nout = "x.csv"\nstep = 5\n',
          r"a race has no setting 'step' \(did you mean 'steps'\?\)"),
-        ('kind = "racing"\n', r"kind must be one of race, sweep, train, ema, got 'racing'"),
+        ('kind = "racing"\n', r"kind must be one of race, sweep, train, ema, tune, got 'racing'"),
         ('kind = "race"\nlandscape = "beale"\nout = "x.csv"\n', r"a race needs 'optimizers'"),
         ('kind = "race"\nlandscape = "beale"\noptimizers = "adam"\nout = "x.csv"\nseed = -1\n',
          r"bad.toml: seed must be >= 0, got -1"),

@@ -28,6 +28,13 @@ def test_two_workers_share_a_postgres_study(postgres_database, tmp_path):
     assert shared.options["storage"] == postgres_database  # no password to hide here
 
 
+def test_a_plain_postgresql_address_works(postgres_database, tmp_path):
+    plain = postgres_database.replace("postgresql+psycopg2://", "postgresql://", 1)
+    assert plain.startswith("postgresql://")
+    tuned = dl.tune("airfoil", ["sgd"], budget=2, seeds=1, storage=plain, folder=tmp_path)
+    assert len(tuned.trials) == 3 and tuned.options["storage"] == plain
+
+
 def test_a_password_is_never_shown(tmp_path):
     from descentlab.tuning.storage import shown
 

@@ -40,6 +40,8 @@ def open_storage(storage: str | None, folder: Path, study: str) -> Any:
     engine: dict[str, Any] = {}
     if scheme.startswith("postgresql"):
         engine = {"connect_args": {"connect_timeout": 5}}
+    if scheme == "postgresql":  # SQLAlchemy's default driver is psycopg 3; we ship psycopg2
+        storage = "postgresql+psycopg2" + storage[len(scheme) :]
     try:
         return _rdb(storage, engine)
     except ModuleNotFoundError as error:
