@@ -49,19 +49,25 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=30)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of the overhead timing")
     parser.add_argument("--parallel-task", default="digits", help="task of the speed-up run")
-    parser.add_argument("--parallel-budget", type=int, default=4)
+    parser.add_argument("--parallel-budget", type=int, default=8)
     args = parser.parse_args()
     airfoil = dl.tasks.get("airfoil")  # loaded once: both timings train the same task
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         timed_tune(root / "warm", airfoil, 2, 1, 1)  # imports and first calls, untimed
-        tuned, tuning = timed_tune(root / "one", airfoil, args.budget, args.seeds, 1)
-        trained = bare(airfoil, tuning)
+        rounds = []
+        for index in range(args.repeats):  # interleaved, so machine noise hits both alike
+            tuned, tuning = timed_tune(root / f"one{index}", airfoil, args.budget, args.seeds, 1)
+            rounds.append((tuned, bare(airfoil, tuning)))
+        tuned, trained = sorted(rounds, key=lambda r: r[0] / r[1])[len(rounds) // 2]
         overhead = tuned / trained - 1
         trials = len(tuning.trials)
-        print(f"{trials} airfoil trials: tune {tuned:.2f} s, bare training {trained:.2f} s")
-        print(f"overhead {overhead:+.1%} ({(tuned - trained) / trials * 1000:.1f} ms a trial); "
+        print(f"{trials} airfoil trials, median of {args.repeats} rounds: tune {tuned:.2f} s, "
+              f"bare training {trained:.2f} s")  # fmt: skip
+        print(f"overhead {overhead:+.1%} ({(tuned - trained) / trials * 1000:.1f} ms a trial; "
+              "the journal fsyncs 4 writes a trial); "
               f"goal < {GOAL:.0%}: {'met' if overhead < GOAL else 'NOT met'}")  # fmt: skip
         task, budget = args.parallel_task, args.parallel_budget
         serial, _ = timed_tune(root / "serial", task, budget, 2, 1)
