@@ -132,3 +132,15 @@ def test_bad_arguments_are_one_line(tmp_path, kwargs, error, message):
     with pytest.raises(error) as caught:
         dl.tune(arguments.pop("tasks"), arguments.pop("specs"), folder=tmp_path, **arguments)
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_tpe_proposes_the_rest_after_the_defaults(tmp_path):
+    first, again = (
+        dl.tune(line_task(), ["sgd"], budget=6, seeds=2, sampler="tpe", folder=tmp_path / name)
+        for name in ("a", "b")
+    )
+    search = first.trials[first.trials.phase == "search"].sort_values("trial")
+    assert len(search) == 6 and search.hp_lr.iloc[0] == 1e-3
+    assert search.hp_lr.between(1e-5, 1e2).all() and search.hp_lr.nunique() == 6
+    assert again.trials.hp_lr.tolist() == first.trials.hp_lr.tolist()  # seeded, one worker
+    assert len(first.seeds) == 2
