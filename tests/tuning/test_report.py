@@ -18,12 +18,11 @@ from descentlab.tuning import figures
 from descentlab.tuning.figures import (
     palette,
     performance_profile,
-    profile,
-    ratios,
     seed_boxes,
     sensitivity,
     training_curves,
 )
+from descentlab.tuning.profile import profile, ratios
 from descentlab.tuning.report import DPI, write_report
 from descentlab.viz.style import OPTIMIZER_COLOURS
 

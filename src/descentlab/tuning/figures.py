@@ -21,6 +21,8 @@ from matplotlib.ticker import EngFormatter, PercentFormatter
 
 from descentlab.viz.style import colours
 
+from .profile import first_value, metric_of, profile, require
+
 DIVERGED_MARK = {"marker": "x", "markersize": 8, "mew": 2, "linestyle": ""}
 OFF_SCALE_MARK = {"marker": "^", "markersize": 7, "linestyle": ""}
 BLOW_UP = 10  # a completed trial above this many times the upper quartile is off the scale
@@ -31,12 +33,6 @@ def palette(labels: Sequence[str]) -> dict[str, str]:
     """One colour per optimizer label (first appearance first), the project's own."""
     unique = list(dict.fromkeys(labels))
     return dict(zip(unique, colours(unique), strict=True))
-
-
-def _require(frame: pd.DataFrame, what: str, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"the {what} frame lacks the column(s) {', '.join(missing)}")
 
 
 def _text(label: object) -> str:
@@ -59,16 +55,6 @@ def _panels(count: int, width: float = 4.6, height: float = 3.6) -> tuple[Figure
     for ax in axes[count:]:
         ax.set_visible(False)
     return fig, axes[:count]
-
-
-def _first(rows: pd.DataFrame, column: str, default: object) -> object:
-    values = rows[column].dropna() if column in rows.columns else pd.Series([], dtype=object)
-    return values.iloc[0] if len(values) else default
-
-
-def _metric(rows: pd.DataFrame) -> tuple[str, bool]:
-    """The task's metric name and whether it is maximized."""
-    return str(_first(rows, "metric_name", "metric")), bool(_first(rows, "maximize", False))
 
 
 def _worst_edge(maximize: bool, k: int) -> float:
@@ -134,7 +120,7 @@ def sensitivity(trials: pd.DataFrame, palette: dict[str, str] | None = None) -> 
     the optimizer's colour; a completed trial of a minimized metric that blew up (more
     than `BLOW_UP` times the task's upper quartile) is a triangle at the top edge, its
     line leaving the axes, so one runaway trial cannot flatten the rest."""
-    _require(trials, "trials", ["task", "optimizer", "phase", "state", "metric"])
+    require(trials, "trials", ["task", "optimizer", "phase", "state", "metric"])
     search = trials[trials["phase"] == "search"]
     tasks = list(dict.fromkeys(search["task"]))
     colour = _colours(search, palette)
@@ -143,7 +129,7 @@ def sensitivity(trials: pd.DataFrame, palette: dict[str, str] | None = None) -> 
     any_failed = any_above = False
     for ax, task in zip(axes, tasks, strict=False):
         rows = search[search["task"] == task]
-        name, maximize = _metric(rows)
+        name, maximize = metric_of(rows)
         has_lr = "hp_lr" in rows.columns and rows["hp_lr"].notna().any()
         if not has_lr:
             ax.text(0.5, 0.5, "no learning rate was searched", ha="center", va="center",
@@ -210,7 +196,7 @@ def seed_boxes(seeds: pd.DataFrame, palette: dict[str, str] | None = None) -> Fi
     """Box plots over seeds of the final metric of each optimizer's best setting, one
     panel per task, one box per optimizer, with every seed as a dot; a seed whose final
     value is missing (diverged) is an "x" at the worst edge."""
-    _require(seeds, "seeds", ["task", "optimizer", "seed", "final"])
+    require(seeds, "seeds", ["task", "optimizer", "seed", "final"])
     tasks = list(dict.fromkeys(seeds["task"]))
     colour = _colours(seeds, palette)
     labels_all = list(dict.fromkeys(seeds["optimizer"].astype(str)))
@@ -219,7 +205,7 @@ def seed_boxes(seeds: pd.DataFrame, palette: dict[str, str] | None = None) -> Fi
     any_failed = False
     for ax, task in zip(axes, tasks, strict=False):
         rows = seeds[seeds["task"] == task]
-        name, maximize = _metric(rows)
+        name, maximize = metric_of(rows)
         labels = list(dict.fromkeys(rows["optimizer"].astype(str)))
         values = [rows.loc[rows["optimizer"] == label, "final"].to_numpy(float) for label in labels]
         finite = [v[np.isfinite(v)] for v in values]
@@ -266,14 +252,14 @@ def seed_boxes(seeds: pd.DataFrame, palette: dict[str, str] | None = None) -> Fi
 def training_curves(curves: pd.DataFrame, palette: dict[str, str] | None = None) -> Figure:
     """Per task a panel of the metric against examples seen: the median over seeds per
     optimizer, with a band from the smallest to the largest seed at each point."""
-    _require(curves, "curves", ["task", "optimizer", "seed", "examples", "value"])
+    require(curves, "curves", ["task", "optimizer", "seed", "examples", "value"])
     tasks = list(dict.fromkeys(curves["task"]))
     colour = _colours(curves, palette)
     fig, axes = _panels(len(tasks))
     shown: list[str] = []
     for ax, task in zip(axes, tasks, strict=False):
         rows = curves[curves["task"] == task]
-        name = str(_first(rows, "metric_name", "metric"))
+        name = str(first_value(rows, "metric_name", "metric"))
         drawn = np.array([], dtype=float)
         counts = []
         for label, group in rows.groupby("optimizer", sort=False):
@@ -294,7 +280,7 @@ def training_curves(curves: pd.DataFrame, palette: dict[str, str] | None = None)
             drawn = np.concatenate([drawn, data[np.isfinite(data)]])
             if label not in shown:
                 shown.append(label)
-        maximize = bool(_first(rows, "maximize", "accuracy" in name.lower()))
+        maximize = bool(first_value(rows, "maximize", "accuracy" in name.lower()))
         _log_if_wide(ax, drawn, maximize)
         _accuracy_axis(ax, name, drawn)
         ax.xaxis.set_major_formatter(EngFormatter(sep=""))
@@ -308,81 +294,6 @@ def training_curves(curves: pd.DataFrame, palette: dict[str, str] | None = None)
     _legend(fig, colour, shown, [band])
     fig.suptitle("Training curves of each optimizer's tuned setting", fontsize=11)
     return fig
-
-
-def _cost(scores: np.ndarray, name: str, maximize: bool) -> np.ndarray:
-    """Per optimizer, a cost where lower is better and 0 is perfect (see `profile`)."""
-    finite = scores[np.isfinite(scores)]
-    if not maximize:
-        cost = scores
-    elif "accuracy" in name.lower() and finite.size and finite.min() >= 0 and finite.max() <= 1:
-        cost = 1 - scores
-    else:
-        with np.errstate(divide="ignore"):
-            cost = 1 / scores
-    if (cost[np.isfinite(cost)] < 0).any():
-        raise ValueError(
-            f"a performance profile needs scores of one sign; {name} has negative values"
-        )
-    return cost
-
-
-def ratios(results: pd.DataFrame, column: str = "final_median") -> pd.DataFrame:
-    """The performance ratio r of every optimizer (columns) on every task (rows), as
-    defined in `profile`; inf where an optimizer has no finite score on a task."""
-    _require(results, "results", ["task", "optimizer", column])
-    tasks = list(dict.fromkeys(results["task"]))
-    labels = list(dict.fromkeys(results["optimizer"].astype(str)))
-    table = pd.DataFrame(np.inf, index=pd.Index(tasks, name="task"), columns=labels)
-    for task in tasks:
-        rows = results[results["task"] == task]
-        name, maximize = _metric(rows)
-        scores = rows[column].to_numpy(float)
-        cost = _cost(scores, name, maximize)
-        cost = np.where(np.isfinite(cost), cost, np.inf)
-        best = cost.min() if cost.size else np.inf
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(cost == best, 1.0, cost / best)
-        r = np.where(np.isfinite(cost), r, np.inf)
-        for label, value in zip(rows["optimizer"].astype(str), r, strict=True):
-            table.loc[task, label] = value
-    return table
-
-
-def profile(
-    results: pd.DataFrame, column: str = "final_median", tau_max: float | None = None
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """AlgoPerf's performance profile rho(tau) of each optimizer.
-
-    On each task every optimizer's score s (``results[column]``) becomes a cost c
-    where lower is better: c = s for a minimized metric; c = 1 - s (the error) for a
-    maximized metric whose name contains "accuracy" and whose scores on that task all
-    lie in [0, 1]; c = 1 / s for any other maximized metric (so the ratio below is
-    best / s). The optimizer's ratio on the task is r = c / c_best, where c_best is
-    the smallest cost of any optimizer on that task (r = 1 for the best, and for every
-    optimizer tied with a best cost of 0; r = inf where the score is missing, or the
-    optimizer did not run the task). rho(tau) is the fraction of all tasks with
-    r <= tau.
-
-    Returns, per optimizer, ``(taus, rho)``: the corners of the right-continuous step
-    function from tau = 1 to ``tau_max`` (default: 1.1 x the largest finite ratio,
-    at least 1.1), rho[i] holding from taus[i] to taus[i + 1]; draw with
-    ``step(taus, rho, where="post")``.
-    """
-    table = ratios(results, column)
-    finite = table.to_numpy(float)
-    finite = finite[np.isfinite(finite)]
-    if tau_max is None:
-        tau_max = max(1.1 * float(finite.max()) if finite.size else 1.1, 1.1)
-    count = len(table.index)
-    curves = {}
-    for label in table.columns:
-        r = table[label].to_numpy(float)
-        corners = np.unique(np.concatenate([[1.0], r[np.isfinite(r) & (r <= tau_max)]]))
-        taus = np.concatenate([corners, [tau_max]])
-        rho = np.array([np.sum(r <= tau) / count for tau in taus])
-        curves[str(label)] = (taus, rho)
-    return curves
 
 
 def performance_profile(

@@ -62,9 +62,8 @@ class Protocol:
 def join(storage: Any, shown: str, benchmark: str, protocol: Protocol, jobs: list[Job]) -> None:
     """Create the benchmark in ``storage``, or join it when it holds the same tasks,
     spaces and protocol (else a `StudyError`); plan every search."""
-    import optuna
-
-    wanted = protocol.as_attrs(sorted({j.task.name for j in jobs}), [j.space.label for j in jobs])
+    tasks = list(dict.fromkeys(j.task.name for j in jobs))
+    wanted = protocol.as_attrs(tasks, list(dict.fromkeys(j.space.label for j in jobs)))
     meta, created = _create(storage, benchmark, "minimize")
     if created:
         for key, value in wanted.items():
@@ -88,7 +87,6 @@ def join(storage: Any, shown: str, benchmark: str, protocol: Protocol, jobs: lis
             for params in plan(job.space, protocol):
                 study.enqueue_trial(params, user_attrs={"seed": protocol.seed})
             study.set_user_attr("planned", True)
-    del optuna
 
 
 def plan(space: SearchSpace, protocol: Protocol) -> list[dict[str, Any]]:
