@@ -3,9 +3,14 @@ numbers against plain `fit`, resuming, workers, and refusals."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -97,9 +102,41 @@ def test_an_interrupted_study_resumes_to_the_same_results(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         dl.tune(task, ["sgd"], budget=4, seeds=2, folder=tmp_path / "cut")
     resumed = dl.tune(task, ["sgd"], budget=4, seeds=2, folder=tmp_path / "cut")
-    done = resumed.trials[resumed.trials.reason != "interrupted"]
-    assert len(done) == 6 and (resumed.trials.reason == "interrupted").sum() == 1
-    assert sorted(done.metric.dropna()) == sorted(whole.trials.metric.dropna())
+    same = ["optimizer", "phase", "trial", "seed", "state", "metric", "hp_lr"]
+    pd.testing.assert_frame_equal(resumed.trials[same], whole.trials[same])
+    pd.testing.assert_frame_equal(resumed.results, whole.results)
+
+
+def test_a_killed_worker_does_not_stall_the_study(tmp_path):
+    """SIGKILL (no chance to clean up) while trials run: the same call finishes the
+    study, running again the trial the dead process held."""
+    import optuna
+
+    folder = tmp_path / "killed"
+    command = [sys.executable, "-m", "descentlab", "tune", "airfoil", "-o", "sgd",
+               "--budget", "12", "--seeds", "2", "--out", str(folder)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = folder / "study.journal"
+    storage = None
+    for _ in range(600):  # until a few trials are done, then kill it mid-study
+        if journal.exists():
+            storage = storage or optuna.storages.journal.JournalStorage(
+                optuna.storages.journal.JournalFileBackend(str(journal))
+            )
+            try:
+                study = optuna.load_study(study_name="descentlab/airfoil/sgd/search",
+                                          storage=storage)  # fmt: skip
+                if len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) >= 3:
+                    break
+            except KeyError:
+                pass
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = dl.tune("airfoil", ["sgd"], budget=12, seeds=2, folder=folder)
+    reference = dl.tune("airfoil", ["sgd"], budget=12, seeds=2, folder=tmp_path / "whole")
+    same = ["optimizer", "phase", "trial", "seed", "state", "metric", "hp_lr"]
+    pd.testing.assert_frame_equal(finished.trials[same], reference.trials[same])
 
 
 @pytest.mark.parametrize("workers", [2, 4])
@@ -144,3 +181,54 @@ def test_tpe_proposes_the_rest_after_the_defaults(tmp_path):
     assert search.hp_lr.between(1e-5, 1e2).all() and search.hp_lr.nunique() == 6
     assert again.trials.hp_lr.tolist() == first.trials.hp_lr.tolist()  # seeded, one worker
     assert len(first.seeds) == 2
+
+
+def test_a_trial_held_by_a_dead_process_of_this_machine_is_queued_again(tmp_path):
+    import optuna
+
+    from descentlab.tuning.study import WORKER, recover
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer runs
+    host = WORKER.rsplit(":", 1)[0]
+    study = optuna.create_study(storage=optuna.storages.InMemoryStorage())
+    study.enqueue_trial({"lr": 0.1}, user_attrs={"seed": 3, "plan": 7})
+    trial = study.ask()  # takes it from the queue: RUNNING
+    trial.suggest_float("lr", 1e-5, 1e2, log=True)
+    trial.set_user_attr("worker", f"{host}:{gone.pid}")
+    alive = study.ask()
+    alive.set_user_attr("worker", WORKER)  # this process: left alone
+    assert recover(study)
+    states = [t.state.name for t in study.get_trials()]
+    assert states == ["FAIL", "RUNNING", "WAITING"]
+    again = study.get_trials()[2]
+    assert again.system_attrs["fixed_params"] == {"lr": 0.1}
+    assert again.user_attrs == {"seed": 3, "plan": 7}
+    assert study.get_trials()[0].user_attrs["reason"] == "interrupted"
+    assert not recover(study)
+
+
+def test_a_study_refuses_what_would_mix_two_benchmarks(tmp_path):
+    dl.tune(line_task(), ["sgd"], budget=2, seeds=1, folder=tmp_path)
+    changed = Task(name="line", train=(torch.ones(8, 3), torch.ones(8)),
+                   model=lambda: nn.Linear(3, 1), loss=line_task().loss, epochs=3,
+                   batch_size=16, target=0.05)  # fmt: skip
+    with pytest.raises(StudyError, match="task 'line' is not the one it was tuned on"):
+        dl.tune(changed, ["sgd"], budget=2, seeds=1, folder=tmp_path)
+    with pytest.raises(StudyError, match="this folder holds study 'descentlab'; write another"):
+        dl.tune(line_task(), ["sgd"], budget=2, seeds=1, folder=tmp_path, study_name="other")
+    with pytest.raises(ValueError, match=r"each task must differ; \['airfoil', 'airfoil'\]"):
+        dl.tune(["airfoil", "airfoil"], ["sgd"], folder=tmp_path / "x")
+    with pytest.raises(ValueError, match=r"search spaces 'sgd' and 'sgd.*search the same"):
+        dl.tune("airfoil", ["sgd", "sgd(lr=log(1e-5, 1e2))"], folder=tmp_path / "y")
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_the_default_trial_stays_inside_the_range_asked_for(tmp_path):
+    tuned = dl.tune(line_task(), ["sgd(lr=choice(0.1, 0.01))", "sgd(lr=log(0.01, 1))"],
+                    budget=3, seeds=1, folder=tmp_path)  # fmt: skip
+    first = tuned.trials[(tuned.trials.phase == "search") & (tuned.trials.trial == 0)]
+    assert first.set_index("optimizer").hp_lr.to_dict() == {
+        "sgd(lr=choice(0.1,0.01))": 0.1,  # sgd's default 1e-3 is not a choice: the first
+        "sgd(lr=log(0.01,1))": 0.01,  # below the range: its nearest end
+    }

@@ -120,12 +120,12 @@ def tune(
     workers = checks.whole_number("workers", workers, low=1)
     folder = Path(folder)
     place = shown(storage, folder)
+    plans = _portable(jobs, place) if workers > 1 else []
     optuna_storage = open_storage(storage, folder, study_name)
     _quiet_optuna()
-    study.join(optuna_storage, place, study_name, protocol, jobs)
+    study.join(optuna_storage, place, study_name, protocol, jobs, alone=storage is None)
     total = len(jobs) * (budget + seeds)
     report = _reporter(optuna_storage, jobs, total, on_progress)
-    plans = _portable(jobs) if workers > 1 else []
     helpers = [_start(storage, folder, study_name, plans, protocol) for _ in range(workers - 1)]
     try:
         study.work(optuna_storage, jobs, protocol, report)
@@ -162,10 +162,14 @@ def _jobs(
     if not task_list or not spec_list:
         raise ValueError("tune needs at least one task and one optimizer")
     loaded = [get(task) for task in task_list]
+    names = [task.name for task in loaded]
+    if len(set(names)) != len(names):
+        raise ValueError(f"each task must differ; {names} repeats one")
     spaces = [parse_space(text) for text in spec_list]
-    labels = [space.label for space in spaces]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"each search space must differ; {labels} repeats one")
+    same = [(a.label, b.label) for i, a in enumerate(spaces) for b in spaces[i + 1 :]
+            if a.same_search(b)]  # fmt: skip
+    if same:
+        raise ValueError(f"search spaces {same[0][0]!r} and {same[0][1]!r} search the same")
     jobs = [Job(name, task, space) for task in loaded for space in spaces]
     return jobs, Protocol(budget, seeds, seed, sampler)
 
@@ -198,7 +202,7 @@ def _reporter(storage: Any, jobs: list[Job], total: int, on_progress: OnProgress
 Portable = list[tuple[str, str | Task, str]]  # (benchmark, task name or Task, space text)
 
 
-def _portable(jobs: list[Job]) -> Portable:
+def _portable(jobs: list[Job], place: str) -> Portable:
     """The jobs as a worker process rebuilds them: built-in tasks by name."""
     from ..train import tasks
 
@@ -210,7 +214,7 @@ def _portable(jobs: list[Job]) -> Portable:
         pickle.dumps(plans)
     except (pickle.PicklingError, AttributeError, TypeError):
         raise StudyError(
-            "",
+            place,
             jobs[0].benchmark,
             "several workers need tasks they can rebuild: "
             "give built-in tasks by name, or workers=1",

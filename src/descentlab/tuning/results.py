@@ -38,9 +38,13 @@ def read(storage: Any, jobs: list[Job]) -> dict[str, pd.DataFrame]:
             if job.name(phase) not in names:
                 continue
             study = optuna.load_study(study_name=job.name(phase), storage=storage)
-            for trial in study.get_trials(deepcopy=False):
-                if trial.state.name in ("WAITING", "RUNNING"):
-                    continue
+            kept = [
+                t
+                for t in study.get_trials(deepcopy=False)
+                if t.state.name not in ("WAITING", "RUNNING")
+                and t.user_attrs.get("reason") != "interrupted"  # queued again, run to the end
+            ]
+            for trial in sorted(kept, key=lambda t: t.user_attrs.get("plan", t.number)):
                 row = _trial_row(job, phase, trial)
                 trials.append(row)
                 if phase == SEEDS and trial.state.name == "COMPLETE":
@@ -125,7 +129,7 @@ def _trial_row(job: Job, phase: str, trial: Any) -> dict[str, Any]:
         "task": job.task.name,
         "optimizer": job.space.label,
         "phase": "search" if phase == SEARCH else "seed",
-        "trial": trial.number,
+        "trial": trial.user_attrs.get("plan", trial.number),
         "seed": attrs.get("seed"),
         "state": trial.state.name,
         "reason": attrs.get("reason", ""),

@@ -42,6 +42,12 @@ class Dimension:
             return math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         return self.low + u * (self.high - self.low)
 
+    def nearest(self, value: Any) -> Any:
+        """``value`` if this dimension can take it, else the closest value it can."""
+        if self.scale == "choice":
+            return value if value in self.choices else self.choices[0]
+        return min(max(float(value), self.low), self.high)
+
     def distribution(self) -> Any:
         """The Optuna distribution of this dimension (for the dashboard and TPE)."""
         import optuna
@@ -77,13 +83,23 @@ class SearchSpace:
         shown = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         return f"{self.optimizer}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
+    def same_search(self, other: SearchSpace) -> bool:
+        """Whether ``other`` searches exactly what this one does (however it is written)."""
+        return (self.optimizer, self.fixed, self.dimensions) == (
+            other.optimizer,
+            other.fixed,
+            other.dimensions,
+        )
+
     def defaults(self) -> dict[str, Any]:
-        """Each searched dimension at the optimizer's declared default."""
+        """Each searched dimension at the optimizer's declared default, where the range
+        allows it (else at the nearest end of the range, or the first choice)."""
         declared = optim.info(self.optimizer).defaults
         out = {}
         for dimension in self.dimensions:
             value = declared[dimension.hyperparameter]
-            out[dimension.name] = value if dimension.index is None else value[dimension.index]
+            value = value if dimension.index is None else value[dimension.index]
+            out[dimension.name] = dimension.nearest(value)
         return out
 
 

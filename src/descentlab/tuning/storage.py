@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import StudyError
 
 JOURNAL = "study.journal"
+LOCK_GRACE = 5  # seconds; the journal's lock is held for milliseconds
 SCHEMES = ("postgresql", "postgresql+psycopg2", "mysql", "mysql+pymysql", "sqlite")
 
 
@@ -25,11 +26,14 @@ def open_storage(storage: str | None, folder: Path, study: str) -> Any:
     """The Optuna storage: a journal file in ``folder``, or the database at ``storage``.
 
     An unreachable or malformed address is a one-line `StudyError`."""
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
+    from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock, JournalStorage
 
     if storage is None:
         folder.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(folder / JOURNAL)))
+        path = str(folder / JOURNAL)
+        # a lock held longer than this was left by a killed process: it is broken
+        lock = JournalFileSymlinkLock(path, grace_period=LOCK_GRACE)
+        return JournalStorage(JournalFileBackend(path, lock_obj=lock))
     scheme = storage.split("://", 1)[0] if "://" in storage else ""
     if scheme not in SCHEMES:
         raise StudyError(

@@ -12,6 +12,8 @@ only the defaults are planned; Optuna's TPE proposes the rest as results come in
 from __future__ import annotations
 
 import math
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from .evaluation import as_attrs, better, evaluate
 from .space import SearchSpace
 
 POLL = 0.5  # seconds between looks at a queue others are still working through
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # who runs a trial, to spot dead ones
 SEARCH, SEEDS = "search", "seeds"
 
 
@@ -59,20 +62,41 @@ class Protocol:
         }
 
 
-def join(storage: Any, shown: str, benchmark: str, protocol: Protocol, jobs: list[Job]) -> None:
-    """Create the benchmark in ``storage``, or join it when it holds the same tasks,
-    spaces and protocol (else a `StudyError`); plan every search."""
+def join(
+    storage: Any, shown: str, benchmark: str, protocol: Protocol, jobs: list[Job], alone: bool
+) -> None:
+    """Create the benchmark in ``storage``, or join it when it holds the same tasks (the
+    same data, model and settings), spaces and protocol, else a `StudyError`; plan every
+    search. ``alone``: the storage is the output folder's own journal, for one study."""
+    import optuna
+
     tasks = list(dict.fromkeys(j.task.name for j in jobs))
     wanted = protocol.as_attrs(tasks, list(dict.fromkeys(j.space.label for j in jobs)))
+    wanted["fingerprints"] = {j.task.name: fingerprint(j.task) for j in jobs}
+    if alone:
+        others = [s.study_name for s in optuna.get_all_study_summaries(storage)
+                  if "/" not in s.study_name and s.study_name != benchmark]  # fmt: skip
+        if others:
+            raise StudyError(shown, benchmark, f"this folder holds study {others[0]!r}; write "
+                             "another study into another --out folder")  # fmt: skip
     meta, created = _create(storage, benchmark, "minimize")
     if created:
         for key, value in wanted.items():
             meta.set_user_attr(key, value)
     else:
         held = {key: meta.user_attrs.get(key) for key in wanted}
+        changed = [
+            t for t in tasks if (held["fingerprints"] or {}).get(t) != wanted["fingerprints"][t]
+        ]
+        if held["tasks"] == wanted["tasks"] and changed:
+            raise StudyError(shown, benchmark, f"task {changed[0]!r} is not the one it was "
+                             "tuned on (its data, model or settings changed); use another "
+                             "--study name or --out folder")  # fmt: skip
         if held != wanted:
             differs = ", ".join(
-                f"{k} {held[k]!r} (asked {wanted[k]!r})" for k in wanted if held[k] != wanted[k]
+                f"{k} {held[k]!r} (asked {wanted[k]!r})"
+                for k in wanted
+                if held[k] != wanted[k] and k != "fingerprints"
             )
             raise StudyError(
                 shown,
@@ -84,9 +108,30 @@ def join(storage: Any, shown: str, benchmark: str, protocol: Protocol, jobs: lis
         direction = "maximize" if job.task.maximize else "minimize"
         study, created = _create(storage, job.name(SEARCH), direction)
         if created:
-            for params in plan(job.space, protocol):
-                study.enqueue_trial(params, user_attrs={"seed": protocol.seed})
+            for index, params in enumerate(plan(job.space, protocol)):
+                study.enqueue_trial(params, user_attrs={"seed": protocol.seed, "plan": index})
             study.set_user_attr("planned", True)
+
+
+def fingerprint(task: Task) -> str:
+    """A digest of what a task trains: its data, settings, loss and initial model."""
+    import hashlib
+
+    import torch
+
+    digest = hashlib.sha256()
+    loss = getattr(task.loss, "__qualname__", type(task.loss).__qualname__)
+    settings = (task.name, task.kind, task.epochs, task.batch_size, task.evaluate_every,
+                task.metric, task.target, loss)  # fmt: skip
+    digest.update(repr(settings).encode())
+    for pair in (task.train, task.validation or ()):
+        for tensor in pair:
+            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        for value in task.model().state_dict().values():
+            digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def plan(space: SearchSpace, protocol: Protocol) -> list[dict[str, Any]]:
@@ -113,6 +158,7 @@ def work(storage: Any, jobs: list[Job], protocol: Protocol, report: Callable[[],
     searches = [optuna.load_study(study_name=j.name(SEARCH), storage=storage) for j in jobs]
     for job, study in zip(jobs, searches, strict=True):
         _wait_planned(study)
+        recover(study)
         _drain(study, job, report)
         if protocol.sampler == "tpe":
             _propose(study, job, protocol, report)
@@ -157,10 +203,8 @@ def _plan_seeds(storage: Any, job: Job, search: Any, protocol: Protocol) -> Any 
     study, created = _create(storage, job.name(SEEDS), direction)
     if created:
         for offset in range(protocol.seeds):
-            study.enqueue_trial(
-                chosen.params,
-                user_attrs={"seed": protocol.seed + offset, "from_trial": chosen.number},
-            )
+            attrs = {"seed": protocol.seed + offset, "plan": offset, "from_trial": chosen.number}
+            study.enqueue_trial(chosen.params, user_attrs=attrs)
         study.set_user_attr("planned", True)
     _wait_planned(study)
     return study
@@ -195,6 +239,7 @@ def _propose(study: Any, job: Job, protocol: Protocol, report: Callable[[], None
     while len(study.get_trials(deepcopy=False)) < protocol.budget:
         trial = study.ask()
         trial.set_user_attr("seed", protocol.seed)
+        trial.set_user_attr("plan", trial.number)
         _run(study, trial._trial_id, job, trial)
         report()
 
@@ -205,14 +250,13 @@ def _run(study: Any, trial_id: int, job: Job, trial: Any = None) -> None:
     import optuna
 
     trial = trial or optuna.trial.Trial(study, trial_id)
+    trial.set_user_attr("worker", WORKER)
     params = {d.name: _suggest(trial, d) for d in job.space.dimensions}
     seed = trial.user_attrs["seed"]
     try:
         outcome = evaluate(job.task, job.space.spec(params), seed)
     except KeyboardInterrupt:
-        trial.set_user_attr("reason", "interrupted")
-        study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        study.enqueue_trial(params, user_attrs=dict(trial.user_attrs, reason=""))
+        _requeue(study, trial.number)
         raise
     for key, value in as_attrs(outcome).items():
         trial.set_user_attr(key, value)
@@ -236,9 +280,53 @@ def _wait_planned(study: Any) -> None:
 
 
 def _wait_finished(study: Any) -> None:
-    """Until no trial of ``study`` is waiting or running (others' included)."""
+    """Until no trial of ``study`` is waiting or running (others' included); the trials
+    of workers of this machine that died are queued again (see `recover`)."""
     import optuna
 
     open_states = (optuna.trial.TrialState.WAITING, optuna.trial.TrialState.RUNNING)
     while study.get_trials(deepcopy=False, states=open_states):
+        if recover(study):
+            return
         time.sleep(POLL)
+
+
+def recover(study: Any) -> bool:
+    """Fail as "interrupted", and queue again, every running trial whose worker was a
+    process of this machine that no longer runs (killed, say); True if there were."""
+    import optuna
+
+    host, _ = WORKER.rsplit(":", 1)
+    found = False
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        worker = trial.user_attrs.get("worker", "")
+        where, _, pid = worker.rpartition(":")
+        if where == host and pid.isdigit() and not _alive(int(pid)):
+            _requeue(study, trial.number)
+            found = True
+    return found
+
+
+def _requeue(study: Any, number: int) -> None:
+    """Fail a trial as interrupted and queue its setting again, same seed and plan."""
+    import optuna
+
+    frozen = study.get_trials(deepcopy=False)[number]
+    study._storage.set_trial_user_attr(frozen._trial_id, "reason", "interrupted")
+    try:
+        study._storage.set_trial_state_values(frozen._trial_id, optuna.trial.TrialState.FAIL)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return  # finished meanwhile: nothing to run again
+    params = frozen.params or frozen.system_attrs.get("fixed_params", {})
+    attrs = {k: v for k, v in frozen.user_attrs.items() if k in ("seed", "plan", "from_trial")}
+    study.enqueue_trial(params, user_attrs=attrs)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
