@@ -27,7 +27,8 @@ def test_a_study_writes_its_report_and_resumes_from_its_sidecar(tmp_path: Path) 
     out = tmp_path / "bench"
     result = invoke(*TUNE, "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "adam(lr=log(1e-4,1))" in result.output and "final median" in result.output
+    assert "airfoil: final train_loss, median [q1, q3] over seeds" in result.output
+    assert "adam(lr=log(1e-4,1))" in result.output and "lr=" in result.output
     for name in ("results.csv", "trials.csv", "seeds.csv", "report.html"):
         assert (out / name).stat().st_size > 0, name
     for name in ("sensitivity.png", "seeds.png", "curves.png", "profile.png"):
@@ -37,7 +38,7 @@ def test_a_study_writes_its_report_and_resumes_from_its_sidecar(tmp_path: Path) 
     assert len(trials) == 2 * (4 + 2) and set(trials.optimizer) == {"sgd", "adam(lr=log(1e-4,1))"}
     results = pd.read_csv(out / "results.csv")
     assert list(results.optimizer) == ["sgd", "adam(lr=log(1e-4,1))"]
-    assert {"best_lr", "final_median", "final_q1", "final_q3", "steps_to_target_median"} <= set(
+    assert {"best_lr", "final_median", "final_q1", "final_q3", "examples_to_target_median"} <= set(
         results.columns
     )
     sidecar = json.loads((tmp_path / "bench.json").read_text())
@@ -86,3 +87,13 @@ def test_an_unknown_task_and_another_study_under_the_same_name(tmp_path: Path) -
     other = invoke("tune", "airfoil", "-o", "adam", "--budget", "2", "--seeds", "1", "--out", out)
     assert other.exit_code == 2 and len(other.output.strip().splitlines()) == 1
     assert "it holds spaces ['sgd'] (asked ['adam']); use another --study name" in other.output
+
+
+def test_a_file_or_an_impossible_folder_is_one_line(tmp_path: Path) -> None:
+    taken = tmp_path / "taken.json"
+    taken.write_text("{}")
+    for out, message in ((taken, "is a file; a study is kept in a folder"),
+                         (taken / "inside", "is not a writable folder")):  # fmt: skip
+        result = invoke("tune", "airfoil", "-o", "sgd", "--budget", "2", "--out", str(out))
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1

@@ -98,7 +98,7 @@ def _seeds(curves: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "task": task, "optimizer": optimizer, "seed": seed, "final": values[-1],
             "best": values.max() if maximize else values.min(),
-            "steps_to_target": run["examples"].to_numpy()[hit][0] if hit.any() else np.nan,
+            "examples_to_target": run["examples"].to_numpy()[hit][0] if hit.any() else np.nan,
             "metric_name": name, "maximize": maximize,
         })  # fmt: skip
     return pd.DataFrame(rows)
@@ -108,14 +108,14 @@ def _results(seeds: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (task, optimizer), runs in seeds.groupby(["task", "optimizer"], sort=False):
         name, maximize, _ = TASKS[task]
-        reached = runs["steps_to_target"].notna()
+        reached = runs["examples_to_target"].notna()
         rows.append({
             "task": task, "optimizer": optimizer, "metric_name": name, "maximize": maximize,
             "best_lr": 1e-2, "best_momentum": 0.9 if optimizer.startswith("sgd") else np.nan,
             "final_median": runs["final"].median(), "final_q1": runs["final"].quantile(0.25),
             "final_q3": runs["final"].quantile(0.75), "best_median": runs["best"].median(),
             "best_q1": runs["best"].quantile(0.25), "best_q3": runs["best"].quantile(0.75),
-            "steps_to_target_median": runs["steps_to_target"].median() if reached.any()
+            "examples_to_target_median": runs["examples_to_target"].median() if reached.any()
             else np.nan,
             "reached": int(reached.sum()), "seeds": len(runs),
         })  # fmt: skip
@@ -152,7 +152,7 @@ def test_the_synthetic_frames_hold_what_the_report_must_show(frames):
     assert (frames["trials"]["state"] == "FAIL").sum() == 2  # one per task
     results = frames["results"].set_index(["task", "optimizer"])
     assert (results.xs("rmsprop", level="optimizer")["reached"] == 0).all()
-    assert results.xs("rmsprop", level="optimizer")["steps_to_target_median"].isna().all()
+    assert results.xs("rmsprop", level="optimizer")["examples_to_target_median"].isna().all()
     assert (results.xs("adam", level="optimizer")["reached"] == 3).all()
 
 

@@ -130,4 +130,27 @@ def print_summary(console: Console, kind: str, result: Any) -> None:
     elif kind == "train":
         console.print(table(result.summary(), "training"))
     elif kind == "tune":
-        console.print(table(result.summary(), "tuned: median over seeds [quartiles]"))
+        for tuned in tuning_tables(result.summary()):
+            console.print(tuned)
+
+
+def tuning_tables(summary: Any) -> list[Table]:
+    """One table per task of a tuning summary; the labels and settings wrap, the
+    numbers never do, so every column fits a narrow terminal."""
+    from rich.markup import escape
+
+    tables = []
+    for task, rows in summary.groupby("task", sort=False):
+        title = f"{task}: final {rows.metric.iloc[0]}, median [q1, q3] over seeds"
+        out = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD,
+                    padding=(0, 1, 0, 0), pad_edge=False)  # fmt: skip
+        out.add_column("optimizer", overflow="fold", min_width=10, ratio=2)
+        out.add_column("setting", overflow="fold", min_width=10, ratio=2)
+        out.add_column("final", no_wrap=True)
+        for header in ("to target", "reached", "failed"):
+            out.add_column(header, justify="right", no_wrap=True)
+        for row in rows.itertuples(index=False):
+            out.add_row(escape(row.optimizer), escape(row.setting), row.final,
+                        row[5], row.reached, str(row.failed))  # fmt: skip
+        tables.append(out)
+    return tables

@@ -54,40 +54,47 @@ class Tuning:
             self.seeds,
             self.curves,
             self.results,
-            command or repr(self.options),
+            command or self.call(),
             versions,
             machine,
         )
 
+    def call(self) -> str:
+        """The Python call that runs (and resumes) this study."""
+        o = self.options
+        return (f"dl.tune({o.get('tasks')!r}, {o.get('specs')!r}, budget={o.get('budget')}, "
+                f"seeds={o.get('seeds')}, seed={o.get('seed')}, sampler={o.get('sampler')!r}, "
+                f"workers={o.get('workers')}, study_name={o.get('study')!r})")  # fmt: skip
+
     def summary(self) -> pd.DataFrame:
-        """One row per task and optimizer: the chosen setting and the median result."""
-        keep = [
-            "task",
-            "optimizer",
-            "metric_name",
-            "final_median",
-            "final_q1",
-            "final_q3",
-            "steps_to_target_median",
-            "reached",
-            "seeds",
-            "failed_trials",
-        ]
-        chosen = [c for c in self.results.columns if c.startswith("best_") and c != "best_median"]
-        chosen = [c for c in chosen if not c.startswith(("best_q", "best_median"))]
-        return self.results[keep[:2] + chosen + keep[2:]]
+        """One row per task and optimizer, to read: the setting chosen, the final metric
+        as "median [q1, q3]" over seeds, the median examples seen when the target was
+        first reached, and the failed search trials. `results` holds the numbers."""
+        rows = []
+        for _, row in self.results.iterrows():
+            setting = ", ".join(
+                f"{column[5:]}={row[column]:.3g}"
+                for column in self.results.columns
+                if column.startswith("best_") and column[5:] not in ("median", "q1", "q3")
+                and pd.notna(row[column])
+            )  # fmt: skip
+            reached = row["examples_to_target_median"]
+            rows.append({
+                "task": row["task"],
+                "optimizer": row["optimizer"],
+                "setting": setting or "defaults",
+                "metric": row["metric_name"],
+                "final": f"{row.final_median:.4g} [{row.final_q1:.4g}, {row.final_q3:.4g}]",
+                "to target": "-" if pd.isna(reached) else f"{reached:,.0f}",
+                "reached": f"{row.reached}/{row.seeds}",
+                "failed": int(row.failed_trials),
+            })  # fmt: skip
+        return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
-        lines = [
-            f"Tuning: {self.options.get('budget')} trials, {self.options.get('seeds')} "
-            f"seeds, {len(self.results)} task x optimizer pairs"
-        ]
-        for _, row in self.results.iterrows():
-            lines.append(
-                f"  {row.task:<16} {row.optimizer:<28} {row.metric_name} "
-                f"{row.final_median:.4g} [{row.final_q1:.4g}, {row.final_q3:.4g}]"
-            )
-        return "\n".join(lines)
+        head = (f"Tuning: {self.options.get('budget')} trials and {self.options.get('seeds')} "
+                f"seeds for each of {len(self.results)} task x optimizer pairs")  # fmt: skip
+        return head + "\n" + self.summary().to_string(index=False)
 
 
 def tune(
@@ -136,6 +143,8 @@ def tune(
     if failed:
         raise RuntimeError(f"{len(failed)} worker process(es) failed (exit {failed[0]})")
     options = {
+        "tasks": list(dict.fromkeys(job.task.name for job in jobs)),
+        "specs": list(dict.fromkeys(job.space.text for job in jobs)),
         "budget": budget,
         "seeds": seeds,
         "seed": seed,
@@ -175,28 +184,38 @@ def _jobs(
 
 
 def _reporter(storage: Any, jobs: list[Job], total: int, on_progress: OnProgress | None) -> Any:
-    """After each trial: ``on_progress("<best so far per optimizer>", done, total)``."""
+    """After each trial: ``on_progress("tune: <task> <best so far of each optimizer>",
+    done, total)``, for the task being tuned."""
     import optuna
 
     def report() -> None:
         if on_progress is None:
             return
-        done, bests = 0, []
+        done, bests, current = 0, {}, None
         for job in jobs:
             for phase in (study.SEARCH, study.SEEDS):
                 try:
                     found = optuna.load_study(study_name=job.name(phase), storage=storage)
                 except KeyError:
                     continue
-                finished = [t for t in found.get_trials(deepcopy=False) if t.state.is_finished()]
-                done += len([t for t in finished if t.user_attrs.get("reason") != "interrupted"])
-                if phase == study.SEARCH:
-                    best = study.best_trial(found, job.task.maximize)
-                    if best is not None:
-                        bests.append(f"{job.space.label} {best.values[0]:.3g}")
-        on_progress("tune: " + ", ".join(bests[:4]), min(done, total), total)
+                trials = found.get_trials(deepcopy=False)
+                done += sum(t.state.is_finished() and t.user_attrs.get("reason") != "interrupted"
+                            for t in trials)  # fmt: skip
+                if current is None and any(not t.state.is_finished() for t in trials):
+                    current = job.task.name
+                best = study.best_trial(found, job.task.maximize) if phase == study.SEARCH else None
+                if best is not None:
+                    bests.setdefault(job.task.name, []).append(f"{_short(job.space.label)} "
+                                                               f"{best.values[0]:.4g}")  # fmt: skip
+        task = current or jobs[-1].task.name
+        detail = ", ".join(bests.get(task, []))
+        on_progress(f"tune: {task} {detail}".rstrip(), min(done, total), total)
 
     return report
+
+
+def _short(label: str, width: int = 14) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 Portable = list[tuple[str, str | Task, str]]  # (benchmark, task name or Task, space text)

@@ -22,7 +22,7 @@ class Outcome:
 
     metric: float
     best: float
-    steps_to_target: int | None
+    examples_to_target: int | None
     curve: list[tuple[int, float]] = field(default_factory=list)
     reason: str = ""
     seconds: float = 0.0
@@ -77,7 +77,7 @@ def as_attrs(outcome: Outcome) -> dict[str, Any]:
         **reason,
         "outcome": {
             "best": outcome.best,
-            "steps_to_target": outcome.steps_to_target,
+            "examples_to_target": outcome.examples_to_target,
             "curve": outcome.curve,
             "seconds": outcome.seconds,
         },

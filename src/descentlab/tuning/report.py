@@ -128,8 +128,8 @@ def results_table(results: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[int, s
             shown[f"tuned {column.removeprefix('best_')}"] = rows[column]
     shown["final: median [q1, q3]"] = _spread(rows, "final")
     shown["best: median [q1, q3]"] = _spread(rows, "best")
-    if "steps_to_target_median" in rows:
-        shown["examples to target (median)"] = rows["steps_to_target_median"]
+    if "examples_to_target_median" in rows:
+        shown["examples to target (median)"] = rows["examples_to_target_median"]
     if "failed_trials" in rows:
         shown["failed trials"] = rows["failed_trials"]
     if "reached" in rows and "seeds" in rows:

@@ -69,7 +69,7 @@ def read(storage: Any, jobs: list[Job]) -> dict[str, pd.DataFrame]:
             "seed",
             "final",
             "best",
-            "steps_to_target",
+            "examples_to_target",
             "metric_name",
             "maximize",
         ],
@@ -108,8 +108,8 @@ def summarise(jobs: list[Job], trials: pd.DataFrame, seeds: pd.DataFrame) -> pd.
                 np.quantile(values, [0.25, 0.5, 0.75]) if len(values) else [math.nan] * 3
             )
             row |= {f"{measure}_median": median, f"{measure}_q1": q1, f"{measure}_q3": q3}
-        reached = mine["steps_to_target"].dropna()
-        row["steps_to_target_median"] = float(reached.median()) if len(reached) else math.nan
+        reached = mine["examples_to_target"].dropna()
+        row["examples_to_target_median"] = float(reached.median()) if len(reached) else math.nan
         row["reached"] = len(reached)
         row["seeds"] = len(mine)
         failed = trials[
@@ -146,14 +146,14 @@ def _trial_row(job: Job, phase: str, trial: Any) -> dict[str, Any]:
 def _seed_row(job: Job, trial: Any) -> dict[str, Any]:
     attrs = trial.user_attrs
     outcome = attrs.get("outcome", {})
-    reached = outcome.get("steps_to_target")
+    reached = outcome.get("examples_to_target")
     return {
         "task": job.task.name,
         "optimizer": job.space.label,
         "seed": attrs["seed"],
         "final": trial.values[0],
         "best": outcome.get("best", math.nan),
-        "steps_to_target": math.nan if reached is None else reached,
+        "examples_to_target": math.nan if reached is None else reached,
         "metric_name": job.task.metric,
         "maximize": job.task.maximize,
     }

@@ -29,7 +29,13 @@ def open_storage(storage: str | None, folder: Path, study: str) -> Any:
     from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock, JournalStorage
 
     if storage is None:
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder.exists() and not folder.is_dir():
+            raise StudyError(str(folder), study, "is a file; a study is kept in a folder")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = f"cannot make the folder: {error.strerror}"
+            raise StudyError(str(folder), study, reason) from None
         path = str(folder / JOURNAL)
         # a lock held longer than this was left by a killed process: it is broken
         lock = JournalFileSymlinkLock(path, grace_period=LOCK_GRACE)
@@ -44,10 +50,11 @@ def open_storage(storage: str | None, folder: Path, study: str) -> Any:
     engine: dict[str, Any] = {}
     if scheme.startswith("postgresql"):
         engine = {"connect_args": {"connect_timeout": 5}}
+    url = storage
     if scheme == "postgresql":  # SQLAlchemy's default driver is psycopg 3; we ship psycopg2
-        storage = "postgresql+psycopg2" + storage[len(scheme) :]
+        url = "postgresql+psycopg2" + storage[len(scheme) :]
     try:
-        return _rdb(storage, engine)
+        return _rdb(url, engine)
     except ModuleNotFoundError as error:
         raise StudyError(
             shown(storage, folder),
