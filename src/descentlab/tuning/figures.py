@@ -201,7 +201,7 @@ def seed_boxes(seeds: pd.DataFrame, palette: dict[str, str] | None = None) -> Fi
     colour = _colours(seeds, palette)
     labels_all = list(dict.fromkeys(seeds["optimizer"].astype(str)))
     longest = max((len(label) for label in labels_all), default=0)
-    fig, axes = _panels(len(tasks), width=max(3.6, 1.15 * len(labels_all) + 1.2), height=3.8)
+    fig, axes = _panels(len(tasks), width=max(3.6, 0.75 * len(labels_all) + 1.2), height=3.8)
     any_failed = False
     for ax, task in zip(axes, tasks, strict=False):
         rows = seeds[seeds["task"] == task]
