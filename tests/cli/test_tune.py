@@ -97,3 +97,32 @@ def test_a_file_or_an_impossible_folder_is_one_line(tmp_path: Path) -> None:
         result = invoke("tune", "airfoil", "-o", "sgd", "--budget", "2", "--out", str(out))
         assert result.exit_code == 2 and message in result.output, result.output
         assert len(result.output.strip().splitlines()) == 1
+
+
+def test_ctrl_c_says_how_to_resume_and_the_sidecar_resumes(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "cut"
+    slow = ["tune", "digits", "-o", "sgd", "--budget", "3", "--seeds", "1"]  # seconds a trial
+    command = [sys.executable, "-m", "descentlab", *slow, "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):  # until the study has begun (its sidecar is written first)
+        if (tmp_path / "cut.json").exists() and (out / "study.journal").exists():
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "interrupted; every finished trial is kept in" in err and "Traceback" not in err
+    resumed = invoke("run", str(tmp_path / "cut.json"))
+    assert resumed.exit_code == 0, resumed.output
+    whole = tmp_path / "whole"
+    assert invoke(*slow, "--out", str(whole)).exit_code == 0
+    key = ["task", "optimizer", "phase", "trial", "seed", "state", "metric"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "trials.csv")[key], pd.read_csv(whole / "trials.csv")[key]
+    )

@@ -224,6 +224,8 @@ def execute(
         experiment = experiment.model_copy(update={"checkpoint": checkpoint})
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if job.kind == "tune":  # a study resumes from its sidecar even if it never ends
+            sidecar(job, path, checkpoint)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         shown = bars(progress)
