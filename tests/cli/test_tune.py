@@ -38,7 +38,7 @@ def test_a_study_writes_its_report_and_resumes_from_its_sidecar(tmp_path: Path) 
     assert len(trials) == 2 * (4 + 2) and set(trials.optimizer) == {"sgd", "adam(lr=log(1e-4,1))"}
     results = pd.read_csv(out / "results.csv")
     assert list(results.optimizer) == ["sgd", "adam(lr=log(1e-4,1))"]
-    assert {"best_lr", "final_median", "final_q1", "final_q3", "examples_to_target_median"} <= set(
+    assert {"hp_lr", "final_median", "final_q1", "final_q3", "examples_to_target_median"} <= set(
         results.columns
     )
     sidecar = json.loads((tmp_path / "bench.json").read_text())

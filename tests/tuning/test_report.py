@@ -111,7 +111,7 @@ def _results(seeds: pd.DataFrame) -> pd.DataFrame:
         reached = runs["examples_to_target"].notna()
         rows.append({
             "task": task, "optimizer": optimizer, "metric_name": name, "maximize": maximize,
-            "best_lr": 1e-2, "best_momentum": 0.9 if optimizer.startswith("sgd") else np.nan,
+            "hp_lr": 1e-2, "hp_momentum": 0.9 if optimizer.startswith("sgd") else np.nan,
             "final_median": runs["final"].median(), "final_q1": runs["final"].quantile(0.25),
             "final_q3": runs["final"].quantile(0.75), "best_median": runs["best"].median(),
             "best_q1": runs["best"].quantile(0.25), "best_q3": runs["best"].quantile(0.75),
@@ -395,7 +395,7 @@ def test_write_report_writes_every_file(tmp_path, frames):
 def test_the_results_table_shows_four_significant_figures(tmp_path, frames):
     results = frames["results"].copy()
     results.loc[0, "final_median"] = 0.123456789
-    results.loc[1, "best_lr"] = 0.000123456
+    results.loc[1, "hp_lr"] = 0.000123456
     write_report(tmp_path, frames["trials"], frames["seeds"], frames["curves"], results,
                  "descentlab tune", {}, {})  # fmt: skip
     page = (tmp_path / "report.html").read_text(encoding="utf-8")

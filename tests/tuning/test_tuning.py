@@ -73,7 +73,7 @@ def test_the_best_setting_is_rerun_over_the_seeds(tuned):
         expected = [final_loss(line_task(), spec, s) for s in (7, 8, 9)]
         np.testing.assert_allclose(seeds.final, expected, rtol=1e-6)
         row = tuned.results[tuned.results.optimizer == name].iloc[0]
-        assert row.best_lr == best.hp_lr
+        assert row.hp_lr == best.hp_lr
         assert row.final_median == pytest.approx(np.median(expected))
         assert row.final_q1 == pytest.approx(np.quantile(expected, 0.25))
 

@@ -73,10 +73,9 @@ class Tuning:
         rows = []
         for _, row in self.results.iterrows():
             setting = ", ".join(
-                f"{column[5:]}={row[column]:.3g}"
+                f"{column[3:]}={row[column]:.3g}"
                 for column in self.results.columns
-                if column.startswith("best_") and column[5:] not in ("median", "q1", "q3")
-                and pd.notna(row[column])
+                if column.startswith("hp_") and pd.notna(row[column])
             )  # fmt: skip
             reached = row["examples_to_target_median"]
             rows.append({

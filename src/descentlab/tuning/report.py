@@ -124,8 +124,8 @@ def results_table(results: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[int, s
             else ""  # fmt: skip
         shown["metric"] = rows["metric_name"].astype(str) + goal
     for column in rows.columns:
-        if column.startswith("best_") and column not in {"best_median", "best_q1", "best_q3"}:
-            shown[f"tuned {column.removeprefix('best_')}"] = rows[column]
+        if column.startswith("hp_"):
+            shown[f"tuned {column.removeprefix('hp_')}"] = rows[column]
     shown["final: median [q1, q3]"] = _spread(rows, "final")
     shown["best: median [q1, q3]"] = _spread(rows, "best")
     if "examples_to_target_median" in rows:

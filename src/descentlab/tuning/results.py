@@ -101,7 +101,7 @@ def summarise(jobs: list[Job], trials: pd.DataFrame, seeds: pd.DataFrame) -> pd.
         }
         for column in [c for c in trials.columns if c.startswith("hp_")]:
             values = chosen[column].dropna()
-            row["best_" + column[3:]] = float(values.iloc[0]) if len(values) else math.nan
+            row[column] = float(values.iloc[0]) if len(values) else math.nan
         for measure in ("final", "best"):
             values = mine[measure].to_numpy(dtype=float)
             q1, median, q3 = (
