@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "descentlab"
 # package (or top-level module) -> layer; a module may import its own package and
 # any package of a lower layer
 LAYERS = {
-    "names": 0, "progress": 0, "errors": 0, "defaults": 0, "checks": 0,
+    "names": 0, "progress": 0, "errors": 0, "defaults": 0, "checks": 0, "provenance": 0,
     "optim": 1, "landscapes": 1, "specs": 1,
     "engine": 2, "train": 2,
     "viz": 3,

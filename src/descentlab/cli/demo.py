@@ -15,11 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .. import __version__, tasks
 from ..experiments import check
+from ..provenance import versions
 from ..train.datasets import DatasetUnavailable, RemoteFile, locate
 from . import experiment
 from .errors import stderr
 from .gallery import gallery
-from .jobs import read_job, versions
+from .jobs import read_job
 
 SADDLE = [
     "sgd(lr=0.05)",

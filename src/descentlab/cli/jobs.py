@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from .. import __version__
 from ..errors import ExperimentFileError, SettingError
 from ..experiments import KINDS, Experiment, read
 from ..experiments.models import WHAT
+from ..provenance import versions
 
 RACE_FORMATS = (".gif", ".mp4", ".html", ".png", ".svg", ".pdf", ".csv", ".parquet")
 TABLE_AND_PICTURE_FORMATS = (".png", ".svg", ".pdf", ".csv", ".parquet")
@@ -32,7 +31,6 @@ FORMATS = {
     "ema": PICTURE_FORMATS,
     "tune": ("",),  # a folder
 }
-PACKAGES = ("torch", "numpy", "matplotlib", "pandas", "plotly", "scikit-learn")
 
 
 @dataclass(frozen=True)
@@ -108,17 +106,6 @@ def load(path: Path) -> tuple[dict[str, Any], Path]:
             "(or is a sidecar .json written with an output)",
         )
     return data, path.parent
-
-
-def versions() -> dict[str, str]:
-    """The versions that made a result: Python, descentlab and the main packages."""
-    found = {"python": platform.python_version(), "descentlab": __version__}
-    for package in PACKAGES:
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            continue
-    return found
 
 
 def sidecar(job: Job, path: Path, checkpoint: str | None = None) -> Path:

@@ -39,10 +39,9 @@ class Tuning:
 
     def save(self, folder: str | Path, command: str = "") -> list[Path]:
         """Write the tables, the figures and report.html into ``folder``."""
-        from .. import __version__
+        from ..provenance import versions
         from .report import write_report
 
-        versions = {"descentlab": __version__, **_versions()}
         machine = {
             "platform": platform.platform(),
             "processor": platform.machine(),
@@ -55,7 +54,7 @@ class Tuning:
             self.curves,
             self.results,
             command or self.call(),
-            versions,
+            versions(),
             machine,
         )
 
@@ -264,15 +263,3 @@ def _quiet_optuna() -> None:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for package in ("torch", "optuna", "numpy", "pandas"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            continue
-    return found

@@ -32,11 +32,6 @@ class Outcome:
         return bool(self.reason)
 
 
-def metric_name(task: Task) -> str:
-    """The curve column a task is ranked by (see `Task.metric`)."""
-    return task.metric
-
-
 def evaluate(task: Task, spec: str, seed: int) -> Outcome:
     """Train ``task`` with ``spec`` from ``seed``; the final and best value of its metric
     and when it first reached the task's target (examples seen)."""

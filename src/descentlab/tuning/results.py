@@ -91,7 +91,7 @@ def summarise(jobs: list[Job], trials: pd.DataFrame, seeds: pd.DataFrame) -> pd.
         chosen = trials[
             (trials.task == job.task.name)
             & (trials.optimizer == job.space.label)
-            & (trials.phase == "seed")
+            & (trials.phase == SEEDS)
         ]
         row: dict[str, Any] = {
             "task": job.task.name,
@@ -115,7 +115,7 @@ def summarise(jobs: list[Job], trials: pd.DataFrame, seeds: pd.DataFrame) -> pd.
         failed = trials[
             (trials.task == job.task.name)
             & (trials.optimizer == job.space.label)
-            & (trials.phase == "search")
+            & (trials.phase == SEARCH)
             & (trials.state == "FAIL")
         ]
         row["failed_trials"] = len(failed)
@@ -128,7 +128,7 @@ def _trial_row(job: Job, phase: str, trial: Any) -> dict[str, Any]:
     row = {
         "task": job.task.name,
         "optimizer": job.space.label,
-        "phase": "search" if phase == SEARCH else "seed",
+        "phase": phase,
         "trial": trial.user_attrs.get("plan", trial.number),
         "seed": attrs.get("seed"),
         "state": trial.state.name,

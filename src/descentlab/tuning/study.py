@@ -26,7 +26,7 @@ from .space import SearchSpace
 
 POLL = 0.5  # seconds between looks at a queue others are still working through
 WORKER = f"{socket.gethostname()}:{os.getpid()}"  # who runs a trial, to spot dead ones
-SEARCH, SEEDS = "search", "seeds"
+SEARCH, SEEDS = "search", "seed"  # the phases: their study names and trials.csv's
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ def join(
 
     tasks = list(dict.fromkeys(j.task.name for j in jobs))
     wanted = protocol.as_attrs(tasks, list(dict.fromkeys(j.space.label for j in jobs)))
-    wanted["fingerprints"] = {j.task.name: fingerprint(j.task) for j in jobs}
+    distinct = {j.task.name: j.task for j in jobs}  # a task once, however many spaces
+    wanted["fingerprints"] = {name: fingerprint(task) for name, task in distinct.items()}
     if alone:
         others = [s.study_name for s in optuna.get_all_study_summaries(storage)
                   if "/" not in s.study_name and s.study_name != benchmark]  # fmt: skip
