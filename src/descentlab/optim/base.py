@@ -18,6 +18,7 @@ from torch import Tensor
 from ..errors import HyperparameterError
 from .hyper import Hyperparameter, check_signature, declared_init, document
 from .ops import is_nonzero as is_nonzero  # re-exported: it used to live here
+from .saved import check_state_dict
 from .validation import check_flag, plain_value
 
 
@@ -107,6 +108,8 @@ class Optimizer(torch.optim.Optimizer):
     state_keys: ClassVar[frozenset[str]] = frozenset()
     #: True when each parameter's state is made at construction, not at its first step.
     state_up_front: ClassVar[bool] = False
+    #: True when every gradient must be sparse (SparseAdam); else every one must be dense.
+    sparse_gradients: ClassVar[bool] = False
     #: Scalar state kept in its own dtype (torch.optim would cast it on load).
     scalar_state: ClassVar[frozenset[str]] = frozenset()
 
@@ -234,32 +237,46 @@ class Optimizer(torch.optim.Optimizer):
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None and p.grad.is_sparse:
-                    raise TypeError(
-                        f"{self.name} does not support sparse gradients; "
-                        "use dense ones (for example nn.Embedding(sparse=False))"
-                    )
+                if p.grad is not None and p.grad.is_sparse != self.sparse_gradients:
+                    raise TypeError(self._gradient_kind_refusal())
         for group in self.param_groups:
-            hyper, cast_for = group, None
-            has_tensors = _holds_tensor(group)
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                if has_tensors and cast_for != (p.dtype, p.device):
-                    hyper, cast_for = self.hyperparameters(group, p), (p.dtype, p.device)
-                if group["maximize"]:
-                    grad = -grad
-                state = self.state[p]
-                if not state:
-                    self.init_state(p, state, hyper)
-                self.update(p, grad, state, hyper)
+            self.step_group(group)
         return loss
+
+    def step_group(self, group: dict[str, Any]) -> None:
+        """One step of every parameter of ``group`` that has a gradient: its state is
+        made on its first step, then `update` runs. Optimizers with group-level
+        quantities (a step size shared by the group) compute them around this."""
+        hyper, cast_for = group, None
+        has_tensors = _holds_tensor(group)
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            if has_tensors and cast_for != (p.dtype, p.device):
+                hyper, cast_for = self.hyperparameters(group, p), (p.dtype, p.device)
+            if group["maximize"]:
+                grad = -grad
+            state = self.state[p]
+            if not state:
+                self.init_state(p, state, hyper)
+            self.update(p, grad, state, hyper)
+
+    def _gradient_kind_refusal(self) -> str:
+        if self.sparse_gradients:
+            return (
+                f"{self.name} takes only sparse gradients (for example from "
+                "nn.Embedding(sparse=True)); use Adam for dense ones"
+            )
+        return (
+            f"{self.name} does not support sparse gradients; "
+            "use dense ones (for example nn.Embedding(sparse=False))"
+        )
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state_dict (ours or torch.optim's) after checking it fits; a
         state_dict that does not fit raises ValueError and changes nothing."""
-        self._check_state_dict(state_dict)
+        check_state_dict(self, state_dict)
         dtypes = {
             (pid, key): value.dtype
             for pid, saved in state_dict["state"].items()
@@ -277,73 +294,3 @@ class Optimizer(torch.optim.Optimizer):
             for key in self.scalar_state & state.keys():
                 if (pid, key) in dtypes:
                     state[key] = state[key].to(dtypes[pid, key])
-
-    def _check_state_dict(self, state_dict: Any) -> None:
-        well_formed = (
-            isinstance(state_dict, dict)
-            and isinstance(state_dict.get("state"), dict)
-            and isinstance(state_dict.get("param_groups"), list | tuple)
-            and all(
-                isinstance(g, dict) and isinstance(g.get("params"), list | tuple)
-                for g in state_dict["param_groups"]
-            )
-            and all(isinstance(s, dict) for s in state_dict["state"].values())
-        )
-        if not well_formed:
-            raise ValueError(
-                f"{self.name}: not an optimizer state_dict (expected a dict with 'state', "
-                "a dict per parameter, and 'param_groups', a list of dicts with 'params')"
-            )
-        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
-        if len(saved_groups) != len(self.param_groups):
-            raise ValueError(
-                f"{self.name}: the state_dict has {len(saved_groups)} parameter group(s), "
-                f"this optimizer has {len(self.param_groups)}"
-            )
-        for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(
-                    f"{self.name}: group {g} of the state_dict holds {len(saved['params'])} "
-                    f"parameter(s), this optimizer's holds {len(group['params'])}"
-                )
-            merged = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
-            try:
-                self._check_group(merged)
-            except (ValueError, TypeError) as error:
-                raise ValueError(f"group {g} of the state_dict: {error}") from None
-            for pid, p in zip(saved["params"], group["params"], strict=True):
-                self._check_saved_state(saved_state.get(pid, {}), p, pid, merged)
-
-    def _check_saved_state(
-        self, saved: dict[str, Any], p: Tensor, pid: int, group: dict[str, Any]
-    ) -> None:
-        if not saved:
-            return
-        unknown = saved.keys() - self.state_keys
-        if unknown:
-            raise ValueError(
-                f"{self.name}: the state_dict holds state {sorted(unknown)} for parameter "
-                f"{pid}, which {self.name} does not keep (it keeps "
-                f"{', '.join(sorted(self.state_keys))}); was it saved by another optimizer?"
-            )
-        expected: dict[str, Any] = {}
-        self.init_state(p, expected, self.hyperparameters(group, p))
-        missing = expected.keys() - saved.keys()
-        if missing:
-            raise ValueError(
-                f"{self.name}: the state_dict lacks {sorted(missing)} for parameter {pid}"
-            )
-        for key, value in saved.items():
-            if key == "step" or (key in self.scalar_state and not isinstance(value, Tensor)):
-                continue  # a plain number is converted on load
-            if not isinstance(value, Tensor):
-                raise ValueError(
-                    f"{self.name}: state {key!r} of parameter {pid} is a "
-                    f"{type(value).__name__}, not a tensor"
-                )
-            want = expected[key].shape if key in expected else p.shape
-            if value.shape != want:
-                raise ValueError(
-                    f"{self.name}: state {key!r} of parameter {pid} has shape "
-                    f"{tuple(value.shape)}, expected {tuple(want)}"
-                )

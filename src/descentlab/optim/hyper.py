@@ -1,14 +1,16 @@
 """Hyperparameter declarations: each optimizer names each hyperparameter once.
 
-A declaration holds the name, the default, the kind (a number, a pair of numbers,
-or a True/False switch) and the allowed range, written as the error message says it
-(``">= 0"``, ``"> 0"``, ``"[0, 1)"``). The checks, the registry's defaults and what
-the command line and the page show are all read from it.
+A declaration holds the name, the default, the kind (a number, a tuple of numbers
+such as a pair, a whole number, a choice among names, or a True/False switch) and
+the allowed range, written as the error message says it (``">= 0"``, ``"> 0"``,
+``"[0, 1)"``, ``"> 0 or None"``, ``"[1, inf]"``). The checks, the registry's
+defaults and what the command line and the page show are all read from it.
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,9 +18,9 @@ from typing import Any, Literal
 
 from ..names import unknown
 from .validation import Hyper as Value
-from .validation import check_flag, check_pair, check_range
+from .validation import check_choice, check_flag, check_integer, check_range, check_tuple
 
-Kind = Literal["number", "pair", "flag"]
+Kind = Literal["number", "pair", "tuple", "integer", "choice", "flag"]
 
 _NUMBER = r"([-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf))"
 _HALF_LINE = re.compile(rf"^(>=|>|<=|<)\s*{_NUMBER}$")
@@ -27,17 +29,24 @@ _INTERVAL = re.compile(rf"^([\[(])\s*{_NUMBER}\s*,\s*{_NUMBER}\s*([\])])$")
 
 @dataclass(frozen=True)
 class Range:
-    """An interval of allowed values; every entry must also be finite."""
+    """An interval of allowed values. Every entry must also be finite, unless the
+    interval is closed at infinity (``"[1, inf]"``); ``or_none`` allows None too."""
 
     low: float | None = None
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
+    or_none: bool = False
 
     @classmethod
     def parse(cls, text: str) -> Range:
-        """Read ``">= 0"``, ``"> 1"``, ``"<= 1"``, ``"[0, 1)"``, ``"(0, 1)"`` and the like."""
+        """Read ``">= 0"``, ``"> 1"``, ``"<= 1"``, ``"[0, 1)"``, ``"(0, 1)"``, ``"[1, inf]"``
+        and the like, each optionally followed by ``" or None"``."""
         text = text.strip()
+        if text.endswith(" or None"):
+            return replace(cls.parse(text.removesuffix(" or None")), or_none=True)
+        if text == "finite":
+            return cls()
         if match := _HALF_LINE.match(text):
             op, bound = match.group(1), float(match.group(2))
             if op.startswith(">"):
@@ -49,6 +58,9 @@ class Range:
         raise ValueError(f"a range is written like '>= 0', '> 0' or '[0, 1)', got {text!r}")
 
     def __str__(self) -> str:
+        return f"{self._interval()} or None" if self.or_none else self._interval()
+
+    def _interval(self) -> str:
         if self.low is not None and self.high is not None:
             opening, closing = "(" if self.low_open else "[", ")" if self.high_open else "]"
             return f"{opening}{self.low:g}, {self.high:g}{closing}"
@@ -61,6 +73,10 @@ class Range:
     def check(self, owner: str, name: str, value: Value, hyperparameter: str | None = None) -> None:
         """Raise ValueError naming ``owner`` and ``name`` unless ``value`` is in range;
         ``hyperparameter`` is what the error names (``betas`` for ``betas[1]``)."""
+        if value is None and self.or_none:
+            return
+        if self.high == math.inf and not self.high_open and _is_infinite(value):
+            return
         check_range(
             owner,
             name,
@@ -77,7 +93,8 @@ class Range:
 class Hyperparameter:
     """One hyperparameter of an optimizer: name, default, kind and allowed range.
 
-    A pair has one range per entry (``ranges[0]`` for ``betas[0]``); a flag has none.
+    A pair or tuple has one range per entry (``ranges[0]`` for ``betas[0]``); a choice
+    has its ``options`` and no range; a flag has neither.
     """
 
     name: str
@@ -85,6 +102,7 @@ class Hyperparameter:
     kind: Kind
     ranges: tuple[Range, ...] = ()
     keyword_only: bool = False
+    options: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         self.check("a declaration", self.default)  # a declared default must be allowed
@@ -93,17 +111,23 @@ class Hyperparameter:
         """Raise ValueError or TypeError, naming ``owner``, unless ``value`` is allowed."""
         if self.kind == "flag":
             check_flag(owner, self.name, value)
+        elif self.kind == "choice":
+            check_choice(owner, self.name, value, self.options)
+        elif self.kind == "integer":
+            if not (value is None and self.ranges[0].or_none):
+                check_integer(owner, self.name, value)
+            self.ranges[0].check(owner, self.name, value)
         elif self.kind == "number":
             self.ranges[0].check(owner, self.name, value)
         else:
-            for index, (item, allowed) in enumerate(
-                zip(check_pair(owner, self.name, value), self.ranges, strict=True)
-            ):
+            items = check_tuple(owner, self.name, value, len(self.ranges))
+            for index, (item, allowed) in enumerate(zip(items, self.ranges, strict=True)):
                 allowed.check(owner, f"{self.name}[{index}]", item, self.name)
 
     def normalise(self, value: Any) -> Any:
-        """A pair given as a list becomes a tuple, as torch's state_dicts hold it."""
-        return tuple(value) if self.kind == "pair" and isinstance(value, list) else value
+        """A pair or tuple given as a list becomes a tuple, as torch's state_dicts hold it."""
+        is_tuple = self.kind in ("pair", "tuple")
+        return tuple(value) if is_tuple and isinstance(value, list) else value
 
     def with_default(self, default: Any) -> Hyperparameter:
         return replace(self, default=default)
@@ -113,8 +137,14 @@ class Hyperparameter:
         """What values are allowed, in words: ``a number >= 0``, ``True or False``."""
         if self.kind == "flag":
             return "True or False"
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(option) for option in self.options)
+        if self.kind == "integer":
+            return f"a whole number {_phrase(self.ranges[0])}"
         if self.kind == "number":
             return f"a number {_phrase(self.ranges[0])}"
+        if self.kind == "tuple":
+            return f"{len(self.ranges)} numbers: " + ", ".join(_phrase(r) for r in self.ranges)
         first, second = (_phrase(r) for r in self.ranges)
         if first == second:
             return f"a pair of numbers {first}"
@@ -124,8 +154,15 @@ class Hyperparameter:
         """Plain data for a page or a file: name, default, kind, ranges and ``allowed``."""
         default = list(self.default) if isinstance(self.default, tuple) else self.default
         ranges = [str(r) for r in self.ranges]
-        return {"name": self.name, "default": default, "kind": self.kind, "ranges": ranges,
-                "allowed": self.allowed}  # fmt: skip
+        described = {"name": self.name, "default": default, "kind": self.kind, "ranges": ranges,
+                     "allowed": self.allowed}  # fmt: skip
+        if self.kind == "choice":
+            described["options"] = list(self.options)
+        return described
+
+
+def _is_infinite(value: Any) -> bool:
+    return isinstance(value, float) and value == math.inf
 
 
 def _phrase(allowed: Range) -> str:
@@ -146,6 +183,23 @@ def pair(
     return Hyperparameter(name, default, "pair", ranges)
 
 
+def numbers(name: str, default: tuple[float, ...], *allowed: str) -> Hyperparameter:
+    """A fixed-length tuple of numbers, one range per entry, e.g. Muon's
+    ``ns_coefficients``: ``numbers("ns_coefficients", (3.4, -4.8, 2.0), "finite", ...)``."""
+    return Hyperparameter(name, default, "tuple", tuple(Range.parse(a) for a in allowed))
+
+
+def integer(name: str, default: int | None, allowed: str) -> Hyperparameter:
+    """A whole number (never a tensor) in ``allowed``, e.g. ``integer("history_size", 100,
+    ">= 1")``; ``"... or None"`` allows None as well."""
+    return Hyperparameter(name, default, "integer", (Range.parse(allowed),))
+
+
+def choice(name: str, default: Any, options: tuple[Any, ...]) -> Hyperparameter:
+    """One of a few names (None may be one), e.g. LBFGS's ``line_search_fn``."""
+    return Hyperparameter(name, default, "choice", options=options)
+
+
 def flag(name: str, default: bool = False, *, keyword_only: bool = False) -> Hyperparameter:
     """A switch, True or False; ``keyword_only`` ones are given by name only, as torch's
     ``maximize``."""
@@ -153,6 +207,7 @@ def flag(name: str, default: bool = False, *, keyword_only: bool = False) -> Hyp
 
 
 ANNOTATIONS = {"number": "float | Tensor", "pair": "tuple[float | Tensor, float | Tensor]",
+               "tuple": "tuple[float, ...]", "integer": "int", "choice": "str | None",
                "flag": "bool"}  # fmt: skip
 
 

@@ -102,14 +102,32 @@ def check_range(
     raise HyperparameterError(owner, about, f"{name} must be {allowed}, got {describe(value)}")
 
 
-def check_pair(owner: str, name: str, value: object) -> tuple[Hyper, Hyper]:
-    """Return ``value`` as a pair, or say that a pair was expected."""
-    reason = f"{name} must be a pair of numbers, got {describe(value)}"
+def check_tuple(owner: str, name: str, value: object, length: int = 2) -> tuple[Hyper, ...]:
+    """Return ``value`` as a tuple of ``length`` entries, or say what was expected."""
+    what = "a pair of numbers" if length == 2 else f"{length} numbers"
+    reason = f"{name} must be {what}, got {describe(value)}"
     if not isinstance(value, tuple | list):
         raise HyperparameterTypeError(owner, name, reason)
-    if len(value) != 2:
+    if len(value) != length:
         raise HyperparameterError(owner, name, reason)
-    return value[0], value[1]
+    return tuple(value)
+
+
+def check_integer(owner: str, name: str, value: object) -> None:
+    """Raise TypeError unless ``value`` is a whole Python number (not a bool or tensor)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise HyperparameterTypeError(
+            owner, name, f"{name} must be a whole number, got {describe(value)}"
+        )
+
+
+def check_choice(owner: str, name: str, value: object, options: tuple[Any, ...]) -> None:
+    """Raise ValueError unless ``value`` is one of ``options``."""
+    if not any(value == option and type(value) is type(option) for option in options):
+        allowed = ", ".join(repr(option) for option in options)
+        raise HyperparameterError(
+            owner, name, f"{name} must be one of {allowed}, got {describe(value)}"
+        )
 
 
 def check_flag(owner: str, name: str, value: object) -> None:
