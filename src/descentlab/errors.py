@@ -38,6 +38,20 @@ class HyperparameterTypeError(HyperparameterProblem, TypeError):
     """A hyperparameter of the wrong kind (a pair expected, True or False expected)."""
 
 
+class GradientError(TypeError, RuntimeError):
+    """A gradient an optimizer cannot take: sparse where it needs dense ones, or dense
+    where it needs sparse ones. A TypeError here, and a RuntimeError as torch.optim
+    raises it, so code written for either catches it."""
+
+    def __init__(self, optimizer: str, reason: str) -> None:
+        super().__init__(f"{optimizer}: {reason}")
+        self.optimizer = optimizer
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (self.optimizer, self.reason))
+
+
 class StartError(ValueError):
     """A start point refused: ``start`` is its index among the starts given (None when
     the refusal is about all of them), ``reason`` the refusal."""

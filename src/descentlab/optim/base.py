@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from ..errors import HyperparameterError
+from ..errors import GradientError, HyperparameterError
 from .hyper import Hyperparameter, check_signature, declared_init, document
 from .ops import is_nonzero as is_nonzero  # re-exported: it used to live here
 from .saved import check_state_dict
@@ -108,6 +108,8 @@ class Optimizer(torch.optim.Optimizer):
     state_keys: ClassVar[frozenset[str]] = frozenset()
     #: True when each parameter's state is made at construction, not at its first step.
     state_up_front: ClassVar[bool] = False
+    #: True when each step needs a closure that re-evaluates the loss (L-BFGS).
+    needs_closure: ClassVar[bool] = False
     #: True when every gradient must be sparse (SparseAdam); else every one must be dense.
     sparse_gradients: ClassVar[bool] = False
     #: Scalar state kept in its own dtype (torch.optim would cast it on load).
@@ -238,7 +240,7 @@ class Optimizer(torch.optim.Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None and p.grad.is_sparse != self.sparse_gradients:
-                    raise TypeError(self._gradient_kind_refusal())
+                    raise GradientError(self.name, self._gradient_kind_refusal())
         for group in self.param_groups:
             self.step_group(group)
         return loss
@@ -265,13 +267,10 @@ class Optimizer(torch.optim.Optimizer):
     def _gradient_kind_refusal(self) -> str:
         if self.sparse_gradients:
             return (
-                f"{self.name} takes only sparse gradients (for example from "
-                "nn.Embedding(sparse=True)); use Adam for dense ones"
+                "takes only sparse gradients (for example from nn.Embedding(sparse=True)); "
+                "use Adam for dense ones"
             )
-        return (
-            f"{self.name} does not support sparse gradients; "
-            "use dense ones (for example nn.Embedding(sparse=False))"
-        )
+        return "does not take sparse gradients; use dense ones (nn.Embedding(sparse=False))"
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state_dict (ours or torch.optim's) after checking it fits; a
