@@ -85,7 +85,8 @@ def catalog_landscapes() -> list[dict[str, Any]]:
 
 
 def catalog_optimizers() -> list[dict[str, Any]]:
-    """Name, defaults, summary, formula, reference and colour of every registry optimizer."""
+    """Name, defaults, declarations (kind, ranges, options), whether it is elementwise,
+    summary, formula, reference and colour of every registry optimizer."""
     names = optim.available()
     out = []
     for name, colour in zip(names, colours(names), strict=True):
@@ -95,6 +96,8 @@ def catalog_optimizers() -> list[dict[str, Any]]:
                 "name": name,
                 "defaults": {k: list(v) if isinstance(v, tuple) else v
                              for k, v in entry.defaults.items()},
+                "hyper": {h.name: h.as_dict() for h in entry.hyper},
+                "elementwise": entry.elementwise,
                 "summary": entry.summary,
                 "formula": entry.formula,
                 "reference": entry.reference,

@@ -22,6 +22,7 @@ from torch import Tensor
 
 from ..defaults import NOISE, SEED
 from ..landscapes import Landscape
+from ..optim.averaging import averages_weights, evaluation_point
 from ..optim.validation import too_large_for_dtype
 
 # a trajectory has diverged when a coordinate is farther from the domain's centre
@@ -243,3 +244,22 @@ class Lockstep:
         """The current points, (D, N); with ``freeze``, diverged columns hold their last
         good point."""
         return self.buffer
+
+    @property
+    def averaging(self) -> bool:
+        """Whether some optimizer measures its loss away from its stepping point."""
+        return any(averages_weights(unit.optimizer) for unit in self.units)
+
+    def evaluation_points(self) -> Tensor:
+        """Where each trajectory's loss is measured, (D, N): the current points, except
+        for Schedule-Free methods, whose columns hold their averaged points (a diverged
+        column keeps its last good point)."""
+        if not self.averaging:
+            return self.buffer
+        points = self.buffer.clone()
+        for unit in self.units:
+            if averages_weights(unit.optimizer):
+                averaged = evaluation_point(unit.optimizer, unit.param)
+                good = self.diverged_at[unit.columns] < 0
+                points[:, unit.columns] = torch.where(good, averaged, points[:, unit.columns])
+        return points

@@ -54,7 +54,7 @@ def step_all(
     advance: Callable[[int], None] | None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Every recorded point (T+1, D, N) and, if asked, the per-step states."""
-    first = engine.positions()
+    first = engine.evaluation_points()
     record = torch.empty((steps + 1, *first.shape), dtype=dtype)
     record[0] = first
     shape = (steps + 1, first.shape[0], first.shape[1])
@@ -64,7 +64,7 @@ def step_all(
         if record_state:
             _record_state(engine, states, t - 1, shape, dtype)
         engine.step()
-        record[t] = engine.positions()
+        record[t] = engine.evaluation_points()
         if advance is not None and (t % every == 0 or t == steps):
             advance(every if t % every == 0 else t % every)
     return record, states

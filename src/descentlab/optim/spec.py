@@ -7,6 +7,7 @@ nothing a user types is ever evaluated.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +47,7 @@ class OptimizerSpec:
         """The spec written back canonically, e.g. ``adam(lr=0.1)``."""
         if not self.kwargs:
             return self.name
-        args = ", ".join(f"{key}={value!r}" for key, value in self.kwargs.items())
+        args = ", ".join(f"{key}={_written(value)}" for key, value in self.kwargs.items())
         return f"{self.name}({args})"
 
     def build(self, params: Any) -> torch.optim.Optimizer:
@@ -65,6 +66,14 @@ class OptimizerSpec:
 
     def __str__(self) -> str:
         return self.label
+
+
+def _written(value: Any) -> str:
+    """A value as a spec writes it: ``inf`` for infinity, else its repr."""
+    if isinstance(value, tuple):
+        inner = ", ".join(_written(item) for item in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return "inf" if isinstance(value, float) and value == math.inf else repr(value)
 
 
 def _malformed(
@@ -91,25 +100,37 @@ def _dotted_name(node: ast.expr, text: str, what: str, example: str) -> str:
     return ".".join(reversed(parts))
 
 
+_REFUSED = object()
+
+
 def _plain_literal(value: Any) -> Any:
-    """Numbers and booleans, or tuples of them (lists become tuples); else None."""
-    if isinstance(value, bool | int | float):
+    """Numbers, booleans, None and names such as 'strong_wolfe', or tuples of them
+    (lists become tuples); else _REFUSED."""
+    if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, tuple | list):
         items = [_plain_literal(item) for item in value]
-        return None if any(item is None for item in items) else tuple(items)
-    return None
+        return _REFUSED if any(item is _REFUSED for item in items) else tuple(items)
+    return _REFUSED
+
+
+class _Infinity(ast.NodeTransformer):
+    """``inf`` in a spec is the number (Prodigy's ``growth_rate=inf``)."""
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.Constant(math.inf) if node.id == "inf" else node
 
 
 def _literal(node: ast.expr, key: str, text: str, what: str, example: str) -> Any:
     try:
-        value = _plain_literal(ast.literal_eval(node))
+        value = _plain_literal(ast.literal_eval(_Infinity().visit(node)))
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        value = None
-    if value is None:
+        value = _REFUSED
+    if value is _REFUSED:
         raise _malformed(
             text,
-            f"the value of {key} must be a number, True/False, or a tuple of them",
+            f"the value of {key} must be a number, True/False, None, a quoted name, "
+            "or a tuple of them",
             what,
             example,
         )

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 from torch.optim import lr_scheduler
 
+from ..optim.averaging import measuring
 from ..optim.schedule import parse_scheduler
 from ..optim.spec import OptimizerSpec
 from ..optim.validation import too_large_for_dtype
@@ -75,7 +76,9 @@ class Loop:
                 f"{task.examples}, which batch normalisation cannot train on; choose another"
             )
         self.optimizer = spec.build(self.model.parameters())
-        self.needs_closure = isinstance(self.optimizer, torch.optim.LBFGS)
+        self.needs_closure = isinstance(self.optimizer, torch.optim.LBFGS) or getattr(
+            self.optimizer, "needs_closure", False
+        )
         self.scheduler = None if factory is None else factory(self.optimizer)
         self.per_batch_schedule = isinstance(
             self.scheduler, lr_scheduler.OneCycleLR | lr_scheduler.CyclicLR
@@ -112,8 +115,9 @@ class Loop:
     def record(self, started: float) -> None:
         """Evaluate the model now and append a row to the curve."""
         self.model.eval()
-        train_loss, train_accuracy = self._measure(self.train)
-        val_loss, val_accuracy = self._measure(self.validation)
+        with measuring(self.optimizer):  # Schedule-Free: at the averaged weights
+            train_loss, train_accuracy = self._measure(self.train)
+            val_loss, val_accuracy = self._measure(self.validation)
         self.model.train()
         lr = self.optimizer.param_groups[0]["lr"]
         row = {

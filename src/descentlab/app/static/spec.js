@@ -4,7 +4,9 @@
 import { $, HIDDEN_PARAMS, state } from "./state.js";
 
 export function pyValue(v) {
+  if (v === null) return "None";
   if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "string") return `'${v}'`;
   if (Array.isArray(v)) return `(${v.map(pyValue).join(", ")})`;
   return String(v);
 }
@@ -41,7 +43,7 @@ export function buildOptimizers(list) {
       label.textContent = key;
       label.htmlFor = `opt-${info.name}-${key}`;
       params.appendChild(label);
-      params.appendChild(paramInput(entry, key, value));
+      params.appendChild(paramInput(entry, key, value, info.hyper?.[key]));
     }
     box.querySelector("input[type=checkbox]").addEventListener("change", (e) => {
       setChecked(info.name, e.target.checked);
@@ -53,8 +55,27 @@ export function buildOptimizers(list) {
   }
 }
 
-export function paramInput(entry, key, value) {
+/** A choice among names (None among them): a select whose "None" option means null. */
+function choiceInput(entry, key, value, declared) {
+  const select = document.createElement("select");
+  select.id = `opt-${entry.info.name}-${key}`;
+  for (const option of declared.options) select.add(new Option(option === null ? "None" : option, option ?? ""));
+  select.value = value ?? "";
+  select.addEventListener("change", () => { entry.values[key] = select.value === "" ? null : select.value; });
+  entry.inputs[key] = [select];
+  return select;
+}
+
+/** A number read from an input: null where the declaration allows None and it is empty. */
+function readNumber(input, nullable) {
+  const text = input.value.trim();
+  if (text === "" && nullable) return null;
+  return text === "" ? NaN : Number(text);
+}
+
+export function paramInput(entry, key, value, declared = {}) {
   const id = `opt-${entry.info.name}-${key}`;
+  if (declared.kind === "choice") return choiceInput(entry, key, value, declared);
   if (typeof value === "boolean") {
     const input = document.createElement("input");
     input.type = "checkbox";
@@ -67,15 +88,21 @@ export function paramInput(entry, key, value) {
   const values = Array.isArray(value) ? value : [value];
   const wrap = document.createElement("div");
   wrap.className = "pair";
+  const ranges = declared.ranges ?? [];
   entry.inputs[key] = values.map((v, i) => {
-    const input = document.createElement("input");
-    input.type = "number";
-    input.step = "any";
+    const nullable = (ranges[i] ?? "").endsWith("or None");
+    const infinite = (ranges[i] ?? "").includes("inf]");
+    const input = document.createElement(infinite ? "input" : "input");
+    input.type = infinite ? "text" : "number";
+    input.step = declared.kind === "integer" ? "1" : "any";
     input.id = Array.isArray(value) ? `${id}-${i}` : id;
-    input.value = v;
+    input.value = v === null ? "" : v;
+    if (nullable) input.placeholder = "None";
     input.addEventListener("input", () => {
-      const n = input.value.trim() === "" ? NaN : Number(input.value);
-      input.classList.toggle("invalid", !Number.isFinite(n));
+      let n = readNumber(input, nullable);
+      if (infinite && input.value.trim() === "inf") n = Infinity;
+      const ok = n === null || Number.isFinite(n) || (infinite && n === Infinity);
+      input.classList.toggle("invalid", !ok);
       if (Array.isArray(value)) entry.values[key][i] = n; else entry.values[key] = n;
     });
     wrap.appendChild(input);
@@ -113,7 +140,7 @@ export function specOf(name, { without = [] } = {}) {
   const args = [];
   for (const [key, value] of Object.entries(entry.values)) {
     if (without.includes(key)) continue;
-    const bad = (Array.isArray(value) ? value : [value]).some((v) => typeof v === "number" && !Number.isFinite(v));
+    const bad = (Array.isArray(value) ? value : [value]).some((v) => typeof v === "number" && Number.isNaN(v));
     if (bad) throw new Error(`${name}: ${key} needs a number`);
     if (!sameValue(value, entry.info.defaults[key])) args.push(`${key}=${pyValue(value)}`);
   }
