@@ -104,10 +104,15 @@ def _run_columns(
     }
     observe = observer(land, plan.tol, plan.maximize, plan.compile)
     grads = torch.empty_like(columns)  # refilled by every probe, read by the next step
+    # Schedule-Free methods are measured at their averaged points, not where the
+    # gradient is taken: there the probe's summary is scratch, and the real one is
+    # taken at the averaged points after each step
+    summarised = running
+    scratch = {key: value.clone() for key, value in running.items()}
 
     def probe(current: torch.Tensor) -> tuple[torch.Tensor, None]:
         t = torch.tensor(float(engine.step_count), dtype=dtype)
-        observe(current, grads, *running.values(), t)  # fills grads, updates summary
+        observe(current, grads, *summarised.values(), t)  # fills grads, updates summary
         return grads, None  # divergence is part of the summary
 
     engine = Lockstep(
@@ -115,14 +120,21 @@ def _run_columns(
         freeze=False,
     )  # fmt: skip
     add_units(engine)
+    averaging = engine.averaging
+    if averaging:
+        summarised, unused = scratch, torch.empty_like(columns)
 
     engine.probe()  # the starts count as step 0
     every = max(1, steps // 100)
-    for t in range(1, steps + 1):
-        engine.step()  # each step ends with the probe (and summary) at the new points
-        if on_steps is not None and (t % every == 0 or t == steps):
+    for t in range(steps + 1):
+        if t:
+            engine.step()  # each step ends with the probe (and summary) at the new points
+        if averaging:
+            at = torch.tensor(float(t), dtype=dtype)
+            observe(engine.evaluation_points(), unused, *running.values(), at)
+        if t and on_steps is not None and (t % every == 0 or t == steps):
             on_steps(every if t % every == 0 else t % every)
-    return _final(land, engine.positions(), running, plan.maximize)
+    return _final(land, engine.evaluation_points(), running, plan.maximize)
 
 
 def _final(

@@ -26,6 +26,13 @@ OPTIMIZER_COLOURS = {
     "asgd": "#b8860b",
     "rprop": "#2f4f4f",
     "lion": "#7b68ee",
+    "lbfgs": "#ff4500",
+    "sparseadam": "#db7093",
+    "adafactor": "#2e8b57",
+    "muon": "#1e90ff",
+    "adamw_schedulefree": "#ffd700",
+    "sgd_schedulefree": "#9acd32",
+    "prodigy": "#e9967a",
 }
 # for repeats and unknown factories: far from the colours above and from the grey that
 # marks divergence
