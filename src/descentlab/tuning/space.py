@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .. import optim
@@ -33,20 +33,26 @@ class Dimension:
     low: float = 0.0
     high: float = 0.0
     choices: tuple[Any, ...] = ()
+    whole: bool = False  # a whole-number hyperparameter (L-BFGS's history_size): rounded
 
     def value(self, u: float) -> Any:
         """The value at ``u`` in [0, 1): log and uniform scales are linear in u there."""
         if self.scale == "choice":
             return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
         if self.scale == "log":
-            return math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
-        return self.low + u * (self.high - self.low)
+            value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            value = self.low + u * (self.high - self.low)
+        return round(value) if self.whole else value
 
     def nearest(self, value: Any) -> Any:
         """``value`` if this dimension can take it, else the closest value it can."""
         if self.scale == "choice":
             return value if value in self.choices else self.choices[0]
-        return min(max(float(value), self.low), self.high)
+        if value is None:  # a default of None (max_eval) lies nowhere in a range
+            value = self.low
+        clipped = min(max(float(value), self.low), self.high)
+        return round(clipped) if self.whole else clipped
 
     def distribution(self) -> Any:
         """The Optuna distribution of this dimension (for the dashboard and TPE)."""
@@ -54,6 +60,9 @@ class Dimension:
 
         if self.scale == "choice":
             return optuna.distributions.CategoricalDistribution(list(self.choices))
+        if self.whole:
+            low, high = math.ceil(self.low), math.floor(self.high)
+            return optuna.distributions.IntDistribution(low, high, log=self.scale == "log")
         return optuna.distributions.FloatDistribution(self.low, self.high, log=self.scale == "log")
 
 
@@ -141,7 +150,8 @@ def parse_space(text: str) -> SearchSpace:
                     dimensions.append(found)
             fixed[key] = items
         elif found := _range(text, key, key, None, value):
-            dimensions.append(found)
+            whole = declared[key].kind == "integer" and found.scale != "choice"
+            dimensions.append(replace(found, whole=whole))
         else:
             fixed[key] = _constant(text, key, value)
     if "lr" in declared and "lr" not in fixed and all(d.hyperparameter != "lr" for d in dimensions):
