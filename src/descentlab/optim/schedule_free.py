@@ -52,6 +52,9 @@ class _ScheduleFree(Optimizer):
     """What both schedule-free methods share: the weights of the average, the
     modes, and the step over a group."""
 
+    # rows never interact: the weight c of each step comes from the lr schedule alone,
+    # so a tensor lr (or beta, decay, r, weight_lr_power) holds one run per row
+    elementwise: ClassVar[bool] = True
     #: The parameters are not the point to evaluate: call `eval` before measuring a
     #: loss and `train` after (faces do this when the attribute is True).
     averages_weights: ClassVar[bool] = True
