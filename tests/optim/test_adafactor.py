@@ -35,6 +35,7 @@ CONFIGS = {
     "eps1_tiny": dict(lr=0.05, eps=(1e-30, 1e-3)),
     "eps2": dict(lr=0.05, eps=(None, 0.5)),  # eps2 above the RMS of most weights
     "tensor_lr": dict(lr=torch.tensor(0.05), weight_decay=0.1),
+    "tensor_lr_float64": dict(lr=torch.tensor(0.05, dtype=torch.float64), weight_decay=0.1),
 }
 
 

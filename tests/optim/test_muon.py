@@ -92,8 +92,9 @@ def test_every_step_equals_torch(config, dtype):
 
 
 @DTYPES
-def test_tensor_lr_equals_torch(dtype):
-    run_both(dict(lr=torch.tensor(0.02)), dtype)
+@pytest.mark.parametrize("lr_dtype", [torch.float32, torch.float64], ids=str)
+def test_tensor_lr_equals_torch(dtype, lr_dtype):
+    run_both(dict(lr=torch.tensor(0.02, dtype=lr_dtype)), dtype)
 
 
 def test_newton_schulz_orthogonalises():

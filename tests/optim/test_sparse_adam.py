@@ -29,6 +29,7 @@ CONFIGS = {
     "eps": dict(lr=0.05, eps=1e-2),
     "maximize": dict(lr=0.05, maximize=True),
     "tensor_lr": dict(lr=torch.tensor(0.05)),
+    "tensor_lr_float64": dict(lr=torch.tensor(0.05, dtype=torch.float64)),
 }
 
 

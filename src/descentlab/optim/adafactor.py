@@ -28,6 +28,12 @@ def _at_most(value: Coefficient, bound: float) -> Coefficient:
     return value.clamp(max=bound) if isinstance(value, Tensor) else min(value, bound)
 
 
+def _as_number(x: Coefficient) -> Coefficient:
+    """A one-element tensor as a Python number: torch steps by ``add_(u, alpha=...)``,
+    rounding once."""
+    return x.item() if isinstance(x, Tensor) and x.numel() == 1 else x
+
+
 def _rms(x: Tensor, per: Coefficient = 1.0) -> Coefficient:
     """The root mean square of all entries over ``per``, in double precision and in
     torch's order of operations."""
@@ -116,4 +122,4 @@ class Adafactor(Optimizer):
         u = v_hat.clamp_(min=eps1 * eps1).rsqrt_().mul_(grad)
         # clip: U_hat = U / max(1, RMS(U) / d); theta -= alpha U_hat
         clip = _at_least(1.0, _rms(u, per=d))
-        add_scaled_(param, -alpha / clip, u)
+        add_scaled_(param, _as_number(-alpha / clip), u)

@@ -114,4 +114,7 @@ class Muon(Optimizer):
             direction, group["ns_coefficients"], group["ns_steps"], group["eps"]
         )  # O_t
         decoupled_weight_decay_(param, lr, wd)  # theta <- (1 - gamma lambda) theta
-        add_scaled_(param, -adjusted_lr(lr, group["adjust_lr_fn"], param.shape), orthogonal)
+        step = -adjusted_lr(lr, group["adjust_lr_fn"], param.shape)
+        if isinstance(step, Tensor) and step.numel() == 1:
+            step = step.item()  # torch steps by add_(O, alpha=...), rounding once
+        add_scaled_(param, step, orthogonal)

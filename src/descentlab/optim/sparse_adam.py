@@ -87,8 +87,11 @@ class SparseAdam(Optimizer):
         rows = tuple(grad.indices())
 
         def at_rows(value: Coefficient) -> Coefficient:
-            """A hyperparameter tensor shaped like the parameter, at the rows in g."""
-            return value.expand(param.shape)[rows] if isinstance(value, Tensor) else value
+            """A hyperparameter with one value per entry of the parameter, at the rows in g
+            (numbers and 0-d tensors as they are)."""
+            if isinstance(value, Tensor) and value.dim() > 0:
+                return value.expand(param.shape)[rows].to(param.dtype)
+            return value
 
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m_old, v_old = m[rows], v[rows]
