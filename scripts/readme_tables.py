@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from descentlab import landscapes, optim
-from descentlab.cli.listing import format_defaults
+from descentlab.cli.listing import format_defaults, races
 from descentlab.train.tasks import SETTINGS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -25,11 +25,11 @@ def _cell(text: str) -> str:
 
 
 def optimizers_table() -> str:
-    rows = ["| name | class | defaults | what it does |", "|---|---|---|---|"]
+    rows = ["| name | class | defaults | races | what it does |", "|---|---|---|---|---|"]
     for name in optim.available():
         entry = optim.info(name)
         defaults = format_defaults(entry)
-        rows.append(f"| `{name}` | `{entry.cls.__name__}` | {_cell(defaults)} | "
+        rows.append(f"| `{name}` | `{entry.cls.__name__}` | {_cell(defaults)} | {races(entry)} | "
                     f"{_cell(entry.summary)} |")  # fmt: skip
     return "\n".join(rows)
 

@@ -19,7 +19,7 @@ TORCH_ONLY = {"foreach", "capturable", "differentiable", "fused"}
 
 
 def params() -> list[Tensor]:
-    return [torch.zeros(2, requires_grad=True)]
+    return [torch.zeros(2, 2, requires_grad=True)]  # a matrix, which Muon needs
 
 
 def signature_defaults(cls: type) -> dict[str, Any]:
@@ -47,21 +47,31 @@ def test_flags_and_docstrings_come_from_the_declarations(cls):
     assert cls.flags == tuple(h.name for h in cls.hyper if h.kind == "flag")
     for h in cls.hyper:
         assert isinstance(h.default, bool) == (h.kind == "flag"), h.name
-        assert isinstance(h.default, tuple) == (h.kind == "pair"), h.name
+        assert isinstance(h.default, tuple) == (h.kind in ("pair", "tuple")), h.name
+        assert isinstance(h.default, int) or h.default is None or h.kind != "integer", h.name
         assert f"{h.name}: {h.allowed}, default {h.default!r}" in cls.__doc__
 
 
-def _edges(allowed: Range) -> list[tuple[float, bool]]:
-    """(value, accepted) at and just beyond each finite bound of a range."""
+def _edges(allowed: Range, whole: bool = False) -> list[tuple[float, bool]]:
+    """(value, accepted) at and just beyond each finite bound of a range (the next whole
+    numbers for a whole-number hyperparameter)."""
+
+    def below(x: float) -> float:
+        return x - 1 if whole else math.nextafter(x, -math.inf)
+
+    def above(x: float) -> float:
+        return x + 1 if whole else math.nextafter(x, math.inf)
+
+    cast = int if whole else float
     edges = []
     if allowed.low is not None:
-        edges.append((allowed.low, not allowed.low_open))
-        edges.append((math.nextafter(allowed.low, -math.inf), False))
-        edges.append((math.nextafter(allowed.low, math.inf), True))
-    if allowed.high is not None:
-        edges.append((allowed.high, not allowed.high_open))
-        edges.append((math.nextafter(allowed.high, math.inf), False))
-        edges.append((math.nextafter(allowed.high, -math.inf), True))
+        edges.append((cast(allowed.low), not allowed.low_open))
+        edges.append((cast(below(allowed.low)), False))
+        edges.append((cast(above(allowed.low)), True))
+    if allowed.high is not None and math.isfinite(allowed.high):
+        edges.append((cast(allowed.high), not allowed.high_open))
+        edges.append((cast(above(allowed.high)), False))
+        edges.append((cast(below(allowed.high)), True))
     return edges
 
 
@@ -70,34 +80,59 @@ RANGE_CASES = [
     for cls in CLASSES
     for h in cls.hyper
     for index, allowed in enumerate(h.ranges)
-    for value, accepted in _edges(allowed)
+    for value, accepted in _edges(allowed, whole=h.kind == "integer")
 ]
+
+
+def _given(h: Any, index: int, value: Any, accepted: bool) -> Any:
+    """The hyperparameter's value with entry ``index`` set to ``value``."""
+    if h.kind in ("number", "integer"):
+        return value
+    if h.kind == "pair" and accepted and len(set(h.ranges)) == 1:
+        return (value, value)  # (x, x), so Rprop's min <= max holds
+    return tuple(value if i == index else d for i, d in enumerate(h.default))
 
 
 @pytest.mark.parametrize(("cls", "h", "index", "value", "accepted"), RANGE_CASES)
 def test_each_declared_range_is_enforced(cls, h, index, value, accepted):
-    label = h.name if h.kind == "number" else f"{h.name}[{index}]"
-    if h.kind == "number":
-        given: Any = value
-    elif accepted and len(set(h.ranges)) == 1:  # (x, x), so Rprop's min <= max holds
-        given = (value, value)
-    else:
-        given = tuple(value if i == index else d for i, d in enumerate(h.default))
+    label = h.name if h.kind in ("number", "integer") else f"{h.name}[{index}]"
+    given = _given(h, index, value, accepted)
     if accepted:
         optimizer = cls(params(), **{h.name: given})
         assert optimizer.defaults[h.name] == given
         return
-    phrase = str(h.ranges[index])
+    phrase = str(h.ranges[index]).removesuffix(" or None")  # the refusal names the interval
     phrase = f"in {phrase}" if phrase[0] in "[(" else phrase
     message = rf"^{cls.__name__}: {re.escape(label)} must be {re.escape(phrase)}, got "
     with pytest.raises(ValueError, match=message):
         cls(params(), **{h.name: given})
     as_tensor = torch.tensor(value, dtype=torch.float64)
+    if h.kind == "integer":  # never a tensor
+        with pytest.raises(TypeError, match=rf"{re.escape(label)} must be a whole number"):
+            cls(params(), **{h.name: as_tensor})
+        return
     tensor_given = (
         as_tensor if h.kind == "number" else (*given[:index], as_tensor, *given[index + 1 :])
     )
     with pytest.raises(ValueError, match=rf"{re.escape(label)} must be .*got a tensor"):
         cls(params(), **{h.name: tensor_given})
+
+
+CHOICES = [
+    pytest.param(cls, h, id=f"{cls.__name__}-{h.name}")
+    for cls in CLASSES
+    for h in cls.hyper
+    if h.kind == "choice"
+]
+
+
+@pytest.mark.parametrize(("cls", "h"), CHOICES)
+def test_each_choice_takes_its_options_and_refuses_others(cls, h):
+    for option in h.options:
+        assert cls(params(), **{h.name: option}).defaults[h.name] == option
+    listed = re.escape(", ".join(repr(option) for option in h.options))
+    with pytest.raises(ValueError, match=rf"^{cls.__name__}: {h.name} must be one of {listed}"):
+        cls(params(), **{h.name: "no_such_option"})
 
 
 @pytest.mark.parametrize(
@@ -199,9 +234,11 @@ def test_the_signature_is_the_declarations_and_takes_arguments_like_torch(cls):
     positional = [h for h in cls.hyper if not h.keyword_only]
     values = [h.default for h in positional]
     by_place = cls(params(), *values)
-    assert {h.name: by_place.defaults[h.name] for h in positional} == dict(
-        zip([h.name for h in positional], values, strict=True)
-    )
+    expected = dict(zip([h.name for h in positional], values, strict=True))
+    if theirs is not None:  # as torch keeps them (L-BFGS resolves max_eval=None)
+        torch_built = theirs(params(), *values)
+        expected = {name: torch_built.defaults[name] for name in expected}
+    assert {h.name: by_place.defaults[h.name] for h in positional} == expected
     with pytest.raises(TypeError, match="too many positional arguments"):
         cls(params(), *values, True)
 

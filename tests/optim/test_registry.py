@@ -9,12 +9,15 @@ from descentlab import optim
 
 NAMES = [
     "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "amsgrad",
-    "adamw", "adamax", "nadam", "radam", "asgd", "rprop", "lion",
+    "adamw", "adamax", "nadam", "radam", "asgd", "rprop", "lion", "lbfgs", "sparseadam",
+    "adafactor", "muon", "adamw_schedulefree", "sgd_schedulefree", "prodigy",
 ]  # fmt: skip
+# optimizers whose coordinates interact: a race runs each start on its own
+PER_START = {"lbfgs", "adafactor", "muon", "prodigy"}
 
 
 def params():
-    return [torch.zeros(2, requires_grad=True)]
+    return [torch.zeros(2, 2, requires_grad=True)]  # a matrix, which Muon needs
 
 
 def test_available_lists_every_optimizer_in_order():
@@ -31,7 +34,7 @@ def test_info_describes_each_optimizer(name):
     assert entry.summary.endswith(".")
     assert "\\theta" in entry.formula
     assert entry.reference
-    assert entry.elementwise is True
+    assert entry.elementwise is (name not in PER_START)
     built = optim.create(name, params())
     assert type(built) is entry.cls
     for key, value in entry.defaults.items():

@@ -35,7 +35,7 @@ def test_every_formula_renders_as_mathtext():
 
 
 def test_one_colour_per_optimizer_everywhere():
-    assert len(set(OPTIMIZER_COLOURS.values())) == len(OPTIMIZER_COLOURS) == 15
+    assert len(set(OPTIMIZER_COLOURS.values())) == len(OPTIMIZER_COLOURS) == len(optim.available())
     assert colours(["adam(lr=0.1)", "torch.Adam(lr=0.1)", "sgd"])[0] == OPTIMIZER_COLOURS["adam"]
     picked = colours(["adam(lr=0.1)", "adam(lr=0.01)", "my_factory"])
     assert len(set(picked)) == 3  # repeats and strangers get spare colours

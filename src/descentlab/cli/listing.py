@@ -31,6 +31,11 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
+def races(entry: OptimizerInfo) -> str:
+    """How a race runs it: every start in one tensor, or each start on its own."""
+    return "all starts at once" if entry.elementwise else "one start at a time"
+
+
 def list_catalog(
     what: Annotated[Catalog, typer.Argument(help="What to list.")],
     formulas: Annotated[
@@ -56,13 +61,15 @@ def list_catalog(
             entry = optim.info(name)
             console.print(f"[bold cyan]{name}[/] ({entry.cls.__name__}): {escape(entry.summary)}")
             console.print(f"  defaults: {format_defaults(entry)}", soft_wrap=True, markup=False)
+            console.print(f"  races:    {races(entry)}", soft_wrap=True, markup=False)
             console.print(f"  update:   {entry.formula}", soft_wrap=True, markup=False)
             console.print(f"  source:   {entry.reference}\n", soft_wrap=True, markup=False)
         return
-    table = _table("descentlab optimizers", "class", "defaults", "what it does")
+    table = _table("descentlab optimizers", "class", "defaults", "races", "what it does")
     for name in optim.available():
         entry = optim.info(name)
-        table.add_row(name, entry.cls.__name__, format_defaults(entry), entry.summary)
+        table.add_row(name, entry.cls.__name__, format_defaults(entry), races(entry),
+                      entry.summary)  # fmt: skip
     console.print(table)
 
 

@@ -22,7 +22,7 @@ from torch import Tensor
 
 from ..defaults import NOISE, SEED
 from ..landscapes import Landscape
-from ..optim.averaging import averages_weights, evaluation_point
+from ..optim.averaging import averages_weights, evaluation_point, start_training
 from ..optim.validation import too_large_for_dtype
 
 # a trajectory has diverged when a coordinate is farther from the domain's centre
@@ -49,6 +49,12 @@ class Unit:
 def _stream_seed(seed: int, stream: int) -> int:
     """A seed for one noise stream, distinct for every (seed, stream) pair."""
     return int(np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def _as_taken(optimizer: torch.optim.Optimizer, grad: Tensor) -> Tensor:
+    """The gradient as the optimizer takes it: sparse for SparseAdam (whose lazy update
+    then skips the coordinates whose gradient is exactly zero), else as it is."""
+    return grad.to_sparse() if getattr(optimizer, "sparse_gradients", False) else grad
 
 
 def divergence_bounds(landscape: Landscape) -> list[tuple[float, float]]:
@@ -143,7 +149,7 @@ class Lockstep:
             param.requires_grad_(True)
         else:
             param = self.buffer[:, columns].clone().requires_grad_(True)
-        optimizer = build([param])
+        optimizer = start_training(build([param]))
         unit = Unit(optimizer, columns, param, shared)
         if scheduler is not None:
             unit.scheduler = scheduler(optimizer)
@@ -168,7 +174,7 @@ class Lockstep:
             grads = self._finish_gradient(self.probe()[0], slice(None))
             for unit in self.units:
                 if unit.shared:
-                    unit.param.grad = grads[:, unit.columns]
+                    unit.param.grad = _as_taken(unit.optimizer, grads[:, unit.columns])
         for unit in self.units:
             if not unit.active:
                 continue
@@ -207,7 +213,9 @@ class Lockstep:
             with torch.no_grad():
                 points = unit.param.detach()
                 grads = torch.stack(self.landscape.gradient(*points))
-                unit.param.grad = self._finish_gradient(grads, unit.columns)
+                unit.param.grad = _as_taken(
+                    unit.optimizer, self._finish_gradient(grads, unit.columns)
+                )
                 return self.sign * self.landscape(*points).sum()
 
         return closure

@@ -24,6 +24,15 @@ def averages_weights(optimizer: torch.optim.Optimizer) -> bool:
     return "train_mode" in groups[0] and callable(getattr(optimizer, "eval", None))
 
 
+def start_training(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
+    """Put a Schedule-Free optimizer, which starts in eval mode as its authors' package
+    does, in train mode; every other optimizer is returned as it is."""
+    groups = getattr(optimizer, "param_groups", [])
+    if averages_weights(optimizer) and groups and not groups[0]["train_mode"]:
+        optimizer.train()  # type: ignore[attr-defined]
+    return optimizer
+
+
 @contextmanager
 def measuring(optimizer: torch.optim.Optimizer) -> Iterator[None]:
     """Inside, the parameters hold the weights the loss is measured at; the stepping

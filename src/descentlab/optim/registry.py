@@ -8,18 +8,24 @@ from typing import Any
 
 from ..names import unknown
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .asgd import ASGD
 from .base import Optimizer
 from .hyper import Hyperparameter
+from .lbfgs import LBFGS
 from .lion import Lion
+from .muon import Muon
 from .nadam import NAdam
+from .prodigy import Prodigy
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
+from .schedule_free import AdamWScheduleFree, SGDScheduleFree
 from .sgd import SGD
+from .sparse_adam import SparseAdam
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,13 @@ _TABLE: tuple[OptimizerInfo, ...] = (
     OptimizerInfo("asgd", ASGD),
     OptimizerInfo("rprop", Rprop),
     OptimizerInfo("lion", Lion),
+    OptimizerInfo("lbfgs", LBFGS),
+    OptimizerInfo("sparseadam", SparseAdam),
+    OptimizerInfo("adafactor", Adafactor),
+    OptimizerInfo("muon", Muon),
+    OptimizerInfo("adamw_schedulefree", AdamWScheduleFree),
+    OptimizerInfo("sgd_schedulefree", SGDScheduleFree),
+    OptimizerInfo("prodigy", Prodigy),
 )
 _BY_NAME = {entry.name: entry for entry in _TABLE}
 

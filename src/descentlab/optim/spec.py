@@ -219,7 +219,7 @@ def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
                 unknown("hyperparameter", key, list(accepted), owner=name, listed="accepted")
             )
     spec = OptimizerSpec(name=name, cls=cls, kwargs=kwargs, preset=preset)
-    spec.build([torch.zeros(1, requires_grad=True)])  # range errors now, not at first use
+    spec.build([torch.zeros(1, 1, requires_grad=True)])  # range errors now, not at first use
     return spec
 
 

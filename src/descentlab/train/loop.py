@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch.optim import lr_scheduler
 
-from ..optim.averaging import measuring
+from ..optim.averaging import measuring, start_training
 from ..optim.schedule import parse_scheduler
 from ..optim.spec import OptimizerSpec
 from ..optim.validation import too_large_for_dtype
@@ -75,7 +75,7 @@ class Loop:
                 f"batch_size={batch_size} leaves a last batch of one example out of "
                 f"{task.examples}, which batch normalisation cannot train on; choose another"
             )
-        self.optimizer = spec.build(self.model.parameters())
+        self.optimizer = start_training(spec.build(self.model.parameters()))
         self.needs_closure = isinstance(self.optimizer, torch.optim.LBFGS) or getattr(
             self.optimizer, "needs_closure", False
         )
