@@ -32,6 +32,9 @@ def check(path: Path) -> None:
     [
         ("textbook_traces", ["textbook-1d.png", "textbook-2d.png", "momentum-weights.png"]),
         ("beale_race", ["beale-race.gif", "beale-race.png", "beale-loss.png"]),
+        ("new_optimizers", [
+            "muon-normalised.png", "lbfgs-line-search.png", "prodigy-step-size.png",
+        ]),
         ("saddle_animation", [
             "saddle-surface.gif", "saddle-surface.mp4", "saddle-top.gif", "saddle-top.mp4",
             "saddle-both.gif", "saddle-both.mp4", "saddle-interactive.html",

@@ -5,6 +5,7 @@ from .animate import Animation, animate
 from .interactive import interactive
 from .static import ema_weights, landscape, loss_curves, surface, trace
 from .sweeps import basins, heatmap, sensitivity
+from .teaching import lbfgs_line_search, muon_normalised, prodigy_step_size
 from .training import training_curves
 
 __all__ = [
@@ -15,7 +16,10 @@ __all__ = [
     "heatmap",
     "interactive",
     "landscape",
+    "lbfgs_line_search",
     "loss_curves",
+    "muon_normalised",
+    "prodigy_step_size",
     "sensitivity",
     "surface",
     "trace",
