@@ -118,4 +118,4 @@ def test_hyperparameter_that_does_not_broadcast_is_rejected():
     with pytest.raises(ValueError, match=r"Adam: hyperparameter lr has shape \(3, 1\)"):
         CASES[4].ours([p], lr=torch.full((3, 1), 0.1))
     with pytest.raises(ValueError, match=r"hyperparameter betas has shape \(5,\)"):
-        CASES[4].ours([p], betas=(torch.full((5,), 0.9), 0.999))
+        CASES[4].ours([p], betas=(torch.full((5,), 0.9), torch.full((5,), 0.999)))

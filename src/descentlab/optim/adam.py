@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
+from ..errors import HyperparameterError
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number, pair
 from .ops import (
@@ -17,6 +18,7 @@ from .ops import (
     next_step,
     weight_decay,
 )
+from .validation import describe
 
 
 class Adam(Optimizer):
@@ -46,6 +48,15 @@ class Adam(Optimizer):
         flag("decoupled_weight_decay", keyword_only=True),
     )
     state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
+
+    def validate(self, group: dict[str, Any]) -> None:
+        beta1, beta2 = group["betas"]
+        if isinstance(beta1, Tensor) != isinstance(beta2, Tensor):  # torch refuses a mix
+            raise HyperparameterError(
+                self.name,
+                "betas",
+                f"betas must be both numbers or both tensors, got {describe(group['betas'])}",
+            )
 
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["step"] = step_counter()

@@ -72,7 +72,7 @@ def _holds_tensor(group: dict[str, Any]) -> bool:
 
 def _cast(value: Any, like: Tensor) -> Any:
     if isinstance(value, Tensor):
-        return value.to(dtype=like.dtype, device=like.device)
+        return value.to(device=like.device)
     if isinstance(value, tuple):
         return tuple(_cast(item, like) for item in value)
     return value
@@ -85,9 +85,17 @@ class Optimizer(torch.optim.Optimizer):
     ``__init__(self, params, <the declared ones>)`` that hands ``locals()`` to this
     class (the signature is checked against the declarations when the class is
     made), and implement `init_state` and `update` (and `validate`, for checks
-    that tie hyperparameters together). Every numeric hyperparameter may be a
-    number or a tensor that broadcasts to each parameter of its group; tensors are
-    used in the parameter's dtype and on its device.
+    that tie hyperparameters together).
+
+    Every numeric hyperparameter may be a number or a tensor. A tensor is moved to the
+    parameter's device but keeps its dtype, so arithmetic on it is done in its dtype as
+    torch.optim does it (a float32 ``lr`` with float64 parameters gives torch's float32
+    step size); a one-element tensor is used as a 0-d one, as torch takes
+    ``betas=(tensor([[0.9]]), ...)``. descentlab goes further than torch, which takes
+    one-element tensors only: a tensor may hold one value per coordinate, of any shape
+    that broadcasts to each parameter of its group (an ``(N, 1)`` lr for ``N`` runs
+    stacked as the rows of an ``(N, D)`` parameter). That is how a sweep steps a whole
+    grid of settings as one tensor; each row then equals a run of its own.
     """
 
     #: True when rows of a parameter never interact, so one tensor can hold many runs.
@@ -110,8 +118,11 @@ class Optimizer(torch.optim.Optimizer):
     state_up_front: ClassVar[bool] = False
     #: True when each step needs a closure that re-evaluates the loss (L-BFGS).
     needs_closure: ClassVar[bool] = False
-    #: True when every gradient must be sparse (SparseAdam); else every one must be dense.
+    #: True when every gradient must be sparse (SparseAdam); else every one must be dense,
+    #: unless `also_sparse`.
     sparse_gradients: ClassVar[bool] = False
+    #: True when sparse gradients are taken as well as dense ones (Adagrad).
+    also_sparse: ClassVar[bool] = False
     #: Scalar state kept in its own dtype (torch.optim would cast it on load).
     scalar_state: ClassVar[frozenset[str]] = frozenset()
 
@@ -164,7 +175,8 @@ class Optimizer(torch.optim.Optimizer):
         return type(self).__name__
 
     def hyperparameters(self, group: dict[str, Any], param: Tensor) -> dict[str, Any]:
-        """The hyperparameters of ``group`` with tensors in ``param``'s dtype and device."""
+        """The hyperparameters of ``group`` with tensors on ``param``'s device (each keeps
+        its dtype, as torch.optim keeps it)."""
         return {key: _cast(value, param) for key, value in group.items() if key != "params"}
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -239,7 +251,9 @@ class Optimizer(torch.optim.Optimizer):
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None and p.grad.is_sparse != self.sparse_gradients:
+                if p.grad is None or (p.grad.is_sparse and self.also_sparse):
+                    continue
+                if p.grad.is_sparse != self.sparse_gradients:
                     raise GradientError(self.name, self._gradient_kind_refusal())
         for group in self.param_groups:
             self.step_group(group)

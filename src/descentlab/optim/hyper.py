@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from torch import Tensor
+
 from ..names import unknown
 from .validation import Hyper as Value
 from .validation import check_choice, check_flag, check_integer, check_range, check_tuple
@@ -125,9 +127,11 @@ class Hyperparameter:
                 allowed.check(owner, f"{self.name}[{index}]", item, self.name)
 
     def normalise(self, value: Any) -> Any:
-        """A pair or tuple given as a list becomes a tuple, as torch's state_dicts hold it."""
-        is_tuple = self.kind in ("pair", "tuple")
-        return tuple(value) if is_tuple and isinstance(value, list) else value
+        """A pair or tuple given as a list becomes a tuple, as torch's state_dicts hold it;
+        a one-element tensor becomes 0-d (``tensor([[0.9]])`` is 0.9), as torch takes it."""
+        if self.kind in ("pair", "tuple") and isinstance(value, tuple | list):
+            return tuple(_squeezed(item) for item in value)
+        return _squeezed(value) if self.kind == "number" else value
 
     def with_default(self, default: Any) -> Hyperparameter:
         return replace(self, default=default)
@@ -159,6 +163,12 @@ class Hyperparameter:
         if self.kind == "choice":
             described["options"] = list(self.options)
         return described
+
+
+def _squeezed(value: Any) -> Any:
+    if isinstance(value, Tensor) and value.ndim > 0 and value.numel() == 1:
+        return value.squeeze()
+    return value
 
 
 def _is_infinite(value: Any) -> bool:
