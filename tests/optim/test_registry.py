@@ -98,6 +98,15 @@ def test_callable_specs():
         optim.parse(3)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_each_formula_typesets(name):
+    """The page and the figures draw the update rule with matplotlib's mathtext."""
+    from matplotlib.mathtext import MathTextParser
+
+    width, height, *_ = MathTextParser("path").parse(f"${optim.info(name).formula}$")
+    assert width > 100 and height > 5
+
+
 def test_info_of_unknown_name():
     with pytest.raises(ValueError, match=r"unknown optimizer 'adamm' \(did you mean 'adam'"):
         optim.info("adamm")

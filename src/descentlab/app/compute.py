@@ -7,6 +7,7 @@ and become 400 responses.
 
 from __future__ import annotations
 
+import math
 import warnings
 from functools import lru_cache
 from typing import Any
@@ -75,13 +76,20 @@ def parsed_spec(spec: str) -> dict[str, Any]:
         parsed = parse_optimizer(spec)
     except (ValueError, TypeError) as error:
         return {"spec": spec, "error": str(error).strip().splitlines()[0]}
-    kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in parsed.kwargs.items()}
+    kwargs = {k: _json_value(v) for k, v in parsed.kwargs.items()}
     return {"spec": spec, "name": parsed.name, "kwargs": kwargs, "label": parsed.label}
 
 
 def catalog_landscapes() -> list[dict[str, Any]]:
     """Name, formula, domain, start, minima and description of every catalog landscape."""
     return [summary(landscapes.get(name)) for name in landscapes.available()]
+
+
+def _json_value(value: Any) -> Any:
+    """A default as JSON holds it: tuples as lists, infinity as "inf" (JSON has none)."""
+    if isinstance(value, tuple | list):
+        return [_json_value(item) for item in value]
+    return "inf" if isinstance(value, float) and math.isinf(value) else value
 
 
 def catalog_optimizers() -> list[dict[str, Any]]:
@@ -94,9 +102,9 @@ def catalog_optimizers() -> list[dict[str, Any]]:
         out.append(
             {
                 "name": name,
-                "defaults": {k: list(v) if isinstance(v, tuple) else v
-                             for k, v in entry.defaults.items()},
-                "hyper": {h.name: h.as_dict() for h in entry.hyper},
+                "defaults": {k: _json_value(v) for k, v in entry.defaults.items()},
+                "hyper": {h.name: {**h.as_dict(), "default": _json_value(h.default)}
+                          for h in entry.hyper},
                 "elementwise": entry.elementwise,
                 "summary": entry.summary,
                 "formula": entry.formula,

@@ -11,6 +11,7 @@ import torch
 from .. import optim
 from ..errors import HyperparameterProblem, StartError
 from ..landscapes import ExpressionError
+from ..optim.averaging import start_training
 from ..optim.validation import too_large_for_dtype
 
 
@@ -73,8 +74,14 @@ def for_optimizer(spec: str, index: int, error: BaseException) -> Refused:
 def rehearse(spec: optim.OptimizerSpec, dtype: torch.dtype = torch.float32) -> None:
     """Build the optimizer on a point and take one step, so that what it refuses only
     once it steps (a value beyond the dtype's range) is refused before the real run."""
-    point = torch.ones(2, dtype=dtype, requires_grad=True)
-    optimizer = spec.build([point])
-    point.grad = torch.ones_like(point)
+    point = torch.ones(2, 1, dtype=dtype, requires_grad=True)  # a race's point: (D, 1)
+    optimizer = start_training(spec.build([point]))
+
+    def closure() -> torch.Tensor:  # for the methods that re-evaluate (L-BFGS)
+        grad = torch.ones_like(point)
+        point.grad = grad.to_sparse() if getattr(optimizer, "sparse_gradients", False) else grad
+        return point.detach().sum()
+
+    closure()
     with too_large_for_dtype(optimizer, dtype):
-        optimizer.step()
+        optimizer.step(closure)

@@ -54,7 +54,7 @@ class Adafactor(Optimizer):
         "with a step relative to the size of the weights and clipped updates."
     )
     formula = (
-        r"\hat\beta_{2,t} = 1 - t^{\tau},\ \rho_t = \min(\gamma, 1/\sqrt t),\ "
+        r"\hat\beta_{2,t} = 1 - t^{\tau},\ \rho_t = \min(\gamma, 1/\sqrt{t}),\ "
         r"\alpha_t = \max(\epsilon_2, \mathrm{RMS}(\theta_{t-1}))\,\rho_t,\quad "
         r"\hat V_t = \frac{R_t C_t}{\max(\bar R_t, \epsilon_1)},\ "
         r"U_t = \frac{G_t}{\max(\sqrt{\hat V_t}, \epsilon_1)},\quad "

@@ -73,7 +73,7 @@ class Prodigy(Optimizer):
         r"v_t = \beta_2 v_{t-1} + (1-\beta_2) d_t^2 g_t^2,\quad "
         r"r_t = \beta_3 r_{t-1} + \gamma d_t^2 \langle g_t, \theta_0 - \theta_{t-1}\rangle,\quad "
         r"s_t = \beta_3 s_{t-1} + \gamma d_t^2 g_t,\quad "
-        r"d_{t+1} = \max\left(d_t, \frac{r_t}{\lVert s_t\rVert_1}\right),\quad "
+        r"d_{t+1} = \max\left(d_t, \frac{r_t}{\|s_t\|_1}\right),\quad "
         r"\theta_t = \theta_{t-1} - \gamma d_t \frac{m_t}{\sqrt{v_t} + d_{t+1}\epsilon}"
     )
     reference = (

@@ -179,7 +179,7 @@ class AdamWScheduleFree(_ScheduleFree):
         r"z_{t+1} = z_t - \gamma_t\left(\frac{g_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}"
         r" + \lambda y_t\right),\quad "
         r"x_{t+1} = (1-c_{t+1}) x_t + c_{t+1} z_{t+1},\quad "
-        r"c_{t+1} = \frac{t^r \gamma_{\max}^p}{\sum_{i\le t} i^r \gamma_{\max,i}^p}"
+        r"c_{t+1} = \frac{t^r \gamma_{\max}^p}{\sum_{i\leq t} i^r \gamma_{\max,i}^p}"
     )
     reference = "Defazio et al. 2024, The Road Less Scheduled (Schedule-Free AdamW, Algorithm 1)"
     hyper = (
@@ -231,7 +231,7 @@ class SGDScheduleFree(_ScheduleFree):
         r"\theta_t = y_t = (1-\beta) z_t + \beta x_t,\quad "
         r"z_{t+1} = z_t - \gamma_t (g_t + \lambda y_t),\quad "
         r"x_{t+1} = (1-c_{t+1}) x_t + c_{t+1} z_{t+1},\quad "
-        r"c_{t+1} = \frac{t^r \gamma_{\max}^p}{\sum_{i\le t} i^r \gamma_{\max,i}^p}"
+        r"c_{t+1} = \frac{t^r \gamma_{\max}^p}{\sum_{i\leq t} i^r \gamma_{\max,i}^p}"
     )
     reference = "Defazio et al. 2024, The Road Less Scheduled (Schedule-Free SGD)"
     hyper = (

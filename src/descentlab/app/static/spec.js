@@ -5,6 +5,7 @@ import { $, HIDDEN_PARAMS, state } from "./state.js";
 
 export function pyValue(v) {
   if (v === null) return "None";
+  if (v === Infinity) return "inf";
   if (typeof v === "boolean") return v ? "True" : "False";
   if (typeof v === "string") return `'${v}'`;
   if (Array.isArray(v)) return `(${v.map(pyValue).join(", ")})`;
@@ -20,6 +21,8 @@ export function buildOptimizers(list) {
   const host = $("optimizers");
   const sweepSelect = $("sweep-optimizer");
   for (const info of list) {
+    // JSON has no infinity: the server writes it "inf"
+    for (const [key, value] of Object.entries(info.defaults)) if (value === "inf") info.defaults[key] = Infinity;
     const entry = { info, checked: false, values: { ...info.defaults }, element: null, inputs: {} };
     state.optimizers.set(info.name, entry);
     const box = document.createElement("div");
@@ -92,11 +95,11 @@ export function paramInput(entry, key, value, declared = {}) {
   entry.inputs[key] = values.map((v, i) => {
     const nullable = (ranges[i] ?? "").endsWith("or None");
     const infinite = (ranges[i] ?? "").includes("inf]");
-    const input = document.createElement(infinite ? "input" : "input");
+    const input = document.createElement("input");
     input.type = infinite ? "text" : "number";
     input.step = declared.kind === "integer" ? "1" : "any";
     input.id = Array.isArray(value) ? `${id}-${i}` : id;
-    input.value = v === null ? "" : v;
+    input.value = v === null ? "" : v === Infinity ? "inf" : v;
     if (nullable) input.placeholder = "None";
     input.addEventListener("input", () => {
       let n = readNumber(input, nullable);
@@ -127,10 +130,11 @@ export function setValues(name, kwargs) {
   for (const [key, value] of Object.entries(kwargs)) {
     if (!(key in entry.inputs)) continue;
     const inputs = entry.inputs[key];
+    if (inputs[0].tagName === "SELECT") { inputs[0].value = value ?? ""; entry.values[key] = value; continue; }
     if (typeof value === "boolean") { inputs[0].checked = value; entry.values[key] = value; continue; }
-    const values = Array.isArray(value) ? value : [value];
-    values.forEach((v, i) => { if (inputs[i]) inputs[i].value = v; });
-    entry.values[key] = Array.isArray(value) ? [...value] : value;
+    const values = (Array.isArray(value) ? value : [value]).map((v) => (v === "inf" ? Infinity : v));
+    values.forEach((v, i) => { if (inputs[i]) inputs[i].value = v === null ? "" : v === Infinity ? "inf" : v; });
+    entry.values[key] = Array.isArray(value) ? values : values[0];
   }
 }
 
