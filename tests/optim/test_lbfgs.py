@@ -476,6 +476,12 @@ def test_signature_defaults_and_groups_are_torchs():
         mine, reference = LBFGS(params, **kwargs), torch.optim.LBFGS(params, **kwargs)
         assert mine.defaults == reference.defaults  # max_eval None is max_iter * 5 // 4
         assert mine.param_groups == reference.param_groups
+    groups = [{"params": [nn.Parameter(torch.zeros(2))], "max_iter": 4}]
+    mine, reference = (
+        LBFGS(copy.deepcopy(groups), max_iter=8),
+        torch.optim.LBFGS(groups, max_iter=8),
+    )
+    assert mine.param_groups[0]["max_eval"] == reference.param_groups[0]["max_eval"] == 10
 
 
 def test_step_without_a_closure_says_it_needs_one():

@@ -52,8 +52,9 @@ class LBFGS(Optimizer):
 
     summary = "Quasi-Newton: steps along -H g, with H built from the last m curvature pairs."
     formula = (
-        r"d_k = -H_k g_k\ \text{(two-loop recursion over } s_i = x_{i+1} - x_i,\ "
-        r"y_i = g_{i+1} - g_i,\ \rho_i = 1 / y_i^\top s_i),\quad x_{k+1} = x_k + t_k d_k"
+        r"d_k = -H_k g_k\ \text{(two-loop recursion over the last } m \text{ pairs } "
+        r"s_i = \theta_{i+1} - \theta_i,\ y_i = g_{i+1} - g_i),\quad "
+        r"\theta_{k+1} = \theta_k + t_k d_k"
     )
     reference = (
         "Liu & Nocedal 1989, On the limited memory BFGS method for large scale "
@@ -77,8 +78,9 @@ class LBFGS(Optimizer):
     # -- construction and checks ------------------------------------------------------
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """Take the one group (torch refuses a second with ValueError, so do we); a
-        ``max_eval`` of None becomes ``max_iter * 5 // 4`` of the constructor, as in torch."""
+        """Take the one group (torch refuses a second with ValueError, so do we). A
+        ``max_eval`` of None becomes ``max_iter * 5 // 4`` of the constructor, in
+        ``defaults`` and in the group, as torch keeps it."""
         if self.defaults.get("max_eval") is None:
             self.defaults["max_eval"] = self.defaults["max_iter"] * 5 // 4
         super().add_param_group(param_group)
@@ -89,7 +91,7 @@ class LBFGS(Optimizer):
                 "groups): give all parameters in one group, with one set of options")  # fmt: skip
         group = self.param_groups[0]
         if group["max_eval"] is None:
-            group["max_eval"] = group["max_iter"] * 5 // 4
+            group["max_eval"] = self.defaults["max_iter"] * 5 // 4
 
     def _check_group(self, group: dict[str, Any]) -> None:
         try:

@@ -93,7 +93,7 @@ def strong_wolfe(
     def too_high(trial: Trial) -> bool:  # not phi(t) <= phi(0) + c1 t phi'(0)
         return bool(trial.f > f + c1 * trial.t * slope)
 
-    def curvature(trial: Trial) -> bool:  # |phi'(t)| <= c2 |phi'(0)|  (phi'(0) < 0)
+    def curvature_holds(trial: Trial) -> bool:  # |phi'(t)| <= c2 |phi'(0)|  (phi'(0) < 0)
         return bool(abs(trial.slope) <= -c2 * slope)
 
     def kept(trial: Trial) -> Trial:
@@ -107,10 +107,12 @@ def strong_wolfe(
     iteration = 0
     done = False
     while iteration < max_ls:
+        # (Algorithm 3.5 tests phi(t_i) >= phi(t_{i-1}) from i > 1; torch, counting from 0,
+        # from the third trial on)
         if too_high(current) or (iteration > 1 and current.f >= previous.f):
             bracket = [previous, kept(current)]  # zoom(t_{i-1}, t_i)
             break
-        if curvature(current):
+        if curvature_holds(current):
             bracket, done = [current], True  # t_i satisfies both conditions
             break
         if current.slope >= 0:
@@ -144,7 +146,7 @@ def strong_wolfe(
             bracket[high] = kept(trial)  # t_hi <- t_j
             low, high = (0, 1) if bracket[0].f <= bracket[1].f else (1, 0)
             continue
-        if curvature(trial):
+        if curvature_holds(trial):
             done = True
         elif trial.slope * (bracket[high].t - bracket[low].t) >= 0:
             bracket[high] = bracket[low]  # t_hi <- t_lo
