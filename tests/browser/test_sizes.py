@@ -239,3 +239,35 @@ def test_the_address_follows_the_sweep_controls(device):
     assert "lr=3" in page.evaluate("location.hash")
     page.select_option("#sweep-optimizer", "rmsprop")
     assert "sopt=rmsprop" in page.evaluate("location.hash")
+
+
+def test_every_kind_of_hyperparameter_has_its_input_and_the_address_keeps_it(device, artifacts):
+    """A choice is a select, a whole number steps by one, None is an empty field, and
+    infinity reads inf; ticking the widest cards spills nothing off a phone; a chosen
+    line search survives the share link and races."""
+    page, size, _ = device
+    for name in ("lbfgs", "muon", "prodigy", "adafactor"):
+        press(page, size, f"#opt-{name}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["viewport"]["width"]
+    line_search = page.locator("#opt-lbfgs-line_search_fn")
+    assert line_search.evaluate("e => e.tagName") == "SELECT"
+    assert line_search.evaluate("e => [...e.options].map(o => o.text)") == ["None", "strong_wolfe"]
+    assert page.get_attribute("#opt-lbfgs-history_size", "step") == "1"
+    assert page.input_value("#opt-lbfgs-max_eval") == ""
+    assert page.get_attribute("#opt-lbfgs-max_eval", "placeholder") == "None"
+    assert page.input_value("#opt-prodigy-growth_rate") == "inf"
+    assert page.input_value("#opt-adafactor-eps-0") == ""
+    assert page.input_value("#opt-muon-ns_coefficients-2") == "2.0315"
+    line_search.select_option("strong_wolfe")
+    page.locator("#opt-lbfgs").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / f"hyperparameter-kinds-{size}.png")
+    press(page, size, "#share")
+    link = page.input_value("#share-url")
+    ticked = page.locator(".opt.on").count()
+    assert "line_search_fn%3D%27strong_wolfe%27" in link
+    page.goto(link)
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.input_value("#opt-lbfgs-line_search_fn") == "strong_wolfe"
+    press(page, size, "#race")
+    page.wait_for_function("document.getElementById('race-status').textContent.includes(' in ')")
+    assert f"{ticked} optimizer(s)" in page.inner_text("#race-status")
