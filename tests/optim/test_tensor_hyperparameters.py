@@ -119,3 +119,55 @@ def test_hyperparameter_that_does_not_broadcast_is_rejected():
         CASES[4].ours([p], lr=torch.full((3, 1), 0.1))
     with pytest.raises(ValueError, match=r"hyperparameter betas has shape \(5,\)"):
         CASES[4].ours([p], betas=(torch.full((5,), 0.9), torch.full((5,), 0.999)))
+
+
+@pytest.mark.parametrize(("case", "name"), list(_per_row_cases()))
+def test_per_row_float64_hyperparameter_steps_float32_rows_alike(case, name):
+    """descentlab's own extension (torch takes one-element tensors only): one value per
+    row, here in float64 for float32 parameters; the state keeps the parameter's dtype."""
+    values = case.per_row[name]
+    base = dict(next(iter(case.configs.values())))
+    start = torch.tensor([[-1.2, 1.0], [0.5, -0.5], [1.5, 1.8]])
+    column = [[v] for v in values]
+    if isinstance(values[0], tuple):
+        stacked = tuple(
+            torch.tensor([row[0][i] for row in column], dtype=torch.float64)[:, None]
+            for i in range(2)
+        )
+    else:
+        stacked = torch.tensor(column, dtype=torch.float64)
+    together = start.clone().requires_grad_(True)
+    optimizer = case.ours([together], **{**base, name: stacked})
+    rows = [start[i].clone().requires_grad_(True) for i in range(ROWS)]
+    separate = [case.ours([rows[i]], **{**base, name: values[i]}) for i in range(ROWS)]
+
+    descend([(optimizer, together), *zip(separate, rows, strict=True)], STEPS)
+
+    for i in range(ROWS):
+        torch.testing.assert_close(together[i], rows[i], rtol=1e-5, atol=1e-6)
+    state = optimizer.state[together]
+    for key, value in state.items():
+        if isinstance(value, torch.Tensor) and value.shape == together.shape:
+            assert value.dtype == torch.float32, key
+
+
+@pytest.mark.parametrize(("case", "config"), CONFIGS, ids=case_id)
+def test_one_element_tensors_with_extra_dimensions_are_numbers(case, config):
+    """``tensor([[0.1]])`` is 0.1 for a parameter of any shape, as torch takes betas."""
+    kwargs = case.configs[config]
+    if "lr" not in kwargs:
+        kwargs = {**kwargs, "lr": case.ours([torch.zeros(1, requires_grad=True)]).defaults["lr"]}
+    boxed = {key: as_tensors(value, (1, 1, 1)) for key, value in kwargs.items()}
+    number_model = make_mlp(torch.float64)
+    boxed_model = copy.deepcopy(number_model)
+    number_opt = case.ours(number_model.parameters(), **kwargs)
+    boxed_opt = case.ours(boxed_model.parameters(), **boxed)
+    assert all(
+        v.ndim == 0 for v in boxed_opt.param_groups[0].values() if isinstance(v, torch.Tensor)
+    )
+    for _ in zip(
+        mlp_steps(number_model, number_opt, 6), mlp_steps(boxed_model, boxed_opt, 6), strict=True
+    ):
+        pass
+    for p, q in zip(number_model.parameters(), boxed_model.parameters(), strict=True):
+        torch.testing.assert_close(q, p)

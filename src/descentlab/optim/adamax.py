@@ -10,7 +10,7 @@ from torch import Tensor
 
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number, pair
-from .ops import add_quotient_, bias_correction, coupled_weight_decay, next_step
+from .ops import add_quotient_, bias_correction, coupled_weight_decay, next_step, one_minus
 
 
 class Adamax(Optimizer):
@@ -44,6 +44,6 @@ class Adamax(Optimizer):
         m, u = state["exp_avg"], state["exp_inf"]
         t = next_step(state)  # t <- t + 1
         grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
-        m.lerp_(grad, 1 - beta1)
+        m.lerp_(grad, one_minus(beta1, m))  # m_t = b1 m + (1 - b1) g
         torch.maximum(u.mul_(beta2), grad.abs().add_(eps), out=u)  # u_t = max(b2 u, |g| + eps)
         add_quotient_(param, -lr / bias_correction(beta1, t), m, u)

@@ -8,7 +8,7 @@ from torch import Tensor
 
 from .base import Optimizer, zeros_like
 from .hyper import flag, number, pair
-from .ops import add_scaled_, decoupled_weight_decay_
+from .ops import add_scaled_, decoupled_weight_decay_, one_minus
 
 
 class Lion(Optimizer):
@@ -43,6 +43,6 @@ class Lion(Optimizer):
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         m = state["exp_avg"]
         decoupled_weight_decay_(param, lr, wd)  # the lambda theta_{t-1} term, decoupled
-        c = m.lerp(grad, 1 - beta1)  # c_t = b1 m + (1 - b1) g
+        c = m.lerp(grad, one_minus(beta1, m))  # c_t = b1 m + (1 - b1) g
         add_scaled_(param, -lr, c.sign_())
-        m.lerp_(grad, 1 - beta2)  # m_t = b2 m + (1 - b2) g
+        m.lerp_(grad, one_minus(beta2, m))  # m_t = b2 m + (1 - b2) g

@@ -52,6 +52,14 @@ def scaled(x: Tensor, scale: Coefficient, y: Tensor) -> Tensor:
     return x.add(y, alpha=scale)
 
 
+def one_minus(beta: Coefficient, like: Tensor) -> Coefficient:
+    """``1 - beta`` as the weight of ``like.lerp_(x, weight)``, which needs a weight of
+    more than one entry in ``like``'s dtype (torch casts a tensor beta the same way)."""
+    if isinstance(beta, Tensor) and beta.dtype != like.dtype:
+        beta = beta.to(like.dtype)
+    return 1 - beta
+
+
 def bias_correction(beta: Coefficient, t: float) -> Coefficient:
     """``1 - beta^t``: an average of t terms that started at zero is that much too small."""
     return 1 - beta**t
@@ -91,5 +99,5 @@ def adam_moments_(
     m: Tensor, v: Tensor, grad: Tensor, beta1: Coefficient, beta2: Coefficient
 ) -> None:
     """Adam's moments in place: ``m_t = b1 m + (1 - b1) g``, ``v_t = b2 v + (1 - b2) g^2``."""
-    m.lerp_(grad, 1 - beta1)
+    m.lerp_(grad, one_minus(beta1, m))
     add_product_(v.mul_(beta2), 1 - beta2, grad, grad)

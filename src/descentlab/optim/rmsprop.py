@@ -8,7 +8,14 @@ from torch import Tensor
 
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number
-from .ops import add_product_, add_quotient_, add_scaled_, coupled_weight_decay, is_nonzero
+from .ops import (
+    add_product_,
+    add_quotient_,
+    add_scaled_,
+    coupled_weight_decay,
+    is_nonzero,
+    one_minus,
+)
 
 
 class RMSprop(Optimizer):
@@ -52,7 +59,7 @@ class RMSprop(Optimizer):
         if group["centered"]:  # subtract the squared running mean: a variance estimate
             if "grad_avg" not in state:  # centering switched on after the first step
                 state["grad_avg"] = zeros_like(param)
-            g_bar = state["grad_avg"].lerp_(grad, 1 - alpha)
+            g_bar = state["grad_avg"].lerp_(grad, one_minus(alpha, param))
             rms = v.addcmul(g_bar, g_bar, value=-1).sqrt_()
         else:
             rms = v.sqrt()
