@@ -87,7 +87,7 @@ class LBFGS(Optimizer):
         if len(self.param_groups) > 1:
             self.param_groups.pop()
             raise HyperparameterError(
-                self.name, None, "LBFGS doesn't support per-parameter options (parameter "
+                self.name, None, "doesn't support per-parameter options (parameter "
                 "groups): give all parameters in one group, with one set of options")  # fmt: skip
         group = self.param_groups[0]
         if group["max_eval"] is None:
