@@ -240,6 +240,19 @@ CASES: list[Case] = [
 
 CONFIGS = [(case, config) for case in CASES for config in case.configs]
 
+#: optimizers proven in a suite of their own, by class: the test module. They need what
+#: the shared harness cannot give (a closure, sparse gradients, matrices only, sums over
+#: every parameter, a train/eval switch, or a reference outside torch.optim).
+OWN_SUITES = {
+    "LBFGS": "test_lbfgs",
+    "SparseAdam": "test_sparse_adam",
+    "Adafactor": "test_adafactor",
+    "Muon": "test_muon",
+    "AdamWScheduleFree": "test_schedule_free",
+    "SGDScheduleFree": "test_schedule_free",
+    "Prodigy": "test_prodigy",
+}
+
 
 def case_id(value: Any) -> str:
     return value.name if isinstance(value, Case) else str(value)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
 from descentlab import optim
+
+from .cases import CASES, OWN_SUITES
 
 NAMES = [
     "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "amsgrad",
@@ -38,6 +42,9 @@ def test_info_describes_each_optimizer(name):
     built = optim.create(name, params())
     assert type(built) is entry.cls
     for key, value in entry.defaults.items():
+        if name == "lbfgs" and key == "max_eval":  # None means max_iter * 5 // 4, as torch
+            assert built.defaults[key] == entry.defaults["max_iter"] * 5 // 4
+            continue
         assert built.defaults[key] == value, key
 
 
@@ -105,6 +112,19 @@ def test_each_formula_typesets(name):
 
     width, height, *_ = MathTextParser("path").parse(f"${optim.info(name).formula}$")
     assert width > 100 and height > 5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_optimizer_has_a_parity_case(name):
+    """An optimizer joins the registry only with the cases that prove it equal to its
+    reference: in the shared table, or in a suite of its own that steps it against the
+    reference class."""
+    cls = optim.info(name).cls
+    if cls in {case.ours for case in CASES}:
+        return
+    assert cls.__name__ in OWN_SUITES, f"{name}: no parity case in tests/optim/cases.py"
+    suite = Path(__file__).with_name(f"{OWN_SUITES[cls.__name__]}.py").read_text()
+    assert "def test_" in suite and cls.__name__ in suite
 
 
 def test_info_of_unknown_name():
