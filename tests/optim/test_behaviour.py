@@ -100,12 +100,22 @@ def test_parameters_without_grad_are_left_alone(case):
 PROGRESS_LR = {"adadelta": 10.0, "asgd": 0.05, "lion": 0.05, "sgd": 0.05}
 
 
-@pytest.mark.parametrize("name", optim.available())
+MAXIMIZING = [n for n in optim.available() if "maximize" in optim.info(n).hyperparameters]
+# a matrix, which Muon needs, away from the minimum of (W - T)^2
+TARGET = torch.tensor([[1.0, -1.0], [0.5, 2.0]], dtype=torch.float64)
+
+
+def _gradient_as_taken(optimizer, x: torch.Tensor) -> None:
+    if getattr(optimizer, "sparse_gradients", False):
+        x.grad = x.grad.to_sparse()
+
+
+@pytest.mark.parametrize("name", MAXIMIZING)
 def test_maximize_climbs_and_minimize_descends(name):
     lr = PROGRESS_LR.get(name, 0.1)
     results = {}
     for maximize in (False, True):
-        x = torch.tensor([3.0], dtype=torch.float64, requires_grad=True)
+        x = torch.tensor([[3.0]], dtype=torch.float64, requires_grad=True)
         optimizer = optim.create(f"{name}(lr={lr}, maximize={maximize})", [x])
         sign = -1.0 if maximize else 1.0  # maximize the concave -(x-1)^2
         values = []
@@ -113,11 +123,45 @@ def test_maximize_climbs_and_minimize_descends(name):
             optimizer.zero_grad()
             value = sign * (x - 1) ** 2
             value.sum().backward()
+            _gradient_as_taken(optimizer, x)
             optimizer.step()
             values.append(value.item())
         results[maximize] = values
     assert results[False][-1] < 0.5 * results[False][0], f"{name} did not descend"
     assert results[True][-1] > 0.5 * results[True][0], f"{name} did not climb"
+
+
+@pytest.mark.parametrize("name", optim.available())
+def test_every_optimizer_descends_a_quadratic(name):
+    """Each with a learning rate that suits the problem (L-BFGS, Prodigy and Schedule-Free
+    SGD at their defaults), a closure for the methods that need one, and measured where
+    each measures (Schedule-Free at its averaged weights)."""
+    from descentlab.optim.averaging import measuring, start_training
+
+    x = torch.full((2, 2), 3.0, dtype=torch.float64, requires_grad=True)
+    lr = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adam": 0.1, "amsgrad": 0.1,
+          "adamw": 0.1, "adamax": 0.1, "nadam": 0.1, "radam": 0.1, "lion": 0.05, "rprop": 0.1,
+          "asgd": 0.1, "sparseadam": 0.1, "muon": 0.1, "adagrad": 0.5, "rmsprop": 0.05,
+          "adadelta": 50.0, "adafactor": 0.1, "adamw_schedulefree": 0.1}  # fmt: skip
+    spec = f"{name}(lr={lr[name]})" if name in lr else name
+    optimizer = start_training(optim.create(spec, [x]))
+
+    def loss() -> torch.Tensor:
+        return ((x - TARGET) ** 2).sum()
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        value = loss()
+        value.backward()
+        _gradient_as_taken(optimizer, x)
+        return value
+
+    first = loss().item()
+    for _ in range(60):
+        optimizer.step(closure)
+    with measuring(optimizer), torch.no_grad():
+        last = loss().item()
+    assert last < 0.1 * first, f"{name}: {first:.3g} -> {last:.3g}"
 
 
 def test_rmsprop_momentum_and_centering_can_be_switched_on_later():
