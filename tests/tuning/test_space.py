@@ -79,3 +79,21 @@ def test_the_plan_is_the_defaults_then_a_seeded_sobol_sequence():
     low_half = sum(math.log10(lr) < -2 for lr in lrs)
     assert low_half == 4
     assert plan(space, Protocol(budget=9, seeds=1, seed=3, sampler="tpe")) == first[:1]
+
+
+def test_whole_number_hyperparameters_are_searched_as_whole_numbers():
+    space = parse_space(
+        "lbfgs(history_size=uniform(3, 20), line_search_fn=choice(None, 'strong_wolfe'))"
+    )
+    size, search = space.dimensions[1], space.dimensions[2]
+    assert (size.name, size.whole, search.whole) == ("history_size", True, False)
+    assert space.defaults()["history_size"] == 20  # the default 100, clipped into range
+    points = plan(space, Protocol(budget=12, seeds=1, seed=0, sampler="qmc"))
+    sizes = {p["history_size"] for p in points}
+    assert all(isinstance(s, int) and 3 <= s <= 20 for s in sizes) and len(sizes) > 5
+    assert {p["line_search_fn"] for p in points} == {None, "strong_wolfe"}
+    # a storage that hands the whole number back as a float still gives a valid spec
+    spec = space.spec({"lr": 0.5, "history_size": 7.0, "line_search_fn": "strong_wolfe"})
+    assert spec == "lbfgs(lr=0.5, history_size=7, line_search_fn='strong_wolfe')"
+    assert optim.parse(spec).kwargs["history_size"] == 7
+    assert size.distribution().__class__.__name__ == "IntDistribution"

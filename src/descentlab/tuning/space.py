@@ -85,6 +85,8 @@ class SearchSpace:
         values = {k: list(v) if isinstance(v, list) else v for k, v in self.fixed.items()}
         for dimension in self.dimensions:
             value = params[dimension.name]
+            if dimension.whole:  # storages may hand whole numbers back as floats
+                value = round(value)
             if dimension.index is None:
                 values[dimension.hyperparameter] = value
             else:
@@ -205,7 +207,9 @@ def _check_bounds(space: SearchSpace) -> None:
     for dimension in space.dimensions:
         for end in dimension.choices or (dimension.low, dimension.high):
             try:
-                optim.parse(space.spec({**space.defaults(), dimension.name: end}))
+                optim.parse(
+                    space.spec({**space.defaults(), dimension.name: dimension.nearest(end)})
+                )
             except (ValueError, TypeError) as error:
                 reason = getattr(error, "reason", str(error))
                 raise SearchSpaceError(
