@@ -38,6 +38,7 @@ def test_info_describes_each_optimizer(name):
     assert entry.summary.endswith(".")
     assert "\\theta" in entry.formula
     assert entry.reference
+    assert len(entry.colour) == 7 and int(entry.colour[1:], 16) >= 0
     assert entry.elementwise is (name not in PER_START)
     built = optim.create(name, params())
     assert type(built) is entry.cls

@@ -30,10 +30,13 @@ from .sparse_adam import SparseAdam
 
 @dataclass(frozen=True)
 class OptimizerInfo:
-    """What the registry knows about one name: its class, preset and documentation."""
+    """What the registry knows about one name: its class, colour, preset and
+    documentation."""
 
     name: str
     cls: type[Optimizer]
+    #: its colour in every figure and on the page, chosen to stay apart from the others
+    colour: str
     preset: dict[str, Any] = field(default_factory=dict, hash=False)
     preset_summary: str = ""
 
@@ -89,38 +92,42 @@ def hyperparameter_names(cls: type) -> tuple[str, ...]:
 
 
 _TABLE: tuple[OptimizerInfo, ...] = (
-    OptimizerInfo("sgd", SGD),
-    OptimizerInfo("momentum", SGD, {"momentum": 0.9}, "SGD with heavy-ball momentum 0.9."),
+    OptimizerInfo("sgd", SGD, "#e6194b"),
+    OptimizerInfo(
+        "momentum", SGD, "#3cb44b", {"momentum": 0.9}, "SGD with heavy-ball momentum 0.9."
+    ),
     OptimizerInfo(
         "nesterov",
         SGD,
+        "#4363d8",
         {"momentum": 0.9, "nesterov": True},
         "SGD with Nesterov momentum 0.9: the gradient step looks ahead along the velocity.",
     ),
-    OptimizerInfo("adagrad", Adagrad),
-    OptimizerInfo("rmsprop", RMSprop),
-    OptimizerInfo("adadelta", Adadelta),
-    OptimizerInfo("adam", Adam),
+    OptimizerInfo("adagrad", Adagrad, "#f58231"),
+    OptimizerInfo("rmsprop", RMSprop, "#911eb4"),
+    OptimizerInfo("adadelta", Adadelta, "#42d4f4"),
+    OptimizerInfo("adam", Adam, "#f032e6"),
     OptimizerInfo(
         "amsgrad",
         Adam,
+        "#808000",
         {"amsgrad": True},
         "Adam that divides by the running maximum of v_t, so steps never grow from v alone.",
     ),
-    OptimizerInfo("adamw", AdamW),
-    OptimizerInfo("adamax", Adamax),
-    OptimizerInfo("nadam", NAdam),
-    OptimizerInfo("radam", RAdam),
-    OptimizerInfo("asgd", ASGD),
-    OptimizerInfo("rprop", Rprop),
-    OptimizerInfo("lion", Lion),
-    OptimizerInfo("lbfgs", LBFGS),
-    OptimizerInfo("sparseadam", SparseAdam),
-    OptimizerInfo("adafactor", Adafactor),
-    OptimizerInfo("muon", Muon),
-    OptimizerInfo("adamw_schedulefree", AdamWScheduleFree),
-    OptimizerInfo("sgd_schedulefree", SGDScheduleFree),
-    OptimizerInfo("prodigy", Prodigy),
+    OptimizerInfo("adamw", AdamW, "#000075"),
+    OptimizerInfo("adamax", Adamax, "#469990"),
+    OptimizerInfo("nadam", NAdam, "#800000"),
+    OptimizerInfo("radam", RAdam, "#9a6324"),
+    OptimizerInfo("asgd", ASGD, "#b8860b"),
+    OptimizerInfo("rprop", Rprop, "#2f4f4f"),
+    OptimizerInfo("lion", Lion, "#7b68ee"),
+    OptimizerInfo("lbfgs", LBFGS, "#ff4500"),
+    OptimizerInfo("sparseadam", SparseAdam, "#db7093"),
+    OptimizerInfo("adafactor", Adafactor, "#2e8b57"),
+    OptimizerInfo("muon", Muon, "#1e90ff"),
+    OptimizerInfo("adamw_schedulefree", AdamWScheduleFree, "#ffd700"),
+    OptimizerInfo("sgd_schedulefree", SGDScheduleFree, "#9acd32"),
+    OptimizerInfo("prodigy", Prodigy, "#e9967a"),
 )
 _BY_NAME = {entry.name: entry for entry in _TABLE}
 

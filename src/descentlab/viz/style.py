@@ -7,33 +7,11 @@ import torch
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.ticker import MaxNLocator
 
+from .. import optim
 from ..landscapes import Landscape
 
-# one colour per registry name, chosen to stay apart on light and dark backgrounds
-OPTIMIZER_COLOURS = {
-    "sgd": "#e6194b",
-    "momentum": "#3cb44b",
-    "nesterov": "#4363d8",
-    "adagrad": "#f58231",
-    "rmsprop": "#911eb4",
-    "adadelta": "#42d4f4",
-    "adam": "#f032e6",
-    "amsgrad": "#808000",
-    "adamw": "#000075",
-    "adamax": "#469990",
-    "nadam": "#800000",
-    "radam": "#9a6324",
-    "asgd": "#b8860b",
-    "rprop": "#2f4f4f",
-    "lion": "#7b68ee",
-    "lbfgs": "#ff4500",
-    "sparseadam": "#db7093",
-    "adafactor": "#2e8b57",
-    "muon": "#1e90ff",
-    "adamw_schedulefree": "#ffd700",
-    "sgd_schedulefree": "#9acd32",
-    "prodigy": "#e9967a",
-}
+# one colour per registry name (declared with each optimizer in the registry)
+OPTIMIZER_COLOURS = {name: optim.info(name).colour for name in optim.available()}
 # for repeats and unknown factories: far from the colours above and from the grey that
 # marks divergence
 _SPARE = ["#000000", "#00ced1", "#ff8c00", "#4b0082", "#32cd32", "#8b4513", "#ff1493"]
