@@ -217,6 +217,7 @@ def test_a_sparse_gradient_anywhere_stops_the_step_before_any_update(case):
     assert len(optimizer.state[dense]) == 0
 
 
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks:UserWarning")
 def test_adagrad_takes_sparse_gradients_as_torch_does():
     embeddings = [nn.Embedding(10, 3, sparse=True) for _ in range(2)]
     embeddings[1].load_state_dict(embeddings[0].state_dict())

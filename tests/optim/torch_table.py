@@ -51,12 +51,12 @@ TABLE: dict[str, OptimizerInfo] = {info.optim_cls.__name__: info for info in opt
 STEPS = {"LBFGS": 4, "Muon": 6}
 DEFAULT_STEPS = 10
 
-#: float32 tolerances (rtol, atol). The two sides round the same float32 math in a
-#: different order (a fused addcdiv against a product then a division, a scalar
-#: step size folded in before or after), a few ulps per step over ten steps;
-#: Newton-Schulz (Muon) and L-BFGS's line search amplify them a little more.
-FLOAT32_TOL = {"LBFGS": (1e-4, 1e-5), "Muon": (1e-4, 1e-5)}
-DEFAULT_FLOAT32_TOL = (1e-5, 1e-6)
+#: float32 tolerances (rtol, atol): about 16 float32 ulps (eps = 1.19e-7). The two sides
+#: round the same float32 math in a different order (a fused addcdiv against a product
+#: then a division, a step size folded in before or after, a float64 tensor beta cast
+#: before or after 1 - beta), a few ulps a step over ten steps; the largest seen is
+#: 1.6e-6 (Adamax with float64 tensor lr and betas on float32 parameters).
+FLOAT32_TOL = (2e-6, 2e-7)
 
 #: A second group's overrides for the per-group case, per class.
 GROUP_OVERRIDES: dict[str, dict[str, Any]] = {
