@@ -171,3 +171,12 @@ def test_error_inputs_are_refused_as_torch_refuses_them(name, error_input):
             if not issubclass(error_type, Warning):
                 warnings.simplefilter("ignore")
             _refused_like(error_type, lambda cls=cls: cls(params, **given.kwargs), on_step)
+
+
+def test_lbfgs_refuses_a_second_group_as_torch_does():
+    def groups():
+        return [{"params": [nn.Parameter(torch.zeros(2))]} for _ in range(2)]
+
+    for cls in (TABLE["LBFGS"].optim_cls, ours_for("LBFGS")):
+        with pytest.raises(ValueError):
+            cls(groups())

@@ -142,24 +142,19 @@ def _tensor_like(value: Any, dtype: torch.dtype | None = None, shape: tuple[int,
 def added_inputs(name: str) -> list[tuple[str, dict[str, Any], tuple[dict[str, Any], ...]]]:
     """The cases this project adds to the table: tensor learning rates in both float
     dtypes, tensor betas (0-d and with extra singleton dimensions), and a parameter
-    group that overrides some hyperparameters (with tensors too)."""
+    group that overrides some hyperparameters (with tensors too; not for LBFGS, which
+    takes one group only)."""
     added: list[tuple[str, dict[str, Any], tuple[dict[str, Any], ...]]] = []
     added.append(("tensor lr float32", {"lr": torch.tensor(0.01)}, ()))
     added.append(("tensor lr float64", {"lr": torch.tensor(0.01, dtype=torch.float64)}, ()))
     if name in WITH_BETAS:
         added.append(("tensor betas", {"betas": _tensor_like((0.85, 0.98))}, ()))
+        float64 = {"lr": torch.tensor(0.01, dtype=torch.float64),
+                   "betas": _tensor_like((0.85, 0.98), torch.float64)}  # fmt: skip
+        added.append(("tensor lr and betas float64", float64, ()))
     if name in SQUEEZES_BETAS:
         singleton = (torch.tensor([[[0.85]]]), torch.tensor([[0.98]]))
         added.append(("tensor betas singleton dims", {"betas": singleton}, ()))
-    if name in WITH_BETAS:
-        added.append(
-            (
-                "tensor lr and betas float64",
-                {"lr": torch.tensor(0.01, dtype=torch.float64),
-                 "betas": _tensor_like((0.85, 0.98), torch.float64)},
-                (),
-            )
-        )  # fmt: skip
     if name in GROUP_OVERRIDES:
         override = GROUP_OVERRIDES[name]
         added.append(("param groups", {}, (override, {})))
