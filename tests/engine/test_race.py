@@ -51,12 +51,10 @@ def test_the_loss_is_the_landscape_at_each_recorded_point():
     np.testing.assert_allclose(race.losses, land(x, y).numpy())
 
 
-ELEMENTWISE = [n for n in optim.available()]
-
-
-@pytest.mark.parametrize("name", ELEMENTWISE)
+@pytest.mark.parametrize("name", optim.available())
 def test_vectorised_equals_one_start_at_a_time(name):
-    spec = f"{name}(lr=0.01)"
+    # Prodigy's lr multiplies its own estimate, which starts at 1e-6: it keeps lr = 1
+    spec = "prodigy" if name == "prodigy" else f"{name}(lr=0.01)"
     starts = [(-1.0, 1.0), (0.5, -0.5), (2.0, 2.5), (-3.0, -1.0)]
     together = dl.run("himmelblau", spec, starts=starts, steps=40, dtype=torch.float64)
     alone = dl.run("himmelblau", spec, starts=starts, steps=40, dtype=torch.float64,

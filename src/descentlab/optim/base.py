@@ -144,6 +144,8 @@ class Optimizer(torch.optim.Optimizer):
         if self.hyper:
             defaults = {h.name: h.normalise(plain_value(arguments[h.name])) for h in self.hyper}
             defaults.update(self.fixed)
+            for h in self.hyper:  # before the parameters are read, as torch checks
+                h.check(self.name, defaults[h.name])
         else:
             defaults = {key: plain_value(value) for key, value in arguments.items()}
         super().__init__(params, defaults)
@@ -235,7 +237,8 @@ class Optimizer(torch.optim.Optimizer):
         # or hold scalar state as plain numbers
         for group in self.param_groups:
             for key, default in self.defaults.items():
-                group.setdefault(key, default)
+                if key != "differentiable":  # torch's __setstate__ adds it to defaults
+                    group.setdefault(key, default)
             group.update(self.fixed)
         for param_state in self.state.values():
             for key in {"step", *self.scalar_state} & param_state.keys():
@@ -271,7 +274,7 @@ class Optimizer(torch.optim.Optimizer):
                 continue
             if has_tensors and cast_for != (p.dtype, p.device):
                 hyper, cast_for = self.hyperparameters(group, p), (p.dtype, p.device)
-            if group["maximize"]:
+            if group.get("maximize", False):  # not every method climbs (L-BFGS, Muon)
                 grad = -grad
             state = self.state[p]
             if not state:
