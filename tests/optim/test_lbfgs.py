@@ -336,11 +336,10 @@ def test_torch_table_error_inputs_are_refused_alike(error_input):
     assert ours[0] == expected and issubclass(ours[1], error_input.error_type), (ours, theirs)
 
 
-def test_no_params_with_a_bad_lr_is_refused_for_the_params():
-    # torch checks lr before the params (ValueError); ours reads params first (TypeError)
+def test_a_bad_lr_is_refused_before_the_params_are_read_as_torch_does():
     with pytest.raises(ValueError, match="1-element"):
         torch.optim.LBFGS(None, lr=torch.tensor([1e-3, 1e-3]))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match=r"^LBFGS: Tensor lr must be 1-element"):
         LBFGS(None, lr=torch.tensor([1e-3, 1e-3]))
 
 

@@ -144,8 +144,7 @@ class Optimizer(torch.optim.Optimizer):
         if self.hyper:
             defaults = {h.name: h.normalise(plain_value(arguments[h.name])) for h in self.hyper}
             defaults.update(self.fixed)
-            for h in self.hyper:  # before the parameters are read, as torch checks
-                h.check(self.name, defaults[h.name])
+            self._check_group(defaults)  # before the parameters are read, as torch checks
         else:
             defaults = {key: plain_value(value) for key, value in arguments.items()}
         super().__init__(params, defaults)
