@@ -38,9 +38,10 @@ CONFIGS = {
 
 
 def tolerance(dtype):
-    # Both sides run the same operations in the same order (Newton-Schulz in bfloat16 on
-    # each side), so float32 may differ only by the rounding of a tensor lr: a few ulps.
-    return {} if dtype == torch.float64 else {"rtol": 1e-6, "atol": 1e-7}
+    # Both sides run the same operations in the same order on the same kernels (Newton-Schulz
+    # in bfloat16 on each side, a tensor lr turned into a number as torch.optim.Muon turns
+    # it), so float32 is asserted bitwise equal: any difference at all is a divergence.
+    return {} if dtype == torch.float64 else {"rtol": 0.0, "atol": 0.0}
 
 
 class Net(nn.Module):
@@ -222,6 +223,47 @@ def test_resume_from_a_saved_state_dict_is_bitwise_equal(dtype):
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+def halves(model):
+    """For each parameter, in ``model.parameters()`` order: which torch optimizer of the
+    pair holds it (0 Muon, 1 AdamW) and its index in that optimizer's state_dict."""
+    counts, where = [0, 0], []
+    for p in model.parameters():
+        half = 0 if p.dim() == 2 else 1
+        where.append((half, counts[half]))
+        counts[half] += 1
+    return where
+
+
+@pytest.mark.parametrize("source_is_ours", [True, False], ids=["ours_to_torch", "torch_to_ours"])
+def test_state_dicts_cross_load_with_torchs_pair_and_both_go_on_equal(source_is_ours):
+    kwargs = dict(lr=0.02)
+    model = make_net(torch.float64)
+    twin = copy.deepcopy(model)
+    ours, theirs = MuonAdamW(model.parameters(), **kwargs), reference(twin, kwargs)
+    source, target = (model, twin) if source_is_ours else (twin, model)
+    for optimizer in (ours,) if source_is_ours else theirs:
+        advance(source, optimizer, range(5))
+    target.load_state_dict(source.state_dict())
+    ours_saved = roundtrip(ours.state_dict())
+    theirs_saved = [roundtrip(optimizer.state_dict()) for optimizer in theirs]
+    # a copy of each parameter's state: load_state_dict keeps the tensors it is given
+    for index, (half, at) in enumerate(halves(model)):
+        if source_is_ours:
+            theirs_saved[half]["state"][at] = copy.deepcopy(ours_saved["state"][index])
+        else:
+            ours_saved["state"][index] = copy.deepcopy(theirs_saved[half]["state"][at])
+    ours.load_state_dict(ours_saved)
+    for optimizer, saved in zip(theirs, theirs_saved, strict=True):
+        optimizer.load_state_dict(saved)
+    for step in range(5, STEPS):
+        advance(model, ours, [step])
+        set_grads(twin, step)
+        for optimizer in theirs:
+            optimizer.step()
+        for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+            assert torch.equal(p, q)
+
+
 def test_a_state_dict_of_the_wrong_half_is_refused_and_changes_nothing():
     model = make_net(torch.float64)
     ours = MuonAdamW(model.parameters())
@@ -312,15 +354,14 @@ def test_the_digits_model_learns():
 
     before = probe_loss()
     generator = torch.Generator().manual_seed(0)
-    for _ in range(2):
-        order = torch.randperm(len(inputs), generator=generator)
-        for start in range(0, len(inputs) - task.batch_size + 1, task.batch_size):
-            batch = order[start : start + task.batch_size]
-            optimizer.zero_grad()
-            task.loss(model(inputs[batch]), targets[batch]).backward()
-            optimizer.step()
+    order = torch.randperm(len(inputs), generator=generator)
+    for start in range(0, len(inputs) - task.batch_size + 1, task.batch_size):  # one epoch
+        batch = order[start : start + task.batch_size]
+        optimizer.zero_grad()
+        task.loss(model(inputs[batch]), targets[batch]).backward()
+        optimizer.step()
     after = probe_loss()
-    assert after < 0.3 * before, (before, after)
+    assert after < 0.2 * before, (before, after)  # measured: 2.40 -> 0.11
     for p in model.parameters():
         assert optimizer.state[p].keys() == ({"momentum_buffer"} if p.dim() == 2 else {
             "step", "exp_avg", "exp_avg_sq"})  # fmt: skip
