@@ -1,7 +1,7 @@
 """L-BFGS equals torch.optim.LBFGS: after every step the parameters, every state entry
 (tensors, lists of tensors, numbers) and every closure call (how many, in what order,
-at which point) agree; state_dicts go both ways; torch's own table of inputs and error
-inputs gives the same results and the same refusals.
+at which point) agree; state_dicts go both ways. torch's own table of inputs and error
+inputs is checked for every optimizer in test_torch_table.py.
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ import copy
 import inspect
 import io
 import itertools
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import torch
 from torch import nn
-from torch.testing._internal.common_optimizers import OptimizerErrorEnum, optim_db
 
 from descentlab import landscapes
 from descentlab.errors import HyperparameterError, HyperparameterTypeError
@@ -267,73 +265,6 @@ def test_each_configuration_does_what_it_is_named_for(problem):
         assert all(0 < b - a < 10 for a, b in itertools.pairwise(done))
         # max_iter=1: one iteration per step
         assert iterations("max_iter_1" + line_search) == STEPS
-
-
-# -- torch's own table -----------------------------------------------------------------
-
-TABLE = next(info for info in optim_db if info.optim_cls is torch.optim.LBFGS)
-IMPLEMENTATION_FLAGS = ("foreach", "fused", "capturable", "differentiable")
-
-
-def table_inputs() -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (item.desc, {k: v for k, v in item.kwargs.items() if k not in IMPLEMENTATION_FLAGS})
-        for item in TABLE.optim_inputs_func("cpu")
-    ]
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
-@pytest.mark.parametrize("problem", PROBLEMS)
-@pytest.mark.parametrize(("desc", "kwargs"), table_inputs(), ids=[d for d, _ in table_inputs()])
-def test_torch_table_inputs_match_torch(desc, kwargs, problem, dtype):
-    ours_model, theirs_model = pair(problem, dtype)
-    assert_runs_equal(
-        run(LBFGS, ours_model, kwargs, range(STEPS)),
-        run(torch.optim.LBFGS, theirs_model, copy.deepcopy(kwargs), range(STEPS)),
-        ours_model,
-        theirs_model,
-        tolerance(dtype),
-    )
-
-
-def refusal(make: Callable[[], Any], step: bool) -> tuple[str, type | None]:
-    """What constructing (then stepping, when ``step``) does: ("raises", type),
-    ("warns", category) or ("accepts", None)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            optimizer = make()
-            if step:
-                optimizer.step(lambda: torch.tensor(0.0))
-        except Exception as error:  # the type is what is compared
-            return "raises", type(error)
-    if caught:
-        return "warns", caught[0].category
-    return "accepts", None
-
-
-ERROR_INPUTS = TABLE.optim_error_inputs_func(device="cpu", dtype=torch.float64)
-
-
-@pytest.mark.parametrize(
-    "error_input", ERROR_INPUTS, ids=[e.optimizer_error_input.desc for e in ERROR_INPUTS]
-)
-def test_torch_table_error_inputs_are_refused_alike(error_input):
-    """As torch's test_errors uses them; where the table gives no params (None), both
-    get one real parameter, since ours reads the parameters first (see the next test)."""
-    item = error_input.optimizer_error_input
-    params = item.params
-    on_step = error_input.error_on == OptimizerErrorEnum.STEP_ERROR
-
-    def make(cls):
-        given = [nn.Parameter(torch.randn(2, dtype=torch.float64))] if params is None else params
-        return lambda: cls(given, **item.kwargs)
-
-    theirs = refusal(make(torch.optim.LBFGS), on_step)
-    ours = refusal(make(LBFGS), on_step)
-    expected = "warns" if issubclass(error_input.error_type, Warning) else "raises"
-    assert theirs[0] == expected and issubclass(theirs[1], error_input.error_type)
-    assert ours[0] == expected and issubclass(ours[1], error_input.error_type), (ours, theirs)
 
 
 def test_a_bad_lr_is_refused_before_the_params_are_read_as_torch_does():

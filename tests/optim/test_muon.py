@@ -5,12 +5,10 @@ from __future__ import annotations
 import copy
 import io
 import re
-import warnings
 
 import pytest
 import torch
 from torch import nn
-from torch.testing._internal.common_optimizers import OptimizerErrorEnum, optim_db
 
 from descentlab.errors import GradientError
 from descentlab.optim.muon import Muon, newton_schulz
@@ -217,56 +215,3 @@ def test_sparse_gradients_are_refused_as_torch_refuses_them(cls):
     p.grad = torch.zeros(3, 2).to_sparse()
     with pytest.raises(GradientError if cls is Muon else RuntimeError):
         optimizer.step()  # GradientError is a RuntimeError, as torch raises
-
-
-# -- torch's own table of configurations and refusals --------------------------------
-
-INFO = next(info for info in optim_db if info.optim_cls is torch.optim.Muon)
-# torch refuses complex parameters at the first step with RuntimeError; every descentlab
-# optimizer refuses them when they are given, with TypeError
-DIFFERENT = {"does not support complex parameters": ("construction", TypeError)}
-
-
-@DTYPES
-@pytest.mark.parametrize("index", range(len(INFO.optim_inputs_func("cpu"))))
-def test_torch_table_inputs_equal_torch(index, dtype):
-    entry = INFO.optim_inputs_func("cpu", dtype=dtype)[index]
-    kwargs = {k: v for k, v in entry.kwargs.items() if k not in TORCH_ONLY}
-    assert entry.params is None  # every entry leaves the parameters to the test
-    run_both(kwargs, dtype)
-
-
-def outcome(cls, params, kwargs):
-    """When ``cls`` refuses: ("construction" | "step", the error or warning class)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            optimizer = cls(params, **kwargs)
-        except Exception as error:
-            return "construction", type(error)
-        if caught:
-            return "construction", caught[0].category
-        try:
-            optimizer.step()
-        except Exception as error:
-            return "step", type(error)
-    return None, None
-
-
-ERRORS = INFO.optim_error_inputs_func(device="cpu", dtype=torch.float32)
-
-
-@pytest.mark.parametrize(
-    "index", range(len(ERRORS)), ids=lambda i: ERRORS[i].optimizer_error_input.desc
-)
-def test_torch_table_error_inputs_are_refused_alike(index):
-    entry = ERRORS[index].optimizer_error_input
-    params = entry.params
-    if params is None:  # torch checks the arguments before it looks at the parameters
-        params = [nn.Parameter(torch.randn(1, 1))]
-    theirs = outcome(torch.optim.Muon, copy.deepcopy(params), entry.kwargs)
-    moment = "step" if ERRORS[index].error_on == OptimizerErrorEnum.STEP_ERROR else "construction"
-    assert theirs == (moment, ERRORS[index].error_type)
-    ours = outcome(Muon, copy.deepcopy(params), entry.kwargs)
-    expected_moment, expected_type = DIFFERENT.get(entry.desc, theirs)
-    assert ours[0] == expected_moment and issubclass(ours[1], expected_type)

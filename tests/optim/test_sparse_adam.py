@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import copy
 import io
-import warnings
 
 import pytest
 import torch
 from torch import nn
-from torch.testing._internal.common_optimizers import OptimizerErrorEnum, optim_db
 
 from descentlab.errors import GradientError
 from descentlab.optim.sparse_adam import SparseAdam
@@ -222,52 +220,3 @@ def test_out_of_range_hyperparameters_are_refused_as_torch_refuses_them():
                 cls(params, **kwargs)
     with pytest.raises(ValueError, match=r"^SparseAdam: lr must be > 0, got 0\.0$"):
         SparseAdam(params, lr=0.0)
-
-
-# -- torch's own table of configurations and refusals --------------------------------
-
-INFO = next(info for info in optim_db if info.optim_cls is torch.optim.SparseAdam)
-
-
-@DTYPES
-@pytest.mark.parametrize("index", range(len(INFO.optim_inputs_func("cpu"))))
-def test_torch_table_inputs_equal_torch(index, dtype):
-    entry = INFO.optim_inputs_func("cpu", dtype=dtype)[index]
-    kwargs = {k: v for k, v in entry.kwargs.items() if k not in TORCH_ONLY}
-    assert entry.params is None  # every entry leaves the parameters to the test
-    run_both(kwargs, dtype)
-
-
-def outcome(cls, params, kwargs):
-    """When ``cls`` refuses: ("construction" | "step", the error or warning class)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            optimizer = cls(params, **kwargs)
-        except Exception as error:
-            return "construction", type(error)
-        if caught:
-            return "construction", caught[0].category
-        try:
-            optimizer.step()
-        except Exception as error:
-            return "step", type(error)
-    return None, None
-
-
-ERRORS = INFO.optim_error_inputs_func(device="cpu", dtype=torch.float32)
-
-
-@pytest.mark.parametrize(
-    "index", range(len(ERRORS)), ids=lambda i: ERRORS[i].optimizer_error_input.desc
-)
-def test_torch_table_error_inputs_are_refused_alike(index):
-    entry = ERRORS[index].optimizer_error_input
-    params = entry.params
-    if params is None:  # torch checks the arguments before it looks at the parameters
-        params = [nn.Parameter(torch.randn(1, 1))]
-    theirs = outcome(torch.optim.SparseAdam, copy.deepcopy(params), entry.kwargs)
-    moment = "step" if ERRORS[index].error_on == OptimizerErrorEnum.STEP_ERROR else "construction"
-    assert theirs == (moment, ERRORS[index].error_type)
-    ours = outcome(SparseAdam, copy.deepcopy(params), entry.kwargs)
-    assert ours[0] == theirs[0] and issubclass(ours[1], theirs[1])
