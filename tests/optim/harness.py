@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+import io
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -106,3 +107,32 @@ def build_pair(
     ours = case.ours(ours_model.parameters(), **config)
     theirs = case.reference(theirs_model.parameters(), **config, **case.reference_kwargs)
     return ours_model, ours, theirs_model, theirs
+
+
+def assert_same(
+    ours: torch.optim.Optimizer,
+    theirs: torch.optim.Optimizer,
+    ours_params: list[torch.Tensor],
+    theirs_params: list[torch.Tensor],
+    step: int,
+    **tol: Any,
+) -> None:
+    """Parameters and every state tensor equal after ``step``."""
+    assert_params_close(ours_params, theirs_params, step, **tol)
+    assert_states_close(ours, theirs, (ours_params, theirs_params), **tol)
+
+
+def train(model: SmallMLP, optimizer: torch.optim.Optimizer, steps: Iterable[int]) -> None:
+    """Step ``optimizer`` on the MLP's loss at each of ``steps``."""
+    for step in steps:
+        optimizer.zero_grad()
+        mlp_loss(model, step).backward()
+        optimizer.step()
+
+
+def roundtrip(obj: Any) -> Any:
+    """``obj`` through torch.save and torch.load(weights_only=True), as a file would."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    buffer.seek(0)
+    return torch.load(buffer, weights_only=True)

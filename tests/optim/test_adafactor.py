@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-import io
 
 import pytest
 import torch
 from torch import nn
 
 from descentlab.optim.adafactor import Adafactor
+
+from .harness import assert_same, roundtrip
 
 # 0-d, vectors (one of zeros, so eps2 sets its first step), matrices of both orientations,
 # a row, a column and a 3-D tensor (factored over its last two dimensions)
@@ -60,15 +61,6 @@ def set_grads(params, step):
     sum(((torch.sin(3 * p) + 0.5 * p**2) * w).sum() for p, w in pairs).backward()
     if step == 3:
         params[-1].grad = None
-
-
-def assert_same(ours, theirs, ours_params, theirs_params, step, **tol):
-    for i, (p, q) in enumerate(zip(ours_params, theirs_params, strict=True)):
-        torch.testing.assert_close(p, q, msg=lambda m, i=i: f"step {step}, param {i}: {m}", **tol)
-        a, b = ours.state.get(p, {}), theirs.state.get(q, {})
-        assert a.keys() == b.keys()
-        for key in a:
-            torch.testing.assert_close(a[key], b[key], msg=lambda m, k=key: f"{k}: {m}", **tol)
 
 
 def run_both(kwargs, dtype, steps=STEPS):
@@ -124,13 +116,6 @@ def test_the_state_has_torch_shapes_and_dtypes():
     assert state["row_var"].shape == (2, 3, 1) and state["col_var"].shape == (2, 1, 4)
     assert state["step"].dtype == torch.float32 and state["step"].shape == ()
     assert ours.state[params[0]]["variance"].shape == ()
-
-
-def roundtrip(obj):
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
 
 
 def advance(params, optimizer, steps):

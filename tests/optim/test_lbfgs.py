@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import io
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,7 +20,7 @@ from descentlab import landscapes
 from descentlab.errors import HyperparameterError, HyperparameterTypeError
 from descentlab.optim.lbfgs import LBFGS
 
-from .harness import SmallMLP, make_mlp
+from .harness import SmallMLP, make_mlp, roundtrip
 
 STEPS = 5
 # (config, problem) runs that rightly end where they started: max_iter=1 leaves the line
@@ -275,13 +274,6 @@ def test_a_bad_lr_is_refused_before_the_params_are_read_as_torch_does():
 
 
 # -- state_dicts ------------------------------------------------------------------------
-
-
-def roundtrip(obj: Any) -> Any:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
 
 
 STATE_CONFIGS = ["default", "history_3_strong_wolfe", "max_eval", "lr_strong_wolfe"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import re
 
 import pytest
@@ -12,6 +11,8 @@ from torch import nn
 
 from descentlab.errors import GradientError
 from descentlab.optim.muon import Muon, newton_schulz
+
+from .harness import assert_same, roundtrip
 
 SHAPES = [(4, 4), (3, 7), (7, 3), (1, 2), (2, 1)]  # square, wide, tall, a row, a column
 STEPS = 12
@@ -60,15 +61,6 @@ def set_grads(params, step):
         params[-1].grad = None
 
 
-def assert_same(ours, theirs, ours_params, theirs_params, step, **tol):
-    for i, (p, q) in enumerate(zip(ours_params, theirs_params, strict=True)):
-        torch.testing.assert_close(p, q, msg=lambda m, i=i: f"step {step}, param {i}: {m}", **tol)
-        a, b = ours.state.get(p, {}), theirs.state.get(q, {})
-        assert a.keys() == b.keys()
-        for key in a:
-            torch.testing.assert_close(a[key], b[key], msg=lambda m, k=key: f"{k}: {m}", **tol)
-
-
 def run_both(kwargs, dtype, steps=STEPS, shapes=SHAPES):
     ours_params = make_params(dtype, shapes=shapes)
     theirs_params = copy.deepcopy(ours_params)
@@ -113,13 +105,6 @@ def test_param_groups_and_state_dict_layout_are_torch_ones():
     assert {k: v for k, v in ours_group.items() if k != "params"} == {
         k: v for k, v in theirs_group.items() if k != "params"
     }
-
-
-def roundtrip(obj):
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
 
 
 def advance(params, optimizer, steps):

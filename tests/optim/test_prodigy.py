@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import io
 import math
 
 import pytest
@@ -17,7 +16,7 @@ import torch
 from descentlab.errors import HyperparameterError, HyperparameterTypeError
 from descentlab.optim.prodigy import Prodigy
 
-from .harness import Sized, make_mlp, mlp_loss, mlp_steps
+from .harness import Sized, make_mlp, mlp_steps, roundtrip, train
 
 prodigyopt = pytest.importorskip("prodigyopt")
 
@@ -138,20 +137,6 @@ def test_no_gradient_and_zero_gradients_leave_everything_as_the_package_does():
         theirs.step()
         assert_same(ours, theirs, 0)
     assert ours.param_groups[0]["k"] == 1  # the steps with nothing to learn from did not count
-
-
-def train(model, optimizer, steps):
-    for step in steps:
-        optimizer.zero_grad()
-        mlp_loss(model, step).backward()
-        optimizer.step()
-
-
-def roundtrip(obj):
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import io
 
 import pytest
 import torch
@@ -16,7 +15,7 @@ import torch
 from descentlab.errors import HyperparameterError, HyperparameterTypeError
 from descentlab.optim.schedule_free import AdamWScheduleFree, SGDScheduleFree
 
-from .harness import Sized, make_mlp, mlp_loss, mlp_steps
+from .harness import Sized, make_mlp, mlp_steps, roundtrip, train
 
 schedulefree = pytest.importorskip("schedulefree")
 
@@ -148,20 +147,6 @@ def test_sizes_and_noncontiguous_match_the_package(name):
     theirs.eval()
     assert_same(ours, theirs, 8, **TOLERANCES[torch.float32])
     assert not ours_model.strided.is_contiguous()
-
-
-def train(model, optimizer, steps):
-    for step in steps:
-        optimizer.zero_grad()
-        mlp_loss(model, step).backward()
-        optimizer.step()
-
-
-def roundtrip(obj):
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
 
 
 @pytest.mark.parametrize("saved_in", ["train", "eval"])

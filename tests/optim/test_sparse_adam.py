@@ -4,7 +4,6 @@ repeat indices and miss rows."""
 from __future__ import annotations
 
 import copy
-import io
 
 import pytest
 import torch
@@ -12,6 +11,8 @@ from torch import nn
 
 from descentlab.errors import GradientError
 from descentlab.optim.sparse_adam import SparseAdam
+
+from .harness import assert_same, roundtrip
 
 STEPS = 15
 ROWS = 12
@@ -74,16 +75,6 @@ class Lookups(nn.Module):
             self.tags.weight.grad = empty
 
 
-def assert_same(ours, theirs, ours_params, theirs_params, step, **tol):
-    for i, (p, q) in enumerate(zip(ours_params, theirs_params, strict=True)):
-        torch.testing.assert_close(p, q, msg=lambda m, i=i: f"step {step}, param {i}: {m}", **tol)
-        a, b = ours.state.get(p, {}), theirs.state.get(q, {})
-        assert a.keys() == b.keys()
-        for key in a:
-            assert type(a[key]) is type(b[key])  # the step is a plain int in both
-            torch.testing.assert_close(a[key], b[key], msg=lambda m, k=key: f"{k}: {m}", **tol)
-
-
 def run_both(kwargs, dtype, steps=STEPS):
     ours_model = Lookups(dtype)
     theirs_model = copy.deepcopy(ours_model)
@@ -122,13 +113,6 @@ def test_a_tensor_lr_shaped_like_the_parameter_equals_torch_with_that_lr():
             model.set_grads(step)
             optimizer.step()
     torch.testing.assert_close(ours_model.words.weight, theirs_model.words.weight)
-
-
-def roundtrip(obj):
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
 
 
 def advance(model, optimizer, steps):

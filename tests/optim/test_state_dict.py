@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 
 import pytest
 import torch
@@ -11,23 +10,9 @@ import torch
 from descentlab import optim
 
 from .cases import CASES, CONFIGS, case_id
-from .harness import assert_params_close, make_mlp, mlp_loss
+from .harness import assert_params_close, make_mlp, roundtrip, train
 
 TORCH_CASES = [case for case in CASES if case.reference.__module__.startswith("torch.optim")]
-
-
-def train(model, optimizer, steps):
-    for step in steps:
-        optimizer.zero_grad()
-        mlp_loss(model, step).backward()
-        optimizer.step()
-
-
-def roundtrip(obj):
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
 
 
 @pytest.mark.parametrize(("case", "config"), CONFIGS, ids=case_id)
