@@ -248,6 +248,7 @@ OWN_SUITES = {
     "SparseAdam": "test_sparse_adam",
     "Adafactor": "test_adafactor",
     "Muon": "test_muon",
+    "MuonAdamW": "test_muon_adamw",
     "AdamWScheduleFree": "test_schedule_free",
     "SGDScheduleFree": "test_schedule_free",
     "Prodigy": "test_prodigy",

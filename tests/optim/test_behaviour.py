@@ -142,7 +142,8 @@ def test_every_optimizer_descends_a_quadratic(name):
     lr = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adam": 0.1, "amsgrad": 0.1,
           "adamw": 0.1, "adamax": 0.1, "nadam": 0.1, "radam": 0.1, "lion": 0.05, "rprop": 0.1,
           "asgd": 0.1, "sparseadam": 0.1, "muon": 0.1, "adagrad": 0.5, "rmsprop": 0.05,
-          "adadelta": 50.0, "adafactor": 0.1, "adamw_schedulefree": 0.1}  # fmt: skip
+          "adadelta": 50.0, "adafactor": 0.1, "muon_adamw": 0.5,
+          "adamw_schedulefree": 0.1}  # fmt: skip
     spec = f"{name}(lr={lr[name]})" if name in lr else name
     optimizer = start_training(optim.create(spec, [x]))
 

@@ -14,10 +14,10 @@ from .cases import CASES, OWN_SUITES
 NAMES = [
     "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "amsgrad",
     "adamw", "adamax", "nadam", "radam", "asgd", "rprop", "lion", "lbfgs", "sparseadam",
-    "adafactor", "muon", "adamw_schedulefree", "sgd_schedulefree", "prodigy",
+    "adafactor", "muon", "muon_adamw", "adamw_schedulefree", "sgd_schedulefree", "prodigy",
 ]  # fmt: skip
 # optimizers whose coordinates interact: a race runs each start on its own
-PER_START = {"lbfgs", "adafactor", "muon", "prodigy"}
+PER_START = {"lbfgs", "adafactor", "muon", "muon_adamw", "prodigy"}
 
 
 def params():

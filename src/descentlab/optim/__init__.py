@@ -20,6 +20,7 @@ from .base import Optimizer
 from .lbfgs import LBFGS
 from .lion import Lion
 from .muon import Muon
+from .muon_adamw import MuonAdamW
 from .nadam import NAdam
 from .prodigy import Prodigy
 from .radam import RAdam
@@ -45,6 +46,7 @@ __all__ = [
     "Adamax",
     "Lion",
     "Muon",
+    "MuonAdamW",
     "NAdam",
     "Optimizer",
     "OptimizerInfo",

@@ -93,8 +93,8 @@ class Muon(Optimizer):
             if p.dim() != 2:
                 raise ValueError(
                     f"{self.name}: parameter {index} has shape {tuple(p.shape)}; Muon "
-                    "orthogonalises matrices and takes only 2-D parameters (optimize the "
-                    "others, such as biases, with AdamW)"
+                    "orthogonalises matrices and takes only 2-D parameters; for a whole "
+                    "model use muon_adamw (AdamW for the others, such as biases)"
                 )
 
     def step_group(self, group: dict[str, Any]) -> None:

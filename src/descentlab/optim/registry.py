@@ -18,6 +18,7 @@ from .hyper import Hyperparameter
 from .lbfgs import LBFGS
 from .lion import Lion
 from .muon import Muon
+from .muon_adamw import MuonAdamW
 from .nadam import NAdam
 from .prodigy import Prodigy
 from .radam import RAdam
@@ -125,6 +126,7 @@ _TABLE: tuple[OptimizerInfo, ...] = (
     OptimizerInfo("sparseadam", SparseAdam, "#db7093"),
     OptimizerInfo("adafactor", Adafactor, "#2e8b57"),
     OptimizerInfo("muon", Muon, "#1e90ff"),
+    OptimizerInfo("muon_adamw", MuonAdamW, "#4b0082"),
     OptimizerInfo("adamw_schedulefree", AdamWScheduleFree, "#ffd700"),
     OptimizerInfo("sgd_schedulefree", SGDScheduleFree, "#9acd32"),
     OptimizerInfo("prodigy", Prodigy, "#e9967a"),
