@@ -97,10 +97,6 @@ class Muon(Optimizer):
                     "model use muon_adamw (AdamW for the others, such as biases)"
                 )
 
-    def step_group(self, group: dict[str, Any]) -> None:
-        # torch.optim.Muon has no maximize; the base loop reads it
-        super().step_group({**group, "maximize": False})
-
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["momentum_buffer"] = zeros_like(param)
 

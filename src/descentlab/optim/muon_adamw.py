@@ -116,10 +116,6 @@ class MuonAdamW(Optimizer):
                 + describe(group["adamw_betas"]),
             )
 
-    def step_group(self, group: dict[str, Any]) -> None:
-        # neither torch.optim.Muon nor this class has maximize; the base loop reads it
-        super().step_group({**group, "maximize": False})
-
     def init_state(self, param: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         if is_matrix(param):
             Muon.init_state(self, param, state, muon_group(group))
