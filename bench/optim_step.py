@@ -42,6 +42,7 @@ PAIRS: dict[str, tuple[type[torch.optim.Optimizer], dict]] = {
     "asgd": (torch.optim.ASGD, {}),
     "rprop": (torch.optim.Rprop, {}),
     "lion": (None, {}),
+    "adafactor": (torch.optim.Adafactor, {}),
 }
 HAS_FUSED = {torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW, torch.optim.Adagrad}
 
