@@ -32,6 +32,7 @@ def test_list_optimizers_shows_every_name_and_its_defaults():
         assert f" {name} " in result.output
     assert "lr=0.001, betas=(0.9, 0.999), eps=1e-08" in result.output  # adam's defaults
     assert "line_search_fn=None" in result.output and "growth_rate=inf" in result.output
+    assert "adjust_lr_fn='match_rms_adamw'" in result.output  # as a spec writes it
     lines = {line.split()[1]: line for line in result.output.splitlines() if line.count("│") > 3}
     assert "one start at a time" in lines["lbfgs"] and "all starts at once" in lines["adam"]
 

@@ -250,3 +250,12 @@ def test_a_misspelt_hyperparameter_is_named_with_its_close_match():
         optim.Adam(params(), beta=0.9)
     with pytest.raises(TypeError, match=r"SGD\(\): multiple values for argument 'lr'"):
         optim.SGD(params(), 0.1, lr=0.2)
+
+
+def test_a_whole_number_given_as_a_float_without_fraction_is_that_int():
+    optimizer = optim.LBFGS(params(), history_size=5.0, max_iter=3.0)
+    assert (
+        optimizer.defaults["history_size"] == 5 and type(optimizer.defaults["history_size"]) is int
+    )
+    with pytest.raises(TypeError, match=r"^LBFGS: history_size must be a whole number, got 2\.5$"):
+        optim.LBFGS(params(), history_size=2.5)

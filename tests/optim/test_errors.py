@@ -150,6 +150,7 @@ def test_bad_specs(spec, message):
         ("adam(betas={0.9, 0.99})", r"the value of betas must be a number"),
         ("adam(eps=None)", r"^Adam: eps: expected a number or a tensor, got NoneType None$"),
         ("adam(eps=0)", r"^Adam: eps must be > 0, got 0$"),
+        ("muon(adjust_lr_fn=original)", r"a name is written in quotes \(adjust_lr_fn='original'\)"),
         ("rprop(etas=(0.5,))", r"^Rprop: etas must be a pair of numbers, got \(0.5,\)$"),
     ],
 )

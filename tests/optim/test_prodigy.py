@@ -10,6 +10,7 @@ import copy
 import inspect
 import math
 
+import prodigyopt
 import pytest
 import torch
 
@@ -17,8 +18,6 @@ from descentlab.errors import HyperparameterError, HyperparameterTypeError
 from descentlab.optim.prodigy import Prodigy
 
 from .harness import Sized, make_mlp, mlp_steps, roundtrip, train
-
-prodigyopt = pytest.importorskip("prodigyopt")
 
 CONFIGS = {
     "default": dict(),
@@ -271,7 +270,7 @@ def test_signature_defaults_and_group_layout_are_the_packages():
         (dict(growth_rate=math.nan), HyperparameterError, r"growth_rate must be finite and in"),
         (dict(weight_decay=-1), HyperparameterError, r"weight_decay must be >= 0, got -1"),
         (dict(slice_p=0), HyperparameterError, r"slice_p must be >= 1, got 0"),
-        (dict(slice_p=2.0), HyperparameterTypeError, r"slice_p must be a whole number, got 2\.0"),
+        (dict(slice_p=2.5), HyperparameterTypeError, r"slice_p must be a whole number, got 2\.5"),
         (dict(decouple="yes"), HyperparameterTypeError, r"decouple must be True or False"),
         (dict(lr=torch.tensor([0.5, 1.0])), HyperparameterTypeError,
          r"lr must be a number, not a tensor \(d is one step size shared by every parameter"),

@@ -10,14 +10,13 @@ import copy
 import inspect
 
 import pytest
+import schedulefree
 import torch
 
 from descentlab.errors import HyperparameterError, HyperparameterTypeError
 from descentlab.optim.schedule_free import AdamWScheduleFree, SGDScheduleFree
 
 from .harness import Sized, make_mlp, mlp_steps, roundtrip, train
-
-schedulefree = pytest.importorskip("schedulefree")
 
 PAIRS = {
     "adamw": (AdamWScheduleFree, schedulefree.AdamWScheduleFree),

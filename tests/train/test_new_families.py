@@ -33,6 +33,8 @@ def test_schedule_free_is_measured_at_its_averaged_weights(airfoil, tmp_path):
         optimizer.eval()  # to the average x
         at_x = float(airfoil.loss(model(inputs), targets))
     assert run.curve["train_loss"].iloc[-1] == pytest.approx(at_x, rel=1e-6)
+    with torch.no_grad():  # and the model handed back is that one
+        assert float(airfoil.loss(run.model(inputs), targets)) == pytest.approx(at_x, rel=1e-6)
     assert abs(at_x - at_y) > 1e-3 * at_x  # the two points differ: the curve chose x
 
 

@@ -28,6 +28,8 @@ def _format_value(value: Any) -> str:
         return f"{value:g}"
     if isinstance(value, tuple):
         return "(" + ", ".join(_format_value(v) for v in value) + ")"
+    if isinstance(value, str):
+        return repr(value)  # as a spec writes it: adjust_lr_fn='match_rms_adamw'
     return str(value)
 
 

@@ -128,9 +128,12 @@ class Hyperparameter:
 
     def normalise(self, value: Any) -> Any:
         """A pair or tuple given as a list becomes a tuple, as torch's state_dicts hold it;
-        a one-element tensor becomes 0-d (``tensor([[0.9]])`` is 0.9), as torch takes it."""
+        a one-element tensor becomes 0-d (``tensor([[0.9]])`` is 0.9), as torch takes it;
+        a float with no fraction given for a whole number is that int."""
         if self.kind in ("pair", "tuple") and isinstance(value, tuple | list):
             return tuple(_squeezed(item) for item in value)
+        if self.kind == "integer" and isinstance(value, float) and value.is_integer():
+            return int(value)  # 5.0 from a grid or a file is 5
         return _squeezed(value) if self.kind == "number" else value
 
     def with_default(self, default: Any) -> Hyperparameter:

@@ -126,6 +126,14 @@ def _literal(node: ast.expr, key: str, text: str, what: str, example: str) -> An
         value = _plain_literal(ast.literal_eval(_Infinity().visit(node)))
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         value = _REFUSED
+    if value is _REFUSED and isinstance(node, ast.Name):
+        raise _malformed(
+            text,
+            f"{key}={node.id}: {node.id} is not a value; a name is written in quotes "
+            f"({key}={node.id!r}), a number in digits",
+            what,
+            example,
+        )
     if value is _REFUSED:
         raise _malformed(
             text,

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch.optim import lr_scheduler
 
-from ..optim.averaging import measuring, start_training
+from ..optim.averaging import averages_weights, measuring, start_training
 from ..optim.schedule import parse_scheduler
 from ..optim.spec import OptimizerSpec
 from ..optim.validation import too_large_for_dtype
@@ -196,6 +196,8 @@ class Loop:
                 parts = self.model, self.optimizer, self.scheduler
                 state = pack(self.config, self.epoch, self.examples, self.rows, *parts)
                 save_checkpoint(self.path, state)
+        if averages_weights(self.optimizer):
+            self.optimizer.eval()  # the model handed back is the one the curve measured
         return TrainingRun(
             task=self.task.name,
             kind=self.task.kind,
