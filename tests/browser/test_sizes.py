@@ -271,3 +271,21 @@ def test_every_kind_of_hyperparameter_has_its_input_and_the_address_keeps_it(dev
     press(page, size, "#race")
     page.wait_for_function("document.getElementById('race-status').textContent.includes(' in ')")
     assert f"{ticked} optimizer(s)" in page.inner_text("#race-status")
+
+
+def test_a_loss_of_exactly_zero_keeps_the_loss_axis_logarithmic(device, artifacts):
+    """Strong-Wolfe L-BFGS reaches Beale's minimum exactly: the other curves stay readable."""
+    page, size, _ = device
+    spec = "lbfgs%28line_search_fn%3D%27strong_wolfe%27%29"
+    page.goto(
+        f"/#tab=race&landscape=beale&start=1%2C1.5&steps=100&opt=adam%28lr%3D0.1%29&opt={spec}"
+    )
+    page.wait_for_selector("body[data-ready=true]")
+    press(page, size, "#race")
+    page.wait_for_function("document.getElementById('race-status').textContent.includes(' in ')")
+    race_losses = page.evaluate("document.getElementById('loss').data.map((t) => t.y)")
+    assert page.evaluate("document.getElementById('loss')._fullLayout.yaxis.type") == "log"
+    drawn = [v for trace in race_losses for v in (trace or []) if v is not None]
+    assert min(drawn) > 0  # the zeros sit on the floor, above 0
+    page.locator("#loss").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / f"loss-axis-with-a-zero-{size}.png")

@@ -13,11 +13,15 @@ export function drawLoss() {
   }
   const alive = race.losses.map((perStart, k) => perStart.map((losses, s) => losses.slice(0, lastShown(race.diverged_at[k][s], race.steps) + 1)));
   const flat = alive.flat(2).filter((v) => v !== null);
-  const log = flat.length > 0 && flat.every((v) => v > 0) && state.landscape.levels === "log";
+  const positive = flat.filter((v) => v > 0);
+  const log = positive.length > 0 && flat.every((v) => v >= 0) && state.landscape.levels === "log";
+  // a loss of exactly 0 (L-BFGS at the minimum) sits on the log axis's floor, a decade
+  // below the least positive loss, instead of turning the axis linear
+  state.lossFloor = log ? Math.min(...positive) / 10 : null;
   const traces = [];
   race.labels.forEach((label, k) => {
     race.starts.forEach((_, s) => {
-      traces.push({ type: "scatter", mode: "lines", x: alive[k][s].map((_, t) => t), y: alive[k][s],
+      traces.push({ type: "scatter", mode: "lines", x: alive[k][s].map((_, t) => t), y: floored(alive[k][s]),
         line: { color: race.colours[k], width: 1 }, opacity: 0.25, hoverinfo: "skip", showlegend: false,
         legendgroup: label });
     });
@@ -52,6 +56,12 @@ export function drawLoss() {
   renderLossStep(state.step);
 }
 
+/** Losses as the axis can draw them: zeros on the log axis's floor. */
+function floored(losses) {
+  const floor = state.lossFloor;
+  return floor === null || floor === undefined ? losses : losses.map((v) => (v !== null && v <= 0 ? floor : v));
+}
+
 export function renderLossStep(step) {
   const race = state.race;
   const gd = $("loss");
@@ -62,7 +72,7 @@ export function renderLossStep(step) {
   race.losses.forEach((perStart, k) => perStart.forEach((losses, s) => {
     const gone = race.diverged_at[k][s];
     const last = lastShown(gone, step);
-    const upto = losses.slice(0, last + 1);
+    const upto = floored(losses.slice(0, last + 1));
     xs.push(upto.map((_, t) => t));
     ys.push(upto);
     hx.push(last);
