@@ -24,6 +24,14 @@ PAIRS = {
     "rmsprop": ("rmsprop(lr=0.01, alpha=0.9)", "torch.RMSprop(lr=0.01, alpha=0.9)"),
     "adadelta": ("adadelta(rho=0.9, eps=1e-5)", "torch.Adadelta(rho=0.9, eps=1e-5)"),
     "adam": ("adam(lr=0.01)", "torch.Adam(lr=0.01)"),
+    "adafactor": ("adafactor(lr=0.05)", "torch.Adafactor(lr=0.05)"),
+    "lbfgs": ("lbfgs(lr=0.5, max_iter=3)", "torch.LBFGS(lr=0.5, max_iter=3)"),
+    "adamax": ("adamax(lr=0.01)", "torch.Adamax(lr=0.01)"),
+    "nadam": ("nadam(lr=0.01)", "torch.NAdam(lr=0.01)"),
+    "radam": ("radam(lr=0.01)", "torch.RAdam(lr=0.01)"),
+    "adamw": ("adamw(lr=0.01)", "torch.AdamW(lr=0.01)"),
+    "asgd": ("asgd(lr=0.01)", "torch.ASGD(lr=0.01)"),
+    "rprop": ("rprop(lr=0.001)", "torch.Rprop(lr=0.001)"),
 }
 MEASURED = ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"]
 
