@@ -9,7 +9,7 @@ from torch import Tensor
 from ..errors import HyperparameterError
 from .adam import AdamW
 from .base import Optimizer
-from .hyper import choice, flag, integer, number, numbers, pair
+from .hyper import number, pair
 from .muon import Muon
 from .saved import check_state_dict
 from .validation import describe
@@ -89,14 +89,8 @@ class MuonAdamW(Optimizer):
         "Loshchilov & Hutter 2019, Decoupled Weight Decay Regularization"
     )
     hyper = (
-        number("lr", 1e-3, ">= 0"),
-        number("weight_decay", 0.1, ">= 0"),
-        number("momentum", 0.95, ">= 0"),
-        flag("nesterov", True),
-        numbers("ns_coefficients", (3.4445, -4.775, 2.0315), "finite", "finite", "finite"),
-        number("eps", 1e-7, "> 0"),
-        integer("ns_steps", 5, "[0, 99]"),
-        choice("adjust_lr_fn", "match_rms_adamw", (None, "original", "match_rms_adamw")),
+        # Muon's own declarations, with the lr adjustment that lets one lr suit both halves
+        *(h.with_default("match_rms_adamw") if h.name == "adjust_lr_fn" else h for h in Muon.hyper),
         number("adamw_lr", None, ">= 0 or None"),
         pair("adamw_betas", (0.9, 0.95), "[0, 1)"),
         number("adamw_eps", 1e-8, "> 0"),
