@@ -70,6 +70,24 @@ def test_the_gallery_shows_every_exhibit_and_opens_offline(showcase: Path) -> No
     assert record["experiment"] == {"kind": "demo", "out": "."} and record["seconds"] > 0
 
 
+def test_every_picture_is_shown_at_its_real_size(showcase: Path) -> None:
+    page = (showcase / "real-size.html").read_text()
+    assert not re.search(r"(src|href)=[\"']?https?:", page)
+    assert 'href="real-size.html"' in (showcase / "index.html").read_text()
+    pictures = [n for n in EXPECTED if Path(n).suffix in (".png", ".gif", ".mp4")]
+    assert page.count("<section>") == len(pictures)
+    for name in pictures:
+        if name.endswith(".mp4"):
+            frames = imageio_ffmpeg.read_frames(str(showcase / name))
+            width, height = next(frames)["size"]
+            frames.close()
+        else:
+            with Image.open(showcase / name) as image:
+                width, height = image.size
+        assert f'src="{name}" width={width} height={height}' in page, name
+        assert f"{width} × {height} px" in page
+
+
 def _file(name: str, body: bytes) -> RemoteFile:
     digest = hashlib.sha256(body).hexdigest()
     return RemoteFile(name, f"http://127.0.0.1:9/{name}", digest, "made up for the test")
@@ -99,7 +117,8 @@ def test_an_exhibit_whose_data_cannot_be_had_is_skipped_in_one_line(
         "skipped textbook-1d.png: absent.bin is not on this machine and DESCENTLAB_OFFLINE "
         "forbids downloading it; put the file in a folder and set DESCENTLAB_DATA"
     )
-    names = ["momentum-weights.png", "momentum-weights.png.json", "index.html", "index.html.json"]
+    names = ["momentum-weights.png", "momentum-weights.png.json", "index.html", "real-size.html",
+             "index.html.json"]  # fmt: skip
     assert [p.name for p in written] == names
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
     index = (out / "index.html").read_text()

@@ -19,7 +19,7 @@ from ..provenance import versions
 from ..train.datasets import DatasetUnavailable, RemoteFile, locate
 from . import experiment
 from .errors import stderr
-from .gallery import gallery
+from .gallery import REAL_SIZE, gallery, real_size
 from .jobs import read_job
 
 SADDLE = [
@@ -284,6 +284,8 @@ def build(
     out.mkdir(parents=True, exist_ok=True)
     index = out / "index.html"
     index.write_text(gallery(built, seconds), encoding="utf-8")
+    pictures = out / REAL_SIZE
+    pictures.write_text(real_size(built, out), encoding="utf-8")
     sidecar = index.with_name("index.html.json")
     record = {
         "descentlab": __version__,
@@ -293,4 +295,4 @@ def build(
         "skipped": skipped,
     }
     sidecar.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return [*written, index, sidecar]
+    return [*written, index, pictures, sidecar]

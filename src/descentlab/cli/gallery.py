@@ -1,5 +1,6 @@
 """The showcase's ``index.html``: one card per exhibit, its first output shown, all
-linked with their settings; nothing is loaded from the network."""
+linked with their settings; and ``real-size.html``: every picture at the size it was
+made, as it looks embedded in a slide or a page. Nothing is loaded from the network."""
 
 from __future__ import annotations
 
@@ -50,6 +51,65 @@ figcaption p { margin: 0 0 .4rem; color: #39414f; }
 """
 
 
+REAL_SIZE = "real-size.html"
+PICTURES = (".png", ".gif", ".mp4")
+
+
+def picture_size(path: Path) -> tuple[int, int]:
+    """Width and height in pixels of a PNG, GIF or MP4, read from the file."""
+    if path.suffix == ".mp4":
+        import imageio_ffmpeg
+
+        frames = imageio_ffmpeg.read_frames(str(path))
+        width, height = next(frames)["size"]
+        frames.close()
+        return int(width), int(height)
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.size
+
+
+def real_size(exhibits: list[Exhibit], out: Path) -> str:
+    """The page of every picture at its real size, each labelled with its pixels."""
+    rows = []
+    for exhibit in exhibits:
+        for name in exhibit.experiment["out"]:
+            if Path(name).suffix not in PICTURES:
+                continue
+            width, height = picture_size(out / name)
+            source = html.escape(name)
+            media = (
+                f'<video src="{source}" width={width} height={height} controls loop muted '
+                "playsinline></video>"
+                if name.endswith(".mp4")
+                else f'<img src="{source}" width={width} height={height} alt="{source}">'
+            )
+            rows.append(
+                f"<section><h2>{html.escape(exhibit.title)}</h2><p class=files>"
+                f'<a href="{source}">{source}</a> {width} × {height} px</p>'
+                f"<div class=frame>{media}</div></section>"
+            )
+    return (
+        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width, initial-scale=1'>"
+        f"<title>descentlab showcase at real size</title><style>{STYLE}{REAL_STYLE}</style>"
+        "</head><body><header><h1>Every picture at its real size</h1><p>One pixel of the "
+        "file to one pixel of the screen, as it looks embedded; scroll sideways where it is "
+        'wider than the window. <a href="index.html">Back to the showcase</a>.</p></header>'
+        f"<div class=pages>{''.join(rows)}</div></body></html>\n"
+    )
+
+
+REAL_STYLE = """
+.pages { padding: 0 2.5rem 3rem; }
+section { margin: 0 0 2rem; }
+section h2 { font-size: 1.1rem; margin: 1rem 0 .2rem; }
+.frame { overflow-x: auto; background: #fff; border-radius: 8px; padding: .5rem; }
+.frame img, .frame video { max-width: none; display: block; }
+"""
+
+
 def gallery(exhibits: list[Exhibit], seconds: float) -> str:
     """The index page: one card per exhibit, its first output shown, all linked."""
     cards = []
@@ -74,6 +134,7 @@ def gallery(exhibits: list[Exhibit], seconds: float) -> str:
         "<header><h1>descentlab showcase</h1><p>Optimizers written from scratch, raced on "
         "test landscapes, swept, and training real models. Each file has its exact settings "
         "beside it; <code>descentlab run FILE.json</code> makes it again. Built in "
-        f"{seconds:.0f} s by descentlab {__version__}.</p></header>"
+        f"{seconds:.0f} s by descentlab {__version__}. "
+        f'<a href="{REAL_SIZE}">Every picture at its real size</a>.</p></header>'
         f"<main>{''.join(cards)}</main></body></html>\n"
     )
