@@ -107,6 +107,7 @@ section { margin: 0 0 2rem; }
 section h2 { font-size: 1.1rem; margin: 1rem 0 .2rem; }
 .frame { overflow-x: auto; background: #fff; border-radius: 8px; padding: .5rem; }
 .frame img, .frame video { max-width: none; display: block; }
+@media (max-width: 640px) { .pages { padding: 0 .8rem 2rem; } }
 """
 
 
