@@ -24,7 +24,7 @@ from .drawing import (
     trajectory,
     visible,
 )
-from .style import colours, math
+from .style import colours, halo, math, underlay
 from .training import training_curves
 
 
@@ -103,11 +103,13 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
                         markersize=3.5, linewidth=1.0, markeredgecolor="black",
                         markeredgewidth=0.3, label=name)  # fmt: skip
             else:  # the axes clip what leaves the domain; a run that comes back shows
+                underlay(ax, path[:, 0], path[:, 1], colour=colour, linewidth=1.4)
                 ax.plot(path[:, 0], path[:, 1], "-o", color=colour, markersize=2.5,
                         linewidth=1.4, markeredgewidth=0, label=name)  # fmt: skip
                 if not outside_domain(path[-1:], land.domain)[0]:
                     ax.plot(*path[-1], marker="o", markersize=7, color=colour,
-                            markeredgecolor="black", zorder=6)  # fmt: skip
+                            markeredgecolor="black", zorder=6,
+                            path_effects=halo(colour, 1.0))  # fmt: skip
             if race.diverged_at[k, s] >= 0:
                 end = (
                     edge_point(path, land.domain)
@@ -155,7 +157,8 @@ def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
             path = visible(whole, land.domain)
             z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, : len(path)])
             ax.plot(path[:, 0], path[:, 1], z, color=colour, linewidth=2.2, zorder=10,
-                    label=label if index == 0 else None)  # fmt: skip
+                    label=label if index == 0 else None,
+                    path_effects=halo(colour, 2.2))  # fmt: skip
             end = edge_point(whole, land.domain)
             marker = "X" if race.diverged_at[k, s] >= 0 else "o"
             if marker == "X" or not np.isnan(path[-1, 0]):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from matplotlib.colors import LogNorm, Normalize
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm, Normalize, to_rgb
 from matplotlib.ticker import MaxNLocator
 
 from .. import optim
@@ -13,8 +15,38 @@ from ..landscapes import Landscape
 # one colour per registry name (declared with each optimizer in the registry)
 OPTIMIZER_COLOURS = {name: optim.info(name).colour for name in optim.available()}
 # for repeats and unknown factories: far from the colours above and from the grey that
-# marks divergence
-_SPARE = ["#000000", "#00ced1", "#ff8c00", "#4b0082", "#32cd32", "#8b4513", "#ff1493"]
+# marks divergence (tests/viz/test_colours.py holds all of them to the same contrasts)
+_SPARE = ["#000000", "#a5fff0", "#b4d296", "#78004b", "#78ffb4", "#3c0000", "#f0c3ff"]
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a colour, 0 (black) to 1 (white)."""
+    rgb = np.asarray(to_rgb(colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def outline(colour: str) -> str:
+    """The halo drawn around a path: white around dark colours, black around light ones.
+
+    No colour contrasts with both ends of viridis, so a path is seen by its colour where
+    the map is light and by this halo where the map is dark (or the other way round).
+    """
+    # the luminance at which white and black contrast equally with the colour
+    return "#ffffff" if luminance(colour) < 0.179 else "#000000"
+
+
+def halo(colour: str, linewidth: float = 1.4) -> list[patheffects.AbstractPathEffect]:
+    """Path effects for a line or marker: a thin outline in `outline(colour)` beneath it."""
+    stroke = patheffects.Stroke(linewidth=linewidth + 1.0, foreground=outline(colour))
+    return [stroke, patheffects.Normal()]
+
+
+def underlay(ax: Axes, *coordinates: np.ndarray, colour: str, linewidth: float = 1.4) -> None:
+    """The halo of a line drawn with step markers, as a wider line in `outline(colour)` to
+    draw first: a stroke around each small marker would turn it into a ring of the halo."""
+    ax.plot(*coordinates, "-", color=outline(colour), linewidth=linewidth + 1.0,
+            solid_capstyle="round")  # fmt: skip
 
 
 def optimizer_name(label: str) -> str:
