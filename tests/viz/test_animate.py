@@ -7,10 +7,14 @@ import re
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
+from mpl_toolkits.mplot3d import proj3d
 from PIL import Image
 
 import descentlab as dl
 from descentlab import viz
+from descentlab.viz.style import colours
 
 SADDLE = ["sgd(lr=0.05)", "momentum(lr=0.05)", "adam(lr=0.05, betas=(0.9, 0.99))"]
 
@@ -29,6 +33,10 @@ def test_gif_loops_with_every_frame(saddle, tmp_path, view):
         assert image.size == ((1120, 480) if view == "both" else (640, 480))
         assert image.info["loop"] == 0
         assert image.info["duration"] == 100
+        image.seek(29)
+        assert image.info["duration"] == 100
+        image.seek(30)
+        assert image.info["duration"] == 1600  # the last frame holds 1.5 s more
         image.seek(0)
         first = np.asarray(image.convert("RGB")).copy()
         image.seek(30)
@@ -39,7 +47,7 @@ def test_gif_loops_with_every_frame(saddle, tmp_path, view):
 def test_mp4_has_the_frames_and_duration(saddle, tmp_path):
     path = viz.animate(saddle, "both", fps=10, duration=2).save(tmp_path / "saddle.mp4")
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
-    assert frames == 20 and seconds == pytest.approx(2.0, abs=0.11)
+    assert frames == 20 and seconds == pytest.approx(2.0, abs=0.11)  # no hold by default
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
     assert meta["size"] == (1120, 480) and meta["codec"] == "h264"
@@ -120,3 +128,73 @@ def test_state_overlay_draws_momentum_arrows_and_effective_steps(tmp_path):
         assert image.n_frames == 13
     with pytest.raises(ValueError, match="needs a race run with record_state=True"):
         viz.animate(dl.run("bowl", "adam(lr=0.1)", steps=3), overlay=True)
+
+
+@pytest.mark.parametrize("hold", [0, 0.5, 3])
+def test_the_last_frame_holds(saddle, tmp_path, hold):
+    animation = viz.animate(saddle, "contour", fps=20, duration=1.0, hold=hold)
+    with Image.open(animation.save(tmp_path / "held.gif")) as image:
+        durations = []
+        for i in range(image.n_frames):
+            image.seek(i)
+            durations.append(image.info["duration"])
+    assert durations == [50] * 19 + [50 + 1000 * hold]
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(
+        str(animation.save(tmp_path / "held.mp4"))
+    )
+    assert frames == 20 + 20 * hold and seconds == pytest.approx(1.0 + hold, abs=0.06)
+    page = animation.to_html()
+    assert "__DELAY__" not in page and f"? {round(1000 * hold)} : 0" in page
+    with pytest.raises(ValueError, match=r"hold \(seconds\) must be a finite number >= 0"):
+        viz.animate(saddle, hold=-1)
+
+
+LEAVING = ["sgd(lr=0.05)", "adam(lr=0.05, betas=(0.9, 0.99))"]  # adam leaves at x = 1.5
+
+
+def _near(frame, colour, centre, radius=9, tolerance=40):
+    """How many pixels within ``radius`` of ``centre`` (x, y from the top) have ``colour``."""
+    x, y = np.round(centre).astype(int)
+    patch = frame[y - radius : y + radius + 1, x - radius : x + radius + 1].astype(int)
+    target = np.array(to_rgb(colour)) * 255
+    return int((np.abs(patch - target).max(axis=-1) < tolerance).sum())
+
+
+@pytest.mark.parametrize("view", ["contour", "surface"])
+def test_a_ball_that_leaves_the_view_stays_marked_at_the_edge(tmp_path, view):
+    race = dl.run("cs231n-saddle", LEAVING, starts=[(1e-5, 0.5)], steps=100)
+    assert race.positions[1, 0, -1, 0] > 1.5 and race.diverged_at[1, 0] < 0
+    animation = viz.animate(race, view, fps=20)
+    fig, artists, update = animation._scene()
+    FigureCanvasAgg(fig).draw()
+    update(100)
+    ax = fig.axes[0]
+    adam = artists[3]  # trails and balls: sgd's, then adam's
+    x, y = np.ravel(adam.get_data_3d()[:2] if view == "surface" else adam.get_data())
+    assert x == pytest.approx(1.5) and -1 < y < 1  # on the right edge, where it crossed
+    assert adam.get_markerfacecolor() == "none" and not isinstance(adam.get_marker(), str)
+    if view == "surface":
+        xs, ys, _ = proj3d.proj_transform(x, y, adam.get_data_3d()[2][0], ax.get_proj())
+        centre = ax.transData.transform((xs, ys))
+    else:
+        centre = ax.transData.transform((x, y))
+        trail = artists[2].get_data()
+        assert np.nanmax(trail[0]) == pytest.approx(1.5)  # the trail runs up to the edge
+    centre = (centre[0], fig.bbox.height - centre[1])
+    colour = colours(race.labels)[1]
+    with Image.open(animation.save(tmp_path / "leaving.gif")) as image:
+        assert image.n_frames == 101
+        first = np.asarray(image.convert("RGB"))
+        image.seek(100)
+        last = np.asarray(image.convert("RGB"))
+    assert _near(last, colour, centre) >= 20, "adam's mark at the edge in the last frame"
+    assert _near(first, colour, centre) == 0, "not there at the start"
+
+
+def test_diverged_and_left_balls_are_told_apart():
+    race = dl.run("bowl", ["sgd(lr=0.1)", "sgd(lr=2.0)"], starts=[(1.5, 1.0)], steps=40)
+    assert race.diverged_at[1, 0] > 0
+    _, artists, update = viz.animate(race, "contour")._scene()
+    update(40)
+    assert artists[1].get_marker() == "o"
+    assert artists[3].get_marker() == "X" and artists[3].get_markerfacecolor() != "none"

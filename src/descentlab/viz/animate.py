@@ -17,20 +17,30 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patheffects import Normal, Stroke
+from mpl_toolkits.mplot3d import proj3d
 
 from ..checks import one_of, real_number, whole_number
 from ..defaults import FPS, MAX_FPS, VIEW, VIEWS
 from ..engine import Race
-from .drawing import colorbar, draw_contour, draw_surface, edge_point, visible
+from .drawing import Box, clip_path, colorbar, draw_contour, draw_surface, outward, view_box
 from .encoding import player_html, write_atomically, write_gif, write_mp4
 from .style import colours, math
 
 View = Literal["contour", "surface", "both"]
 FORMATS = (".gif", ".mp4", ".html")
+HOLD = 1.5  # seconds the last frame stays before a GIF or the page loops
+MP4_HOLD = 0.0  # an MP4's default: players stop on the last frame rather than loop
 
 
 class Animation:
-    """A race as a sequence of frames; `save` writes .gif, .mp4 or .html."""
+    """A race as a sequence of frames; `save` writes .gif, .mp4 or .html.
+
+    ``duration`` (seconds) picks how many steps are shown at ``fps``; the last frame
+    then stays ``hold`` seconds more before it loops (by default 1.5 s in a GIF and
+    the page, none in an MP4; 0 for none anywhere).
+    A ball that leaves the view is marked where it crossed the edge by a hollow
+    triangle pointing out; a diverged run ends in an X."""
 
     def __init__(
         self,
@@ -39,6 +49,7 @@ class Animation:
         *,
         fps: int = FPS,
         duration: float | None = None,
+        hold: float | None = None,
         trail: int | None = None,
         loss: bool = False,
         overlay: bool = False,
@@ -71,6 +82,8 @@ class Animation:
         width, height = size
         if duration is not None:
             real_number("duration (seconds)", duration, above=True)
+        if hold is not None:
+            real_number("hold (seconds)", hold)
         if trail is not None:
             whole_number("trail (steps)", trail, low=1)
         whole_number("dpi", dpi, low=20, high=600)
@@ -82,6 +95,8 @@ class Animation:
             )
         self.race, self.view, self.fps, self.trail, self.loss = race, view, fps, trail, loss
         self.overlay = overlay
+        self.hold = HOLD if hold is None else float(hold)
+        self.mp4_hold = MP4_HOLD if hold is None else float(hold)
         self.size, self.dpi = (int(width), int(height)), dpi
         steps = race.positions.shape[2]
         count = steps if duration is None else max(2, min(steps, round(duration * fps)))
@@ -117,12 +132,10 @@ class Animation:
                     name = label if s == 0 and ax is axes[-1] else None
                     if three:
                         (trail,) = ax.plot([], [], [], color=colour, linewidth=1.8)
-                        (ball,) = ax.plot([], [], [], "o", color=colour, markersize=8,
-                                          markeredgecolor="black", label=name)  # fmt: skip
+                        (ball,) = ax.plot([], [], [], color=colour, label=name, **_BALL)
                     else:
                         (trail,) = ax.plot([], [], color=colour, linewidth=1.6)
-                        (ball,) = ax.plot([], [], "o", color=colour, markersize=8,
-                                          markeredgecolor="black", label=name)  # fmt: skip
+                        (ball,) = ax.plot([], [], color=colour, label=name, **_BALL)
                     moving.append((trail, ball, k, s, three))
         overlays = self._overlay_artists(axes[-1]) if self.overlay else []
         cursor = None
@@ -147,26 +160,33 @@ class Animation:
         for artist in artists:
             artist.set_animated(True)
 
+        tracks = {(k, s, three): self._track(k, s, view_box(ax), ax)
+                  for k in range(len(race.labels)) for s in range(race.positions.shape[1])
+                  for ax in axes for three in [ax.name == "3d"]}  # fmt: skip
+
         def update(step: int) -> None:
             for trail, ball, k, s, three in moving:
                 at = race.diverged_at[k, s]
                 shown = step if at < 0 else min(step, max(int(at) - 1, 0))
                 first = 0 if self.trail is None else max(0, shown - self.trail)
-                raw = race.positions[k, s, first : shown + 1]
-                path = visible(raw, land.domain)  # outside the domain: a gap
-                z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, first : shown + 1])
+                points, heights, ends, seen, ax = tracks[k, s, three]
+                cut = slice(ends[first] - 1, ends[shown])
                 gone = at >= 0 and step >= at
-                ball.set_marker("X" if gone else "o")
-                end = edge_point(race.positions[k, s, : shown + 1], land.domain)
-                seen = gone or not np.isnan(path[-1, 0])
-                ex, ey = ([end[0]], [end[1]]) if seen else ([], [])
+                last = seen[ends[shown] - 1]
+                left = not gone and (last < 0 or last != ends[shown] - 1)
+                end = points[last] if last >= 0 else _clamp(race.positions[k, s, 0], ax)
+                # nested sizes: balls that leave at the same place all stay seen
+                size = 16 + 5 * min(len(race.labels) - 1 - k, 4)
+                ball.set(**(self._edge_marker(ax, end, size) if left else _BALL))
+                if gone:
+                    ball.set_marker("X")
                 if three:
-                    trail.set_data_3d(path[:, 0], path[:, 1], z)
-                    ez = [float(land(*(torch.tensor(v) for v in end)))] if seen else []
-                    ball.set_data_3d(ex, ey, ez)
+                    trail.set_data_3d(points[cut, 0], points[cut, 1], heights[cut])
+                    z = heights[last] if last >= 0 else _height(land, end[None])[0]
+                    ball.set_data_3d([end[0]], [end[1]], [z])
                 else:
-                    trail.set_data(path[:, 0], path[:, 1])
-                    ball.set_data(ex, ey)
+                    trail.set_data(points[cut, 0], points[cut, 1])
+                    ball.set_data([end[0]], [end[1]])
             counter.set_text(f"step {step:>4d} / {race.steps}")
             for line, draw in overlays:
                 draw(line, step)
@@ -174,6 +194,33 @@ class Animation:
                 cursor.set_xdata([step, step])
 
         return fig, artists, update
+
+    def _track(self, k: int, s: int, box: Box, ax: Axes) -> tuple:
+        """One trajectory cut to the view, once: its points, their heights on the
+        surface, how many points draw it up to each step, and per point the index
+        of the last point in view so far (-1: none yet)."""
+        points, ends = clip_path(self.race.positions[k, s], box)
+        heights = _height(self.race.landscape, points) if ax.name == "3d" else None
+        seen = np.where(np.isnan(points[:, 0]), -1, np.arange(len(points)))
+        return points, heights, ends, np.maximum.accumulate(seen), ax
+
+    def _edge_marker(self, ax: Axes, point: np.ndarray, size: float) -> dict:
+        """A hollow triangle pointing out of the view across the edge at ``point``."""
+        normal = outward(point, view_box(ax))
+        ahead = point + 1e-3 * normal * np.ptp(np.asarray(view_box(ax)), axis=1)
+        if ax.name == "3d":
+            land = self.race.landscape
+            ends = np.stack([point, ahead])
+            xs, ys, _ = proj3d.proj_transform(*ends.T, _height(land, ends), ax.get_proj())
+            screen = ax.transData.transform(np.column_stack([xs, ys]))
+        else:
+            screen = ax.transData.transform(np.stack([point, ahead]))
+        dx, dy = screen[1] - screen[0]
+        angle = float(np.arctan2(dy, dx)) if dx or dy else 0.0
+        # an equilateral triangle inside the view, its tip on the edge and pointing out
+        tip = np.array([[0.0, 0.0], [-1.0, 0.577], [-1.0, -0.577], [0.0, 0.0]])
+        turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+        return {**_EDGE, "marker": tip @ turn, "markersize": size}
 
     def _overlay_artists(self, ax: Axes) -> list[tuple[Artist, object]]:
         """Per trajectory: an arrow along the momentum (momentum_buffer or exp_avg,
@@ -282,18 +329,41 @@ class Animation:
         if not path.parent.is_dir():
             raise ValueError(f"cannot save to {str(path)!r}: the folder does not exist")
         writers = {
-            ".gif": lambda target: write_gif(self.frames(), target, self.fps),
-            ".mp4": lambda target: write_mp4(self.frames(), target, self.fps, self.size),
+            ".gif": lambda target: write_gif(self.frames(), target, self.fps, self.hold),
+            ".mp4": lambda target: write_mp4(
+                self.frames(), target, self.fps, self.size, self.mp4_hold
+            ),
             ".html": lambda target: target.write_text(self.to_html(), encoding="utf-8"),
         }
         return write_atomically(path, writers[suffix])
 
     def to_html(self) -> str:
         """A self-contained page: every frame embedded, with play, pause and a slider."""
-        return player_html(self.frames(), self.fps, self.race.landscape.name)
+        return player_html(self.frames(), self.fps, self.race.landscape.name, self.hold)
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+_BALL = dict(marker="o", linestyle="none", markersize=8, markerfacecolor="auto",
+             markeredgecolor="black", markeredgewidth=1.0, path_effects=[])  # fmt: skip
+# a ball that left the view: hollow, in its colour, outlined for contrast on any map
+_EDGE = dict(markerfacecolor="none", markeredgecolor="auto", markeredgewidth=2.0,
+             path_effects=[Stroke(linewidth=3.4, foreground="black"), Normal()])  # fmt: skip
+
+
+def _height(land: object, points: np.ndarray) -> np.ndarray:
+    """The landscape's value at points (M, 2); NaN rows stay NaN."""
+    xy = torch.as_tensor(np.nan_to_num(points), dtype=torch.float64)
+    with torch.no_grad():
+        z = land(xy[:, 0], xy[:, 1]).numpy().astype(float)  # type: ignore[operator]
+    return np.where(np.isnan(points[:, 0]), np.nan, z)
+
+
+def _clamp(point: np.ndarray, ax: Axes) -> np.ndarray:
+    """The point moved onto the view's box."""
+    lows, highs = np.asarray(view_box(ax)).T
+    return np.clip(point, lows, highs)
 
 
 def _prefer(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray | None:

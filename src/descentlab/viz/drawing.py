@@ -143,3 +143,61 @@ def edge_point(path: np.ndarray, domain: Any) -> np.ndarray:
     if inside.size == 0:
         return path[0]
     return crossing(path[inside[-1]], path[inside[-1] + 1], domain)
+
+
+Box = tuple[tuple[float, float], tuple[float, float]]
+
+
+def view_box(ax: Axes) -> Box:
+    """The x and y limits an axes shows (2-D or 3-D)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return (min(x0, x1), max(x0, x1)), (min(y0, y1), max(y0, y1))
+
+
+def _clip_segment(a: np.ndarray, b: np.ndarray, lows: np.ndarray, highs: np.ndarray):
+    """The part t0..t1 of the segment a -> b inside the box (Liang-Barsky), or None."""
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return None
+    t0, t1 = 0.0, 1.0
+    for d, p, low, high in zip(b - a, a, lows, highs, strict=True):
+        if d == 0:
+            if p < low or p > high:
+                return None
+            continue
+        ta, tb = sorted(((low - p) / d, (high - p) / d))
+        t0, t1 = max(t0, ta), min(t1, tb)
+        if t0 > t1:
+            return None
+    return t0, t1
+
+
+def clip_path(path: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """A path (N, 2) cut to the box: each segment clipped at the box's edges, NaN rows
+    where it is outside. Returns the points and, per original point i, how many of
+    them draw the path up to point i."""
+    lows, highs = np.asarray(box, dtype=float).T
+    inside = ~outside_domain(path, box) & np.isfinite(path).all(axis=1)
+    gap = np.full(2, np.nan)
+    points = [path[0] if inside[0] else gap]
+    ends = [1]
+    for a, b, b_inside in zip(path[:-1], path[1:], inside[1:], strict=True):
+        part = _clip_segment(a, b, lows, highs)
+        if part is not None:
+            t0, t1 = part
+            if t0 > 0:
+                points += [gap, a + t0 * (b - a)]
+            points.append(b if b_inside else a + t1 * (b - a))
+        if not b_inside:
+            points.append(gap)
+        ends.append(len(points))
+    return np.array(points, dtype=float), np.array(ends)
+
+
+def outward(point: np.ndarray, box: Box) -> np.ndarray:
+    """The outward normal of the box's edge (or corner) at a point on that edge."""
+    (x0, x1), (y0, y1) = box
+    tol = 1e-9 * max(x1 - x0, y1 - y0)
+    x, y = point
+    return np.array(
+        [float(x >= x1 - tol) - float(x <= x0 + tol), float(y >= y1 - tol) - float(y <= y0 + tol)]
+    )

@@ -15,16 +15,22 @@ from PIL import Image
 Frames = Iterable[np.ndarray]
 
 
-def write_gif(frames: Frames, path: Path, fps: int) -> None:
-    """A looping GIF, each frame quantised to 255 colours."""
+def write_gif(frames: Frames, path: Path, fps: int, hold: float = 0.0) -> None:
+    """A looping GIF, each frame quantised to 255 colours; the last frame stays
+    ``hold`` seconds longer than the others."""
     images = [Image.fromarray(frame).quantize(colors=255, method=Image.Quantize.FASTOCTREE)
               for frame in frames]  # fmt: skip
+    durations = [round(1000 / fps)] * len(images)
+    durations[-1] += round(1000 * hold)
     images[0].save(path, save_all=True, append_images=images[1:], loop=0,
-                   duration=round(1000 / fps), disposal=1)  # fmt: skip
+                   duration=durations, disposal=1)  # fmt: skip
 
 
-def write_mp4(frames: Frames, path: Path, fps: int, size: tuple[int, int]) -> None:
-    """An H.264 MP4 (yuv420p, so every player opens it) of frames ``size`` = (w, h)."""
+def write_mp4(
+    frames: Frames, path: Path, fps: int, size: tuple[int, int], hold: float = 0.0
+) -> None:
+    """An H.264 MP4 (yuv420p, so every player opens it) of frames ``size`` = (w, h);
+    the last frame is repeated to stay ``hold`` seconds longer."""
     import imageio_ffmpeg
 
     writer = imageio_ffmpeg.write_frames(
@@ -33,14 +39,18 @@ def write_mp4(frames: Frames, path: Path, fps: int, size: tuple[int, int]) -> No
     )  # fmt: skip
     writer.send(None)
     try:
+        frame = None
         for frame in frames:
+            writer.send(np.ascontiguousarray(frame))
+        for _ in range(round(hold * fps) if frame is not None else 0):
             writer.send(np.ascontiguousarray(frame))
     finally:
         writer.close()
 
 
-def player_html(frames: Frames, fps: int, title: str) -> str:
-    """A page holding every frame as a PNG, with play, pause and a slider."""
+def player_html(frames: Frames, fps: int, title: str, hold: float = 0.0) -> str:
+    """A page holding every frame as a PNG, with play, pause and a slider; playing,
+    it waits ``hold`` seconds more on the last frame."""
     encoded = []
     for frame in frames:
         buffer = io.BytesIO()
@@ -49,6 +59,7 @@ def player_html(frames: Frames, fps: int, title: str) -> str:
     return (
         PLAYER.replace("__FRAMES__", json.dumps(encoded))
         .replace("__DELAY__", str(round(1000 / fps)))
+        .replace("__HOLD__", str(round(1000 * hold)))
         .replace("__TITLE__", title)
     )
 
@@ -81,9 +92,10 @@ slider.max = frames.length - 1;
 let index = 0, timer = null;
 function show(i) { index = i; img.src = "data:image/png;base64," + frames[i];
   slider.value = i; label.textContent = (i + 1) + " / " + frames.length; }
-function play() { timer = setInterval(() => show((index + 1) % frames.length), __DELAY__);
-  button.textContent = "pause"; }
-function pause() { clearInterval(timer); timer = null; button.textContent = "play"; }
+function tick() { show((index + 1) % frames.length);
+  timer = setTimeout(tick, __DELAY__ + (index === frames.length - 1 ? __HOLD__ : 0)); }
+function play() { timer = setTimeout(tick, __DELAY__); button.textContent = "pause"; }
+function pause() { clearTimeout(timer); timer = null; button.textContent = "play"; }
 button.onclick = () => (timer ? pause() : play());
 slider.oninput = () => { pause(); show(+slider.value); };
 show(0); play();
