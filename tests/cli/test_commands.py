@@ -50,7 +50,8 @@ def test_race_writes_every_format(tmp_path: Path) -> None:
         assert record["experiment"]["seed"] == 0
     with Image.open(tmp_path / "r.gif") as gif:
         assert gif.n_frames == 41  # the start and 40 steps
-    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "r.mp4"))[0] == 41
+    # the start, 40 steps, and 1.5 s of hold on the last frame at 10 fps
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "r.mp4"))[0] == 56
     page = (tmp_path / "r.html").read_text()
     assert "Plotly.newPlot" in page and 'id="plotly-js"' in page  # plotly.js is inside, compressed
     assert not re.search(r"<script[^>]+src=[\"']https?:", page)  # nothing from the web

@@ -51,7 +51,8 @@ def test_every_exhibit_is_written_and_valid(showcase: Path) -> None:
                     assert image.n_frames > 50, name
         elif path.suffix == ".mp4":
             frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
-            assert frames == 101 and seconds == pytest.approx(5.05, abs=0.1), name
+            # 101 frames at 20 fps, then the last one held for 1.5 s
+            assert frames == 131 and seconds == pytest.approx(6.55, abs=0.1), name
     page = (showcase / "saddle-interactive.html").read_text()
     assert "Plotly.newPlot" in page and not re.search(r"<script[^>]+src=[\"']https?:", page)
 

@@ -47,7 +47,7 @@ def test_gif_loops_with_every_frame(saddle, tmp_path, view):
 def test_mp4_has_the_frames_and_duration(saddle, tmp_path):
     path = viz.animate(saddle, "both", fps=10, duration=2).save(tmp_path / "saddle.mp4")
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
-    assert frames == 20 and seconds == pytest.approx(2.0, abs=0.11)  # no hold by default
+    assert frames == 35 and seconds == pytest.approx(3.5, abs=0.11)  # 2 s, then 1.5 s held
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
     assert meta["size"] == (1120, 480) and meta["codec"] == "h264"

@@ -24,7 +24,7 @@ def check(path: Path) -> None:
             assert image.size[0] >= 600
     if path.suffix == ".mp4":
         frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
-        assert frames == 101
+        assert frames == 131  # 101, and a 1.5 s hold on the last frame at 20 fps
 
 
 @pytest.mark.parametrize(

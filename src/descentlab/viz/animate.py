@@ -25,12 +25,12 @@ from ..defaults import FPS, MAX_FPS, VIEW, VIEWS
 from ..engine import Race
 from .drawing import Box, clip_path, colorbar, draw_contour, draw_surface, outward, view_box
 from .encoding import player_html, write_atomically, write_gif, write_mp4
-from .style import colours, math
+from .style import colours, halo, math
 
 View = Literal["contour", "surface", "both"]
 FORMATS = (".gif", ".mp4", ".html")
 HOLD = 1.5  # seconds the last frame stays before a GIF or the page loops
-MP4_HOLD = 0.0  # an MP4's default: players stop on the last frame rather than loop
+MP4_HOLD = 1.5  # seconds on the last frame: a looping player (the gallery's) pauses there
 
 
 class Animation:
@@ -130,12 +130,13 @@ class Animation:
                 for ax in axes:
                     three = ax.name == "3d"
                     name = label if s == 0 and ax is axes[-1] else None
-                    if three:
-                        (trail,) = ax.plot([], [], [], color=colour, linewidth=1.8)
-                        (ball,) = ax.plot([], [], [], color=colour, label=name, **_BALL)
-                    else:
-                        (trail,) = ax.plot([], [], color=colour, linewidth=1.6)
-                        (ball,) = ax.plot([], [], color=colour, label=name, **_BALL)
+                    # each trail in a thin outline, so it shows on the dark and the
+                    # light ends of every map
+                    width = 1.8 if three else 1.6
+                    empty = ([], [], []) if three else ([], [])
+                    (trail,) = ax.plot(*empty, color=colour, linewidth=width,
+                                       path_effects=halo(colour, width))  # fmt: skip
+                    (ball,) = ax.plot(*empty, color=colour, label=name, **_BALL)
                     moving.append((trail, ball, k, s, three))
         overlays = self._overlay_artists(axes[-1]) if self.overlay else []
         cursor = None
