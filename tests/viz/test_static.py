@@ -63,7 +63,10 @@ def test_trace_draws_each_trajectory_and_marks(beale_race):
     ax = fig.get_axes()[0]
     lines = ax.get_lines()
     labelled = [line for line in lines if not line.get_label().startswith("_")]
-    assert [line.get_label() for line in labelled] == beale_race.labels
+    names = [line.get_label() for line in labelled]
+    k = len(beale_race.labels)
+    assert names[:k] == beale_race.labels  # then each of its starts, named
+    assert [name.split(":")[0] for name in names[k:]] == ["start 1", "start 2"]
     sgd = labelled[0]
     np.testing.assert_allclose(sgd.get_xydata(), beale_race.positions[0, 0])
     assert sgd.get_color() == OPTIMIZER_COLOURS["sgd"]
@@ -185,3 +188,19 @@ def test_trace_starts_are_checked(beale_race):
 def test_negative_landscapes_keep_a_linear_loss_axis():
     race = dl.run("saddle", "sgd(lr=0.1)", starts=[(1.0, 0.1)], steps=30)
     assert viz.loss_curves(race).get_axes()[0].get_yscale() == "linear"
+
+
+def test_several_starts_are_told_apart_by_line_style_and_named_in_the_legend():
+    race = dl.run("himmelblau", ["sgd(lr=0.01)", "adam(lr=0.1)"],
+                  starts=[(0.0, 0.0), (-1.0, 3.0), (1.0, -4.0)], steps=30)  # fmt: skip
+    fig = viz.trace(race)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[-3:] == ["start 1: (0, 0)", "start 2: (-1, 3)", "start 3: (1, -4)"]
+    ax = fig.axes[0]
+    paths = [line for line in ax.get_lines() if len(line.get_xdata()) == 31]
+    coloured = [line for line in paths if line.get_color() == colours(race.labels)[0]]
+    assert [line.get_linestyle() for line in coloured] == ["-", "--", ":"]
+    numbers = [t.get_text() for t in ax.texts]
+    assert numbers == ["1", "2", "3"]
+    single = viz.trace(dl.run("himmelblau", "sgd(lr=0.01)", starts=[(0.0, 0.0)], steps=30))
+    assert not any("start" in t.get_text() for t in single.legends[0].get_texts())

@@ -72,9 +72,14 @@ def _picked_starts(race: Race, starts: Sequence[int] | None) -> list[int]:
     return picked
 
 
+# several starts are told apart by line style (the colour stays the optimizer's)
+START_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
+
+
 def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
     """Trajectories over the landscape: on the curve (1-D) or on the contour map (2-D),
-    start and known minima marked, the legend outside the data."""
+    start and known minima marked, the legend outside the data. With several starts,
+    each has its own line style and a numbered marker, both named in the legend."""
     land = _check_race(race, "trace").landscape
     picked = _picked_starts(race, starts)
     if land.dim == 2:  # the map keeps equal scales: fit the figure's height to it
@@ -98,14 +103,17 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
                 inside = (path[:, 0] >= lo) & (path[:, 0] <= hi)
                 path = path[: int(np.argmin(inside))] if not inside.all() else path
             name = label if index == 0 else None
+            style = START_STYLES[index % len(START_STYLES)]  # one line style per start
             if land.dim == 1:
-                ax.plot(path[:, 0], race.losses[k, s, : len(path)], "-o", color=colour,
-                        markersize=3.5, linewidth=1.0, markeredgecolor="black",
+                ax.plot(path[:, 0], race.losses[k, s, : len(path)], marker="o", color=colour,
+                        linestyle=style, markersize=3.5, linewidth=1.0, markeredgecolor="black",
                         markeredgewidth=0.3, label=name)  # fmt: skip
             else:  # the axes clip what leaves the domain; a run that comes back shows
-                underlay(ax, path[:, 0], path[:, 1], colour=colour, linewidth=1.4)
-                ax.plot(path[:, 0], path[:, 1], "-o", color=colour, markersize=2.5,
-                        linewidth=1.4, markeredgewidth=0, label=name)  # fmt: skip
+                underlay(ax, path[:, 0], path[:, 1], colour=colour, linewidth=1.4,
+                         linestyle=style)  # fmt: skip
+                ax.plot(path[:, 0], path[:, 1], marker="o", color=colour, linestyle=style,
+                        markersize=2.5, linewidth=1.4, markeredgewidth=0,
+                        label=name)  # fmt: skip
                 if not outside_domain(path[-1:], land.domain)[0]:
                     ax.plot(*path[-1], marker="o", markersize=7, color=colour,
                             markeredgecolor="black", zorder=6,
@@ -118,10 +126,17 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
                 )
                 ax.plot(*end, marker="X", markersize=11, color=colour,
                         markeredgecolor="black", zorder=7)  # fmt: skip
-    for s in picked:
+    many = len(picked) > 1
+    for index, s in enumerate(picked):
         start = race.starts[s]
         point = (start[0], race.losses[0, s, 0]) if land.dim == 1 else tuple(start)
-        ax.plot(*point, marker="o", markersize=8, color="white", markeredgecolor="black", zorder=7)
+        ax.plot(*point, marker="o", markersize=11 if many else 8, color="white",
+                markeredgecolor="black", zorder=7)  # fmt: skip
+        if many:  # numbered, and named with its line style in the legend
+            ax.annotate(str(s + 1), point, ha="center", va="center", fontsize=7, zorder=8)
+            where = ", ".join(f"{v:.3g}" for v in start)
+            ax.plot([], [], color="0.25", linestyle=START_STYLES[index % len(START_STYLES)],
+                    linewidth=1.4, label=f"start {s + 1}: ({where})")  # fmt: skip
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
     if land.dim == 2:  # below the map, so that the map (and its colour bar) keep the width
         handles, labels = ax.get_legend_handles_labels()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from matplotlib import patheffects
@@ -42,11 +44,13 @@ def halo(colour: str, linewidth: float = 1.4) -> list[patheffects.AbstractPathEf
     return [stroke, patheffects.Normal()]
 
 
-def underlay(ax: Axes, *coordinates: np.ndarray, colour: str, linewidth: float = 1.4) -> None:
+def underlay(
+    ax: Axes, *coordinates: np.ndarray, colour: str, linewidth: float = 1.4, linestyle: Any = "-"
+) -> None:
     """The halo of a line drawn with step markers, as a wider line in `outline(colour)` to
     draw first: a stroke around each small marker would turn it into a ring of the halo."""
-    ax.plot(*coordinates, "-", color=outline(colour), linewidth=linewidth + 1.0,
-            solid_capstyle="round")  # fmt: skip
+    ax.plot(*coordinates, linestyle=linestyle, color=outline(colour),
+            linewidth=linewidth + 1.0, solid_capstyle="round")  # fmt: skip
 
 
 def optimizer_name(label: str) -> str:
