@@ -204,3 +204,19 @@ def test_several_starts_are_told_apart_by_line_style_and_named_in_the_legend():
     assert numbers == ["1", "2", "3"]
     single = viz.trace(dl.run("himmelblau", "sgd(lr=0.01)", starts=[(0.0, 0.0)], steps=30))
     assert not any("start" in t.get_text() for t in single.legends[0].get_texts())
+
+
+def test_the_lowest_contour_around_beales_minimum_is_smooth_not_a_staircase():
+    from matplotlib.figure import Figure as Fig
+
+    from descentlab.viz.drawing import draw_contour
+
+    ax = Fig().add_subplot()
+    draw_contour(ax, landscapes.get("beale"))
+    lines = ax.collections[-1]  # the white contour lines, drawn after the filled bands
+    lowest = lines.get_paths()[0].vertices  # the lowest line level, around the minimum
+    steps = np.diff(lowest, axis=0)
+    steps = steps[np.hypot(*steps.T) > 0]
+    # a staircase of grid cells moves along x or along y, never both
+    aligned = np.isclose(steps[:, 0], 0, atol=1e-9) | np.isclose(steps[:, 1], 0, atol=1e-9)
+    assert len(steps) > 50 and aligned.mean() < 0.1, aligned.mean()

@@ -33,7 +33,9 @@ def draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
     filled contours (for `colorbar`)."""
     x, y, z = evaluate_grid(land, resolution)
     field, levels, norm, label = contour_field(land, z)
-    filled = ax.contourf(x, y, field, levels=levels, norm=norm, cmap=CONTOUR_CMAP)
+    # on log levels the values under the lowest one take its colour ("min" extends it)
+    extend = "min" if isinstance(norm, LogNorm) else "neither"
+    filled = ax.contourf(x, y, field, levels=levels, norm=norm, cmap=CONTOUR_CMAP, extend=extend)
     ax.contour(x, y, field, levels=levels[::3], norm=norm, colors="white", linewidths=0.4,
                alpha=0.5)  # fmt: skip
     mark_minima(ax, land, zorder=8)

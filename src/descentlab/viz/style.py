@@ -102,7 +102,9 @@ def contour_field(
     wide = np.percentile(above, 50) < spread * 1e-3
     if land.levels == "log" or wide:
         floor = max(float(np.percentile(above[above > 0], 1)), spread * 1e-9)
-        shifted = np.clip(z - low, floor, None)
+        # values under the lowest level stay under it (not clipped onto it, which draws
+        # that level's contour as a staircase of grid cells); positive for the log
+        shifted = np.maximum(z - low, floor * 1e-6)
         levels = np.geomspace(floor, spread, count)
         return shifted, levels, LogNorm(vmin=floor, vmax=spread), r"$f - \min f$ (log scale)"
     levels = MaxNLocator(count).tick_values(low, high)
