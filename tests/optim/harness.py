@@ -7,10 +7,14 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import pytest
 import torch
 from torch import nn
 
 from .cases import Case
+
+#: every parity test runs in both dtypes
+DTYPES = pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
 
 
 class SmallMLP(nn.Module):

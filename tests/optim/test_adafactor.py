@@ -10,15 +10,13 @@ from torch import nn
 
 from descentlab.optim.adafactor import Adafactor
 
-from .harness import assert_same, roundtrip
+from .harness import DTYPES, assert_same, roundtrip
 
 # 0-d, vectors (one of zeros, so eps2 sets its first step), matrices of both orientations,
 # a row, a column and a 3-D tensor (factored over its last two dimensions)
 SHAPES = [(), (5,), (5,), (4, 6), (6, 4), (1, 3), (3, 1), (2, 3, 4)]
 ZEROS = 2
 STEPS = 12
-DTYPES = pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
-TORCH_ONLY = ("foreach", "fused", "capturable", "differentiable")
 
 CONFIGS = {
     "default": {},

@@ -12,12 +12,10 @@ from torch import nn
 from descentlab.errors import GradientError
 from descentlab.optim.muon import Muon, newton_schulz
 
-from .harness import assert_same, roundtrip
+from .harness import DTYPES, assert_same, roundtrip
 
 SHAPES = [(4, 4), (3, 7), (7, 3), (1, 2), (2, 1)]  # square, wide, tall, a row, a column
 STEPS = 12
-DTYPES = pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
-TORCH_ONLY = ("foreach", "fused", "capturable", "differentiable")
 
 CONFIGS = {
     "default": {},

@@ -15,8 +15,9 @@ from descentlab.errors import HyperparameterError
 from descentlab.optim.muon_adamw import MuonAdamW
 from descentlab.train import tasks
 
+from .harness import DTYPES
+
 STEPS = 12
-DTYPES = pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
 MUON_ARGS = ("lr", "weight_decay", "momentum", "nesterov", "ns_coefficients", "eps", "ns_steps",
              "adjust_lr_fn")  # fmt: skip
 DEFAULTS = {h.name: h.default for h in MuonAdamW.hyper}

@@ -12,13 +12,11 @@ from torch import nn
 from descentlab.errors import GradientError
 from descentlab.optim.sparse_adam import SparseAdam
 
-from .harness import assert_same, roundtrip
+from .harness import DTYPES, assert_same, roundtrip
 
 STEPS = 15
 ROWS = 12
 NEVER = (9, 10, 11)  # rows no lookup ever touches
-DTYPES = pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
-TORCH_ONLY = ("foreach", "fused", "capturable", "differentiable")
 
 CONFIGS = {
     "default": {},

@@ -12,6 +12,7 @@ from .. import optim
 from ..errors import HyperparameterProblem, StartError
 from ..landscapes import ExpressionError
 from ..optim.averaging import start_training
+from ..optim.base import as_taken
 from ..optim.validation import too_large_for_dtype
 
 
@@ -78,8 +79,7 @@ def rehearse(spec: optim.OptimizerSpec, dtype: torch.dtype = torch.float32) -> N
     optimizer = start_training(spec.build([point]))
 
     def closure() -> torch.Tensor:  # for the methods that re-evaluate (L-BFGS)
-        grad = torch.ones_like(point)
-        point.grad = grad.to_sparse() if getattr(optimizer, "sparse_gradients", False) else grad
+        point.grad = as_taken(optimizer, torch.ones_like(point))
         return point.detach().sum()
 
     closure()

@@ -23,6 +23,7 @@ from torch import Tensor
 from ..defaults import NOISE, SEED
 from ..landscapes import Landscape
 from ..optim.averaging import averages_weights, evaluation_point, start_training
+from ..optim.base import as_taken
 from ..optim.validation import too_large_for_dtype
 
 # a trajectory has diverged when a coordinate is farther from the domain's centre
@@ -49,12 +50,6 @@ class Unit:
 def _stream_seed(seed: int, stream: int) -> int:
     """A seed for one noise stream, distinct for every (seed, stream) pair."""
     return int(np.random.SeedSequence([seed, stream]).generate_state(1, dtype=np.uint64)[0] >> 1)
-
-
-def _as_taken(optimizer: torch.optim.Optimizer, grad: Tensor) -> Tensor:
-    """The gradient as the optimizer takes it: sparse for SparseAdam (whose lazy update
-    then skips the coordinates whose gradient is exactly zero), else as it is."""
-    return grad.to_sparse() if getattr(optimizer, "sparse_gradients", False) else grad
 
 
 def divergence_bounds(landscape: Landscape) -> list[tuple[float, float]]:
@@ -129,6 +124,7 @@ class Lockstep:
         self._probe = probe or gradient_probe(landscape)
         self._probed: tuple[Tensor, Tensor | None] | None = None
         self._step_noise: Tensor | None = None
+        self._averaging: bool | None = None
 
     # -- building -------------------------------------------------------------------
 
@@ -154,6 +150,7 @@ class Lockstep:
         if scheduler is not None:
             unit.scheduler = scheduler(optimizer)
         self.units.append(unit)
+        self._averaging = None
         return unit
 
     # -- stepping -------------------------------------------------------------------
@@ -174,7 +171,7 @@ class Lockstep:
             grads = self._finish_gradient(self.probe()[0], slice(None))
             for unit in self.units:
                 if unit.shared:
-                    unit.param.grad = _as_taken(unit.optimizer, grads[:, unit.columns])
+                    unit.param.grad = as_taken(unit.optimizer, grads[:, unit.columns])
         for unit in self.units:
             if not unit.active:
                 continue
@@ -213,7 +210,7 @@ class Lockstep:
             with torch.no_grad():
                 points = unit.param.detach()
                 grads = torch.stack(self.landscape.gradient(*points))
-                unit.param.grad = _as_taken(
+                unit.param.grad = as_taken(
                     unit.optimizer, self._finish_gradient(grads, unit.columns)
                 )
                 return self.sign * self.landscape(*points).sum()
@@ -255,8 +252,11 @@ class Lockstep:
 
     @property
     def averaging(self) -> bool:
-        """Whether some optimizer measures its loss away from its stepping point."""
-        return any(averages_weights(unit.optimizer) for unit in self.units)
+        """Whether some optimizer measures its loss away from its stepping point (asked
+        once after the units are added, not at every recorded step)."""
+        if self._averaging is None:
+            self._averaging = any(averages_weights(unit.optimizer) for unit in self.units)
+        return self._averaging
 
     def evaluation_points(self) -> Tensor:
         """Where each trajectory's loss is measured, (D, N): the current points, except

@@ -22,6 +22,12 @@ from .saved import check_state_dict
 from .validation import check_flag, plain_value
 
 
+def as_taken(optimizer: torch.optim.Optimizer, grad: Tensor) -> Tensor:
+    """A dense gradient as ``optimizer`` takes it: sparse for SparseAdam (whose lazy
+    update then skips the coordinates whose gradient is exactly zero), else as it is."""
+    return grad.to_sparse() if getattr(optimizer, "sparse_gradients", False) else grad
+
+
 def scalar_dtype() -> torch.dtype:
     """The dtype torch.optim uses for scalar state such as ``step``."""
     return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
