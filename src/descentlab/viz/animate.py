@@ -24,6 +24,7 @@ from ..checks import one_of, real_number, whole_number
 from ..defaults import FPS, MAX_FPS, VIEW, VIEWS
 from ..engine import Race
 from .drawing import Box, clip_path, colorbar, draw_contour, draw_surface, outward, view_box
+from .framing import frame
 from .encoding import player_html, write_atomically, write_gif, write_mp4
 from .style import colours, halo, math
 
@@ -39,6 +40,8 @@ class Animation:
     ``duration`` (seconds) picks how many steps are shown at ``fps``; the last frame
     then stays ``hold`` seconds more before it loops (by default 1.5 s in a GIF and
     the page, none in an MP4; 0 for none anywhere).
+    The view frames the paths and the known minima (see `framing.frame`), or
+    ``xlim``/``ylim`` where given.
     A ball that leaves the view is marked where it crossed the edge by a hollow
     triangle pointing out; a diverged run ends in an X."""
 
@@ -55,6 +58,8 @@ class Animation:
         overlay: bool = False,
         size: tuple[int, int] | None = None,
         dpi: int = 100,
+        xlim: tuple[float, float] | None = None,
+        ylim: tuple[float, float] | None = None,
     ) -> None:
         if not isinstance(race, Race):
             raise TypeError(
@@ -98,6 +103,7 @@ class Animation:
         self.hold = HOLD if hold is None else float(hold)
         self.mp4_hold = MP4_HOLD if hold is None else float(hold)
         self.size, self.dpi = (int(width), int(height)), dpi
+        self.box = frame(race, xlim, ylim)
         steps = race.positions.shape[2]
         count = steps if duration is None else max(2, min(steps, round(duration * fps)))
         self.steps = np.unique(np.linspace(0, steps - 1, count).round().astype(int))
@@ -115,11 +121,11 @@ class Animation:
                                 height_ratios=[3, 1] if self.loss else [1])  # fmt: skip
         if self.view in ("surface", "both"):
             ax3 = fig.add_subplot(grid[0, 0], projection="3d")
-            draw_surface(ax3, land, resolution=50)
+            draw_surface(ax3, land, resolution=50, box=self.box)
             axes.append(ax3)
         if self.view in ("contour", "both"):
             ax2 = fig.add_subplot(grid[0, columns - 1])
-            filled = draw_contour(ax2, land, resolution=160)
+            filled = draw_contour(ax2, land, resolution=160, box=self.box)
             if self.view == "contour":
                 colorbar(fig, ax2, filled)
             axes.append(ax2)

@@ -11,10 +11,13 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator
 
 from ..engine import Race
 from ..landscapes import Landscape
+from .framing import Box, past_domain
 from .style import contour_field, evaluate_grid
 
 SURFACE_CMAP = "coolwarm"
@@ -28,10 +31,14 @@ def mark_minima(ax: Axes, land: Landscape, **style: Any) -> None:
         ax.plot(*minimum.point, **{**MINIMUM, **style})
 
 
-def draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
-    """The contour map of a 2-D landscape over its domain, minima starred; returns the
-    filled contours (for `colorbar`)."""
-    x, y, z = evaluate_grid(land, resolution)
+def draw_contour(
+    ax: Axes, land: Landscape, resolution: int = 250, box: Box | None = None
+) -> object:
+    """The contour map of a 2-D landscape over ``box`` (default: its domain), minima
+    starred, the domain's edge marked where the box passes it; returns the filled
+    contours (for `colorbar`)."""
+    box = box or land.domain
+    x, y, z = evaluate_grid(land, resolution, box)
     field, levels, norm, label = contour_field(land, z)
     # on log levels the values under the lowest one take its colour ("min" extends it)
     extend = "min" if isinstance(norm, LogNorm) else "neither"
@@ -39,15 +46,31 @@ def draw_contour(ax: Axes, land: Landscape, resolution: int = 250) -> object:
     ax.contour(x, y, field, levels=levels[::3], norm=norm, colors="white", linewidths=0.4,
                alpha=0.5)  # fmt: skip
     mark_minima(ax, land, zorder=8)
-    ax.set_xlim(*land.domain[0])
-    ax.set_ylim(*land.domain[1])
+    if past_domain(box, land):
+        mark_domain_edge(ax, land, box)
+    ax.set_xlim(*box[0])
+    ax.set_ylim(*box[1])
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
-    (x0, x1), (y0, y1) = land.domain
+    (x0, x1), (y0, y1) = box
     # equal scales keep gradients perpendicular to contours, unless the box is too thin
     ax.set_aspect("equal" if 0.25 <= (x1 - x0) / (y1 - y0) <= 4 else "auto")
     filled.colorbar_label = label  # type: ignore[attr-defined]
     return filled
+
+
+def mark_domain_edge(ax: Axes, land: Landscape, box: Box) -> None:
+    """Outside the domain the map is veiled, and the domain's edge drawn dashed."""
+    (x0, x1), (y0, y1) = box
+    (a0, a1), (b0, b1) = land.domain
+    # the box with the domain cut out of it (drawn even-odd: the domain stays clear)
+    outer = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+    inner = [(a0, b0), (a0, b1), (a1, b1), (a1, b0), (a0, b0)]
+    codes = [MplPath.MOVETO] + [MplPath.LINETO] * 3 + [MplPath.CLOSEPOLY]
+    veil = MplPath(outer + inner, codes * 2)
+    ax.add_patch(PathPatch(veil, facecolor="white", alpha=0.45, edgecolor="none", zorder=2))
+    ax.add_patch(Rectangle((a0, b0), a1 - a0, b1 - b0, fill=False, edgecolor="white",
+                           linestyle=(0, (5, 3)), linewidth=1.3, zorder=3))  # fmt: skip
 
 
 def colorbar(fig: Figure, ax: Axes, filled: object) -> None:
@@ -60,16 +83,20 @@ def colorbar(fig: Figure, ax: Axes, filled: object) -> None:
         bar.update_ticks()
 
 
-def draw_surface(ax: Axes, land: Landscape, resolution: int = 120) -> None:
-    """The 3-D surface of a 2-D landscape, seen from the landscape's view."""
+def draw_surface(
+    ax: Axes, land: Landscape, resolution: int = 120, box: Box | None = None
+) -> None:
+    """The 3-D surface of a 2-D landscape over ``box`` (default: its domain), seen from
+    the landscape's view."""
     ax.computed_zorder = False  # paths and balls stay on top of the surface
-    x, y, z = evaluate_grid(land, resolution)
+    box = box or land.domain
+    x, y, z = evaluate_grid(land, resolution, box)
     if not np.nanmax(z) > np.nanmin(z):
         raise ValueError("the landscape is constant over its domain: nothing to shade")
     ax.plot_surface(x, y, z, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.15,
                     alpha=0.75, rstride=3, cstride=3, antialiased=True, zorder=1)  # fmt: skip
-    ax.set_xlim(*land.domain[0])
-    ax.set_ylim(*land.domain[1])
+    ax.set_xlim(*box[0])
+    ax.set_ylim(*box[1])
     ax.set_zlim(float(np.nanmin(z)), float(np.nanmax(z)))
     ax.view_init(*land.view)
     ax.set_xlabel("$x$")
@@ -146,8 +173,6 @@ def edge_point(path: np.ndarray, domain: Any) -> np.ndarray:
         return path[0]
     return crossing(path[inside[-1]], path[inside[-1] + 1], domain)
 
-
-Box = tuple[tuple[float, float], tuple[float, float]]
 
 
 def view_box(ax: Axes) -> Box:

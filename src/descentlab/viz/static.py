@@ -24,6 +24,7 @@ from .drawing import (
     trajectory,
     visible,
 )
+from .framing import frame
 from .style import colours, halo, math, underlay
 from .training import training_curves
 
@@ -76,14 +77,23 @@ def _picked_starts(race: Race, starts: Sequence[int] | None) -> list[int]:
 START_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
 
 
-def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
+def trace(
+    race: Race,
+    starts: Sequence[int] | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+) -> Figure:
     """Trajectories over the landscape: on the curve (1-D) or on the contour map (2-D),
     start and known minima marked, the legend outside the data. With several starts,
-    each has its own line style and a numbered marker, both named in the legend."""
+    each has its own line style and a numbered marker, both named in the legend.
+    A 2-D map frames the paths and the known minima, or ``xlim``/``ylim`` where given."""
     land = _check_race(race, "trace").landscape
     picked = _picked_starts(race, starts)
-    if land.dim == 2:  # the map keeps equal scales: fit the figure's height to it
-        (x0, x1), (y0, y1) = land.domain
+    if land.dim == 1 and (xlim is not None or ylim is not None):
+        raise ValueError("xlim and ylim frame a 2-D map; a 1-D trace shows what its paths reach")
+    box = frame(race, xlim, ylim) if land.dim == 2 else None
+    if box is not None:  # the map keeps equal scales: fit the figure's height to it
+        (x0, x1), (y0, y1) = box
         ratio = min(max((x1 - x0) / (y1 - y0), 0.25), 4.0)
         size = (8.5, min(max(7.0 / ratio + 1.4, 4.2), 9.0))
     else:
@@ -94,7 +104,7 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
         lo, hi = _span_1d(race, picked)
         draw_curve(ax, land, 200, (lo, hi))
     else:
-        filled = draw_contour(ax, land)
+        filled = draw_contour(ax, land, box=box)
         colorbar(fig, ax, filled)
     for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
@@ -114,13 +124,13 @@ def trace(race: Race, starts: Sequence[int] | None = None) -> Figure:
                 ax.plot(path[:, 0], path[:, 1], marker="o", color=colour, linestyle=style,
                         markersize=2.5, linewidth=1.4, markeredgewidth=0,
                         label=name)  # fmt: skip
-                if not outside_domain(path[-1:], land.domain)[0]:
+                if not outside_domain(path[-1:], box)[0]:
                     ax.plot(*path[-1], marker="o", markersize=7, color=colour,
                             markeredgecolor="black", zorder=6,
                             path_effects=halo(colour, 1.0))  # fmt: skip
             if race.diverged_at[k, s] >= 0:
                 end = (
-                    edge_point(path, land.domain)
+                    edge_point(path, box)
                     if land.dim == 2
                     else (path[-1, 0], race.losses[k, s, len(path) - 1])
                 )
@@ -157,24 +167,31 @@ def _span_1d(race: Race, picked: list[int]) -> tuple[float, float]:
     return max(low - width, min(low, points.min())), min(high + width, max(high, points.max()))
 
 
-def surface(race: Race, starts: Sequence[int] | None = None) -> Figure:
-    """The 3-D surface (coolwarm, grey edges) with the trajectories lying on it."""
+def surface(
+    race: Race,
+    starts: Sequence[int] | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+) -> Figure:
+    """The 3-D surface (coolwarm, grey edges) with the trajectories lying on it, framed
+    on the paths and the known minima, or on ``xlim``/``ylim`` where given."""
     land = _check_race(race, "surface").landscape
     if land.dim != 2:
         raise ValueError(f"a surface needs a 2-D landscape; {land.name} has {land.dim}")
     picked = _picked_starts(race, starts)
+    box = frame(race, xlim, ylim)
     fig = Figure(figsize=(8.5, 6.5), layout="constrained")
     ax = fig.add_subplot(projection="3d")
-    draw_surface(ax, land)
+    draw_surface(ax, land, box=box)
     for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
             whole = trajectory(race, k, s)
-            path = visible(whole, land.domain)
+            path = visible(whole, box)
             z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, : len(path)])
             ax.plot(path[:, 0], path[:, 1], z, color=colour, linewidth=2.2, zorder=10,
                     label=label if index == 0 else None,
                     path_effects=halo(colour, 2.2))  # fmt: skip
-            end = edge_point(whole, land.domain)
+            end = edge_point(whole, box)
             marker = "X" if race.diverged_at[k, s] >= 0 else "o"
             if marker == "X" or not np.isnan(path[-1, 0]):
                 height = float(land(*(torch.tensor(v) for v in end)))

@@ -72,10 +72,11 @@ def colours(labels: list[str]) -> list[str]:
 
 
 def evaluate_grid(
-    land: Landscape, resolution: int = 200
+    land: Landscape, resolution: int = 200, box: Any = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """X, Y and f(X, Y) on a regular grid over a 2-D landscape's domain."""
-    (x0, x1), (y0, y1) = land.domain
+    """X, Y and f(X, Y) on a regular grid over ``box`` ((x0, x1), (y0, y1)), by default
+    the 2-D landscape's domain."""
+    (x0, x1), (y0, y1) = box if box is not None else land.domain
     x = torch.linspace(x0, x1, resolution, dtype=torch.float64)
     y = torch.linspace(y0, y1, resolution, dtype=torch.float64)
     grid_x, grid_y = torch.meshgrid(x, y, indexing="xy")
