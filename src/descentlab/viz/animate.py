@@ -24,8 +24,8 @@ from ..checks import one_of, real_number, whole_number
 from ..defaults import FPS, MAX_FPS, VIEW, VIEWS
 from ..engine import Race
 from .drawing import Box, clip_path, colorbar, draw_contour, draw_surface, outward, view_box
-from .framing import frame
 from .encoding import player_html, write_atomically, write_gif, write_mp4
+from .framing import frame
 from .style import colours, halo, math
 
 View = Literal["contour", "surface", "both"]

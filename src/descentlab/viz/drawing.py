@@ -83,9 +83,7 @@ def colorbar(fig: Figure, ax: Axes, filled: object) -> None:
         bar.update_ticks()
 
 
-def draw_surface(
-    ax: Axes, land: Landscape, resolution: int = 120, box: Box | None = None
-) -> None:
+def draw_surface(ax: Axes, land: Landscape, resolution: int = 120, box: Box | None = None) -> None:
     """The 3-D surface of a 2-D landscape over ``box`` (default: its domain), seen from
     the landscape's view."""
     ax.computed_zorder = False  # paths and balls stay on top of the surface
@@ -172,7 +170,6 @@ def edge_point(path: np.ndarray, domain: Any) -> np.ndarray:
     if inside.size == 0:
         return path[0]
     return crossing(path[inside[-1]], path[inside[-1] + 1], domain)
-
 
 
 def view_box(ax: Axes) -> Box:
