@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from ..defaults import MAX_FPS, VIEWS
 
@@ -42,6 +42,20 @@ LandscapeText = Annotated[
 Coordinate = Annotated[float, Field(allow_inf_nan=False)]
 Point = Annotated[list[Coordinate], Field(min_length=1)]
 Steps = Annotated[int, Field(ge=1, description="Optimizer steps.")]
+
+
+def _increasing(value: list[float]) -> list[float]:
+    if value[0] >= value[1]:
+        raise ValueError(f"the low limit must be under the high one, got {value[0]:g} and "
+                         f"{value[1]:g}")  # fmt: skip
+    return value
+
+
+Limits = Annotated[
+    list[Coordinate],
+    Field(min_length=2, max_length=2, description="Low and high limit of an axis in a picture."),
+    AfterValidator(_increasing),
+]
 Noise = Annotated[
     float, Field(ge=0, allow_inf_nan=False, description="Std of Gaussian gradient noise.")
 ]

@@ -19,6 +19,7 @@ from .fields import (
     Fps,
     GridValues,
     LandscapeText,
+    Limits,
     Noise,
     Plot,
     Point,
@@ -62,6 +63,12 @@ class RaceExperiment(Experiment):
     fps: Fps = FPS
     duration: Seconds | None = Field(
         default=None, description="Length of an animation in seconds; default one frame a step."
+    )
+    xlim: Limits | None = Field(
+        default=None, description="The x range a picture shows; default the paths and minima."
+    )
+    ylim: Limits | None = Field(
+        default=None, description="The y range a picture shows; default the paths and minima."
     )
 
 
