@@ -30,7 +30,7 @@ def test_gif_loops_with_every_frame(saddle, tmp_path, view):
     path = animation.save(tmp_path / f"saddle-{view}.gif")
     with Image.open(path) as image:
         assert image.n_frames == 31
-        assert image.size == ((1120, 480) if view == "both" else (640, 480))
+        assert image.size == ((1280, 600) if view == "both" else (800, 600))
         assert image.info["loop"] == 0
         assert image.info["duration"] == 100
         image.seek(29)
@@ -50,7 +50,7 @@ def test_mp4_has_the_frames_and_duration(saddle, tmp_path):
     assert frames == 35 and seconds == pytest.approx(3.5, abs=0.11)  # 2 s, then 1.5 s held
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
-    assert meta["size"] == (1120, 480) and meta["codec"] == "h264"
+    assert meta["size"] == (1280, 600) and meta["codec"] == "h264"
 
 
 def test_html_holds_every_frame_and_loads_nothing(saddle, tmp_path):
@@ -105,7 +105,7 @@ def test_loss_panel_kept_in_step(saddle, tmp_path):
     np.testing.assert_allclose(loss_ax.get_lines()[1].get_ydata(), race.losses[1, 0] - 0.0)
     path = animation.save(tmp_path / "beale-loss.gif")
     with Image.open(path) as image:
-        assert image.size == (640, 640) and image.n_frames == 21
+        assert image.size == (800, 800) and image.n_frames == 21
 
 
 def test_state_overlay_draws_momentum_arrows_and_effective_steps(tmp_path):

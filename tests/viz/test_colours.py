@@ -21,7 +21,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from descentlab import optim
-from descentlab.viz import drawing
+from descentlab.viz import drawing, surfaces
 from descentlab.viz.style import _SPARE, OPTIMIZER_COLOURS, colours, halo, outline, underlay
 from descentlab.viz.sweeps import DIVERGED
 
@@ -99,7 +99,7 @@ def _plotly(name: str) -> np.ndarray:
 def _maps() -> dict[str, np.ndarray]:
     """Every background a path or ball is drawn over, colour by colour."""
     at = np.linspace(0, 1, 256)
-    mpl = {drawing.CONTOUR_CMAP, drawing.SURFACE_CMAP, "viridis_r"}
+    mpl = {drawing.CONTOUR_CMAP, surfaces.SURFACE_CMAP, "viridis_r"}
     found = {name: matplotlib.colormaps[name](at)[:, :3] for name in mpl}
     found |= {f"plotly {name}": _plotly(name) for name in ("Viridis", "RdBu_r")}
     found["white axes"] = np.ones((1, 3))  # loss curves and 1-D landscapes
@@ -124,7 +124,7 @@ def test_wcag_luminance_and_contrast():
 
 def test_the_maps_we_check_are_the_ones_drawn():
     maps = _maps()
-    assert drawing.CONTOUR_CMAP == "viridis" and drawing.SURFACE_CMAP in maps
+    assert drawing.CONTOUR_CMAP == "viridis" and surfaces.SURFACE_CMAP in maps
     # plotly's Viridis is matplotlib's, through 10 stops (so within 0.07 per channel)
     assert np.abs(maps["plotly Viridis"] - maps["viridis"]).max() < 0.07
 

@@ -95,13 +95,16 @@ def test_runs_leaving_the_view_are_cut_at_its_edge():
     assert 1.5 < x1 <= 1.5 + 0.06 * 3  # the paths leave: at most a margin past the domain
     for line in ax.get_lines():
         xs, ys, _ = (np.asarray(v, dtype=float) for v in line.get_data_3d())
+        if not len(xs):
+            continue  # a legend entry
         shown = np.isfinite(xs)
         assert shown.any()
         assert np.all((xs[shown] >= x0) & (xs[shown] <= x1))
         assert np.all((ys[shown] >= y0) & (ys[shown] <= y1))
     assert ax.get_zlim()[0] > -2  # the surface, not a runaway path, sets the scale
     wild = dl.run("parabola", "sgd(lr=1.5)", steps=30)
-    marks = [line for line in viz.trace(wild).get_axes()[0].get_lines() if line.get_marker() == "X"]
+    lines = viz.trace(wild).get_axes()[0].get_lines()
+    marks = [line for line in lines if line.get_marker() == "X" and len(line.get_xdata())]
     assert len(marks) == 1
 
 
@@ -156,7 +159,8 @@ def test_the_divergence_mark_sits_where_the_run_left_the_view():
     race = dl.run("rosenbrock", "sgd(lr=0.01)", starts=[(-1.5, 2.0)], steps=50)
     assert race.diverged_at[0, 0] > 0
     ax = viz.trace(race).get_axes()[0]
-    (mark,) = [line for line in ax.get_lines() if line.get_marker() == "X"]
+    lines = ax.get_lines()
+    (mark,) = [line for line in lines if line.get_marker() == "X" and len(line.get_xdata())]
     x, y = mark.get_xydata()[0]
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert x0 - 1e-6 <= x <= x1 + 1e-6 and y0 - 1e-6 <= y <= y1 + 1e-6

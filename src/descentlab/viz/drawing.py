@@ -20,7 +20,6 @@ from ..landscapes import Landscape
 from .framing import Box, past_domain
 from .style import contour_field, evaluate_grid
 
-SURFACE_CMAP = "coolwarm"
 CONTOUR_CMAP = "viridis"
 MINIMUM = {"marker": "*", "markersize": 14, "color": "gold", "markeredgecolor": "black"}
 
@@ -81,25 +80,6 @@ def colorbar(fig: Figure, ax: Axes, filled: object) -> None:
         bar.locator = LogLocator(base=10)
         bar.formatter = LogFormatterSciNotation(base=10)
         bar.update_ticks()
-
-
-def draw_surface(ax: Axes, land: Landscape, resolution: int = 120, box: Box | None = None) -> None:
-    """The 3-D surface of a 2-D landscape over ``box`` (default: its domain), seen from
-    the landscape's view."""
-    ax.computed_zorder = False  # paths and balls stay on top of the surface
-    box = box or land.domain
-    x, y, z = evaluate_grid(land, resolution, box)
-    if not np.nanmax(z) > np.nanmin(z):
-        raise ValueError("the landscape is constant over its domain: nothing to shade")
-    ax.plot_surface(x, y, z, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.15,
-                    alpha=0.75, rstride=3, cstride=3, antialiased=True, zorder=1)  # fmt: skip
-    ax.set_xlim(*box[0])
-    ax.set_ylim(*box[1])
-    ax.set_zlim(float(np.nanmin(z)), float(np.nanmax(z)))
-    ax.view_init(*land.view)
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$y$")
-    ax.set_zlabel("$f$")
 
 
 def draw_curve(

@@ -1,9 +1,16 @@
 """Interactive races: a plotly figure with play, pause and a step slider.
 
-The landscape (surface or contour) is drawn once; animation frames carry only the
-trajectory traces, as float32 typed arrays. `write_html` with the default
-``include_plotlyjs=True`` writes one self-contained page: plotly.js embedded once,
-gzip-compressed and unpacked by the browser's DecompressionStream, so it works offline.
+The landscape (surface or contour) is drawn once over the picture's frame; animation
+frames carry only the paths and the balls. A path is cut where it leaves the frame,
+and a ball that left it stays marked where it crossed the edge (a hollow mark, on the
+map an open triangle pointing out); a diverged run ends in an X.
+
+`write_html` with the default ``include_plotlyjs=True`` writes one self-contained page
+that works offline: the official partial plotly.js bundle the figure needs (cartesian
+for the map, gl3d for the surface, vendored in ``plotlyjs/`` at the version Python
+plotly ships) embedded once, gzip-compressed and unpacked by the browser's
+DecompressionStream, and the frames sent as the last frame plus, per frame, how much
+of each path it shows and how each ball is marked.
 """
 
 from __future__ import annotations
@@ -13,27 +20,82 @@ import functools
 import gzip
 import html
 import json
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import plotly
 import plotly.graph_objects as go
+import torch
 
 from ..checks import one_of, whole_number
 from ..engine import Race
-from .drawing import trajectory
+from ..landscapes import Landscape
+from .drawing import clip_path, outward, trajectory
+from .framing import Box, frame, past_domain
+from .static import START_STYLES
 from .style import colours, evaluate_grid
 
 Kind = Literal["surface", "contour"]
 MAX_FRAMES = 200
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+BUNDLES = Path(__file__).parent / "plotlyjs"
+# the trace types each partial bundle draws; any other figure gets the full library
+CARTESIAN = (BUNDLES / "plotly-cartesian.min.js", {"scatter", "contour"})
+GL3D = (BUNDLES / "plotly-gl3d.min.js", {"scatter3d", "surface"})
+FULL_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+LINE_WIDTH = 3
+BALL, LEFT, DIVERGED = 0, 1, 2  # how a ball is marked: in view, left the view, diverged
+MARKS = {
+    "contour": (
+        dict(symbol="circle", size=11, line=dict(color="black", width=1)),
+        dict(symbol="triangle-up-open", size=15, line=dict(color="black", width=2.5)),
+        dict(symbol="x", size=14, line=dict(color="black", width=1)),
+    ),
+    # Scatter3d has no triangles: a hollow ball where it crossed the edge
+    "surface": (
+        dict(symbol="circle", size=7, line=dict(color="black", width=1)),
+        dict(symbol="circle-open", size=9, line=dict(color="black", width=2)),
+        dict(symbol="x", size=8, line=dict(color="black", width=1)),
+    ),
+}
+MARK_NAMES = {LEFT: "left the view (marked at the edge)", DIVERGED: "diverged"}
+# START_STYLES as plotly dashes; Scatter3d takes named dashes only
+DASHES = {"-": "solid", "--": "dash", ":": "dot", "-.": "dashdot"}
+GL_DASHES = {(5, 1, 1, 1, 1, 1): "longdashdot", (1, 3): "longdash"}
+
+
+def bundle_for(figure: go.Figure) -> Path:
+    """The smallest plotly.js bundle that draws every trace of the figure."""
+    types = {trace.type for trace in figure.data}
+    for frame_ in figure.frames:
+        types |= {trace.type for trace in frame_.data}
+    for path, drawn in (CARTESIAN, GL3D):
+        if types <= drawn:
+            return path
+    return FULL_PLOTLY_JS
 
 
 @functools.cache
-def packed_plotly_js() -> str:
-    """plotly.js, gzip-compressed and base64-encoded (about 2 MB instead of 4.8)."""
-    return base64.b64encode(gzip.compress(PLOTLY_JS.read_bytes(), 9, mtime=0)).decode("ascii")
+def packed(path: Path) -> str:
+    """A plotly.js bundle, gzip-compressed and base64-encoded."""
+    return base64.b64encode(gzip.compress(path.read_bytes(), 9, mtime=0)).decode("ascii")
+
+
+def same(a: Any, b: Any) -> bool:
+    """Deep equality of plotly property trees holding arrays (NaN equals NaN)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
+    if isinstance(a, np.ndarray | list | tuple) or isinstance(b, np.ndarray | list | tuple):
+        left, right = np.asarray(a), np.asarray(b)
+        if left.shape != right.shape or left.dtype.kind != right.dtype.kind:
+            return False
+        if left.dtype.kind == "f":
+            return bool(np.array_equal(left, right, equal_nan=True))
+        return bool(np.array_equal(left, right))
+    return a == b
 
 
 class RaceFigure(go.Figure):
@@ -46,45 +108,51 @@ class RaceFigure(go.Figure):
             return super().to_html(*args, **kwargs)
         title = self.layout.title.text or "race"
         figure = json.loads(self.to_json())
-        lengths = self._growing()
-        if lengths is not None:  # every frame is a prefix of the last: send the last only
+        compact = self._compact()
+        if compact is not None:  # the page cuts every frame out of the last one
             figure["frames"] = figure["frames"][-1:]
-            figure["lengths"] = lengths
-            figure["frame_names"] = [frame.name for frame in self.frames]
+            figure.update(compact)
         text = json.dumps(figure, separators=(",", ":")).replace("</", "<\\/")
         return (
             PAGE.replace("__TITLE__", html.escape(title))
             .replace("__WIDTH__", str(self.layout.width or 900))
             .replace("__HEIGHT__", str(self.layout.height or 650))
-            .replace("__PLOTLY__", packed_plotly_js())
+            .replace("__PLOTLY__", packed(bundle_for(self)))
             .replace("__FIGURE__", text)
         )
 
-    def _growing(self) -> list[list[int]] | None:
-        """Path lengths per frame and trace when every frame's paths are prefixes of the
-        last frame's (the ball drawn at the end only), else None."""
+    def _compact(self) -> dict[str, Any] | None:
+        """Per frame: each path's length and each ball's mark (and angle on a map), when
+        the page rebuilds exactly the figure's frames from them and the last frame."""
         if not self.frames:
             return None
-        last, lengths = self.frames[-1], []
-        for frame in self.frames:
-            if tuple(frame.traces or ()) != tuple(last.traces or ()):
+        last = self.frames[-1]
+        count = len(last.data) // 2  # the paths, then one ball per path
+        kind = "surface" if last.data[-1].type == "scatter3d" else "contour"
+        symbols = [mark["symbol"] for mark in MARKS[kind]]
+        lengths, states, angles = [], [], []
+        for frame_ in self.frames:
+            if tuple(frame_.traces or ()) != tuple(last.traces or ()):
                 return None
-            row = []
-            for trace, full in zip(frame.data, last.data, strict=True):
-                n = len(trace.x)
-                for axis in ("x", "y", "z"):
-                    mine, theirs = getattr(trace, axis, None), getattr(full, axis, None)
-                    if (mine is None) != (theirs is None) or (
-                        mine is not None and not np.array_equal(mine, np.asarray(theirs)[:n])
-                    ):
-                        return None
-                size = np.zeros(n)
-                size[-1] = 9
-                if not np.array_equal(trace.marker.size, size):
-                    return None
-                row.append(n)
+            if len(frame_.data) != 2 * count:
+                return None
+            paths, balls = frame_.data[:count], frame_.data[count:]
+            row = [len(trace.x) for trace in paths]
+            if any(ball.marker.symbol not in symbols for ball in balls):
+                return None
+            state = [symbols.index(ball.marker.symbol) for ball in balls]
+            turn = [int(ball.marker.angle or 0) for ball in balls] if kind == "contour" else []
+            rebuilt = grown(last, count, row, state, turn, MARKS[kind])
+            if not all(same(t.to_plotly_json(), r) for t, r in zip(frame_.data, rebuilt)):
+                return None
             lengths.append(row)
-        return lengths
+            states.append(state)
+            angles.append(turn)
+        compact = dict(lengths=lengths, states=states, marks=MARKS[kind],
+                       frame_names=[frame_.name for frame_ in self.frames])  # fmt: skip
+        if kind == "contour":
+            compact["angles"] = angles
+        return compact
 
     def write_html(self, file: Any, *args: Any, **kwargs: Any) -> None:
         if args or set(kwargs) - {"include_plotlyjs", "full_html"}:
@@ -97,10 +165,102 @@ class RaceFigure(go.Figure):
         return None
 
 
-def interactive(race: Race, kind: Kind = "contour", frames: int | None = None) -> go.Figure:
-    """A plotly figure of a 2-D race: the landscape and one animated trace per
+def grown(
+    last: go.Frame, count: int, lengths: list[int], states: list[int], angles: list[int],
+    marks: tuple[dict, ...],
+) -> list[dict[str, Any]]:
+    """The traces of one frame rebuilt from the last frame, as the page does: each path
+    cut to its length, its ball at the path's last drawn point, marked by its state."""
+    traces = []
+    for trace, n in zip(last.data[:count], lengths, strict=True):
+        cut = trace.to_plotly_json()
+        for axis in ("x", "y", "z"):
+            if axis in cut:
+                cut[axis] = np.asarray(cut[axis])[:n]
+        traces.append(cut)
+    for j, (ball, state) in enumerate(zip(last.data[count:], states, strict=True)):
+        made = ball.to_plotly_json()
+        drawn = np.flatnonzero(np.isfinite(np.asarray(traces[j]["x"], dtype=float)))
+        for axis in ("x", "y", "z"):
+            if axis in made:
+                values = np.asarray(traces[j][axis])
+                made[axis] = values[drawn[-1] :][:1] if drawn.size else np.full(1, np.nan, "f4")
+        made["marker"] = {**made["marker"], **marks[state]}
+        if angles:
+            made["marker"]["angle"] = angles[j]
+        traces.append(made)
+    return traces
+
+
+@dataclass
+class Cut:
+    """One trajectory cut to the frame: the drawn points (NaN gaps), per step how many
+    of them draw the path so far, and per step how its ball is marked."""
+
+    label: str
+    colour: str
+    start: int  # which of the race's starts, in the order drawn
+    points: np.ndarray
+    heights: np.ndarray | None
+    ends: np.ndarray
+    states: np.ndarray
+    angles: np.ndarray
+
+    def at(self, step: int) -> tuple[int, int, int]:
+        """The path's length, the ball's state and its angle at a step."""
+        i = min(step, len(self.ends) - 1)
+        return int(self.ends[i]), int(self.states[i]), int(self.angles[i])
+
+
+def cut(race: Race, k: int, s: int, box: Box, label: str, colour: str, kind: Kind) -> Cut:
+    """Trajectory (k, s) cut to the box, with its ball's mark at every step."""
+    path = trajectory(race, k, s)
+    points, ends = clip_path(path, box)
+    total = race.positions.shape[2]
+    at = int(race.diverged_at[k, s])
+    states, angles = np.full(total, BALL), np.zeros(total, dtype=int)
+    for step in range(total):
+        n = int(ends[min(step, len(ends) - 1)])
+        drawn = np.flatnonzero(np.isfinite(points[:n, 0]))
+        if 0 <= at <= step:
+            states[step] = DIVERGED
+        elif not np.isfinite(points[n - 1, 0]):
+            states[step] = LEFT
+            if drawn.size:  # the triangle points out of the edge it crossed
+                nx, ny = outward(points[drawn[-1]], box)
+                angles[step] = round(math.degrees(math.atan2(nx, ny)))
+    heights = height(race.landscape, points) if kind == "surface" else None
+    return Cut(label, colour, s, points.astype(np.float32), heights, ends, states, angles)
+
+
+def height(land: Landscape, points: np.ndarray) -> np.ndarray:
+    """The landscape's value at each point (N, 2), NaN at the gaps, as float32."""
+    xy = torch.as_tensor(np.asarray(points, dtype=np.float64))
+    with torch.no_grad():
+        return land(xy[:, 0], xy[:, 1]).numpy().astype(np.float32)
+
+
+def dash(index: int, kind: Kind) -> str:
+    """The plotly dash of the index-th start, after START_STYLES."""
+    style = START_STYLES[index % len(START_STYLES)]
+    if isinstance(style, str):
+        return DASHES[style]
+    if kind == "surface":
+        return GL_DASHES[tuple(style[1])]
+    return ",".join(f"{length * LINE_WIDTH:g}px" for length in style[1])
+
+
+def interactive(
+    race: Race,
+    kind: Kind = "contour",
+    frames: int | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+) -> go.Figure:
+    """A plotly figure of a 2-D race: the landscape and one animated path per
     trajectory, with play/pause buttons and a step slider (at most ``frames`` frames,
-    default every step up to 200)."""
+    default every step up to 200). It frames the paths and the known minima, or
+    ``xlim``/``ylim`` where given; paths are cut at the frame's edge."""
     if not isinstance(race, Race):
         raise TypeError(
             f"interactive draws a Race (from descentlab.run), got {type(race).__name__}"
@@ -111,87 +271,189 @@ def interactive(race: Race, kind: Kind = "contour", frames: int | None = None) -
     if frames is not None:
         whole_number("frames", frames, low=2)
     one_of("kind", kind, ("surface", "contour"))
+    box = frame(race, xlim, ylim)
     total = race.positions.shape[2]
     count = min(total, frames or MAX_FRAMES)
-    steps = np.unique(np.linspace(0, total - 1, count).round().astype(int))
-    x, y, z = evaluate_grid(land, 120)
-    x, y = x[0].astype(np.float32), y[:, 0].astype(np.float32)
-    if kind == "surface":
-        background = go.Surface(x=x, y=y, z=z.astype(np.float32), colorscale="RdBu_r", opacity=0.85,
-                                showscale=False, name=land.name)  # fmt: skip
-    else:
-        shown = np.log10(z - np.nanmin(z) + 1e-9) if land.levels == "log" else z
-        background = go.Contour(x=x, y=y, z=shown.astype(np.float32), colorscale="Viridis",
-                                ncontours=30, showscale=False, name=land.name)  # fmt: skip
-
-    paths = [
-        (race.labels[k], colour, trajectory(race, k, s, clip=True).astype(np.float32), k, s)
-        for k, colour in enumerate(colours(race.labels))
-        for s in range(race.positions.shape[1])
+    steps = [int(t) for t in np.unique(np.linspace(0, total - 1, count).round().astype(int))]
+    starts = race.positions.shape[1]
+    cuts = [
+        cut(race, k, s, box, label, colour, kind)
+        for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True))
+        for s in range(starts)
     ]
-
-    def traces(step: int) -> list[go.Scatter | go.Scatter3d]:
-        out = []
-        for label, colour, path, k, s in paths:
-            upto = path[: min(step, len(path) - 1) + 1]
-            z_path = race.losses[k, s, : len(upto)].astype(np.float32)
-            sizes = np.zeros(len(upto), dtype=np.uint8)
-            sizes[-1] = 9
-            common = dict(name=label, legendgroup=label, showlegend=s == 0,
-                          line=dict(color=colour, width=4),
-                          marker=dict(size=sizes, color=colour,
-                                      line=dict(color="black", width=1)))  # fmt: skip
-            if kind == "surface":
-                out.append(go.Scatter3d(x=upto[:, 0], y=upto[:, 1], z=z_path,
-                                        mode="lines+markers", **common))  # fmt: skip
-            else:
-                out.append(go.Scatter(x=upto[:, 0], y=upto[:, 1], mode="lines+markers",
-                                      **common))  # fmt: skip
-        return out
-
-    moving = list(range(1, len(paths) + 1))  # trace indices the frames update
+    fixed = [landscape_trace(land, kind, box)]
+    if past_domain(box, land):
+        fixed.append(domain_edge(land, kind, box))
+    fixed.append(start_markers(race, kind))
+    first = len(fixed)
+    moving = list(range(first, first + 2 * len(cuts)))  # trace indices the frames update
+    legend = start_legend(race, kind) + mark_legend(cuts, kind)
     figure = RaceFigure(
-        data=[background, *traces(int(steps[0]))],
-        frames=[go.Frame(data=traces(int(t)), traces=moving, name=str(int(t))) for t in steps],
-    )
-    play = dict(label="play", method="animate",
-                args=[None, dict(frame=dict(duration=50, redraw=True),
-                                 fromcurrent=True, transition=dict(duration=0))])  # fmt: skip
-    still = dict(frame=dict(duration=0, redraw=False), mode="immediate")
-    pause = dict(label="pause", method="animate", args=[[None], still])
-    slider = dict(
-        active=0,
-        currentvalue=dict(prefix="step "),
-        steps=[
-            dict(label=str(int(t)), method="animate",
-                 args=[[str(int(t))], dict(mode="immediate", frame=dict(duration=0,
-                       redraw=True), transition=dict(duration=0))])
-            for t in steps
-        ],
+        data=[*fixed, *moving_traces(cuts, steps[0], kind), *legend],
+        frames=[go.Frame(data=moving_traces(cuts, t, kind), traces=moving, name=str(t))
+                for t in steps],
     )  # fmt: skip
-    (x0, x1), (y0, y1) = land.domain
     figure.update_layout(
         # plain text: rendering LaTeX would need MathJax from the network
         title=dict(text=land.expression or land.name),
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.08, buttons=[play, pause])],
-        sliders=[slider],
+        updatemenus=[player()],
+        sliders=[slider(steps)],
         legend=dict(x=1.02, y=1.0, itemsizing="constant"),
         width=900,
         height=650,
         template="plotly_white",
     )
-    if kind == "contour":
-        figure.update_xaxes(range=[x0, x1], title="x")
-        figure.update_yaxes(range=[y0, y1], title="y")
-    else:
+    frame_axes(figure, kind, box)
+    return figure
+
+
+def landscape_trace(land: Landscape, kind: Kind, box: Box) -> go.Contour | go.Surface:
+    """The landscape sampled over the box: a surface, or a contour map (log levels where
+    the landscape hints so)."""
+    x, y, z = evaluate_grid(land, 120, box)
+    x, y = x[0].astype(np.float32), y[:, 0].astype(np.float32)
+    if kind == "surface":
+        return go.Surface(x=x, y=y, z=z.astype(np.float32), colorscale="RdBu_r", opacity=0.85,
+                          showscale=False, name=land.name, hoverinfo="skip")  # fmt: skip
+    shown = np.log10(z - np.nanmin(z) + 1e-9) if land.levels == "log" else z
+    return go.Contour(x=x, y=y, z=shown.astype(np.float32), colorscale="Viridis",
+                      ncontours=30, showscale=False, name=land.name)  # fmt: skip
+
+
+def domain_edge(land: Landscape, kind: Kind, box: Box) -> go.Scatter | go.Scatter3d:
+    """The domain's edge where the frame shows it: dashed on the map, a line lying on
+    the surface."""
+    (a0, a1), (b0, b1) = land.domain
+    corners = np.array([(a0, b0), (a1, b0), (a1, b1), (a0, b1), (a0, b0)], dtype=float)
+    # many points per side, so that the line follows the surface
+    ring = np.concatenate([np.linspace(p, q, 60, endpoint=False) for p, q in
+                           zip(corners[:-1], corners[1:], strict=True)] + [corners[:1]])  # fmt: skip
+    points, _ = clip_path(ring, box)
+    common = dict(name="domain's edge", mode="lines", hoverinfo="skip", legendrank=3000)
+    if kind == "surface":
+        return go.Scatter3d(x=points[:, 0], y=points[:, 1], z=height(land, points),
+                            line=dict(color="black", width=4, dash="dash"), **common)  # fmt: skip
+    return go.Scatter(x=points[:, 0], y=points[:, 1], line=dict(color="black", width=1.5,
+                      dash="dash"), **common)  # fmt: skip
+
+
+def start_markers(race: Race, kind: Kind) -> go.Scatter | go.Scatter3d:
+    """A white marker on each start, numbered when there are several."""
+    starts = np.asarray(race.starts, dtype=float).reshape(-1, 2)
+    many = len(starts) > 1
+    common = dict(
+        mode="markers+text" if many else "markers", name="starts", showlegend=False,
+        text=[str(s + 1) for s in range(len(starts))], textposition="middle center",
+        textfont=dict(color="black", size=11), hoverinfo="text",
+        marker=dict(color="white", size=(17 if many else 11) if kind == "contour" else 9,
+                    line=dict(color="black", width=1)),
+    )  # fmt: skip
+    if kind == "surface":
+        return go.Scatter3d(x=starts[:, 0], y=starts[:, 1], z=height(race.landscape, starts),
+                            **common)  # fmt: skip
+    return go.Scatter(x=starts[:, 0], y=starts[:, 1], cliponaxis=False, **common)
+
+
+def moving_traces(cuts: list[Cut], step: int, kind: Kind) -> list[go.Scatter | go.Scatter3d]:
+    """The paths so far at a step, then each path's ball."""
+    paths, balls = [], []
+    for c in cuts:
+        n, state, angle = c.at(step)
+        drawn = np.flatnonzero(np.isfinite(c.points[:n, 0]))
+        where = drawn[-1:] if drawn.size else None
+        common = dict(name=c.label, legendgroup=c.label)
+        line = dict(color=c.colour, width=LINE_WIDTH, dash=dash(c.start, kind))
+        mark = dict(color=c.colour, **MARKS[kind][state])
+        xy = c.points[:n]
+        spot = xy[where] if where is not None else np.full((1, 2), np.nan, np.float32)
+        if kind == "surface":
+            z = c.heights[where] if where is not None else np.full(1, np.nan, np.float32)
+            paths.append(go.Scatter3d(x=xy[:, 0], y=xy[:, 1], z=c.heights[:n], mode="lines",
+                                      line=line, showlegend=c.start == 0, **common))  # fmt: skip
+            balls.append(go.Scatter3d(x=spot[:, 0], y=spot[:, 1], z=z, mode="markers",
+                                      marker=mark, showlegend=False, **common))  # fmt: skip
+        else:
+            paths.append(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line=line,
+                                    showlegend=c.start == 0, **common))  # fmt: skip
+            balls.append(go.Scatter(x=spot[:, 0], y=spot[:, 1], mode="markers", cliponaxis=False,
+                                    marker=dict(mark, angle=angle), showlegend=False,
+                                    **common))  # fmt: skip
+    return paths + balls
+
+
+def start_legend(race: Race, kind: Kind) -> list[go.Scatter | go.Scatter3d]:
+    """With several starts, each named in the legend as a grey line in its dash."""
+    starts = np.asarray(race.starts, dtype=float).reshape(-1, 2)
+    if len(starts) < 2:
+        return []
+    entries = []
+    for s, start in enumerate(starts):
+        where = ", ".join(f"{v:.3g}" for v in start)
+        common = dict(name=f"start {s + 1}: ({where})", mode="lines", legendrank=2000,
+                      line=dict(color="#555555", width=LINE_WIDTH, dash=dash(s, kind)))  # fmt: skip
+        entries.append(nowhere(kind, **common))
+    return entries
+
+
+def mark_legend(cuts: list[Cut], kind: Kind) -> list[go.Scatter | go.Scatter3d]:
+    """Legend entries for the marks that occur: a ball left the view, a run diverged."""
+    entries = []
+    for state in (LEFT, DIVERGED):
+        if any((c.states == state).any() for c in cuts):
+            mark = dict(color="#555555", **MARKS[kind][state])
+            if kind == "contour":
+                mark["angle"] = 90  # pointing out to the right
+            entries.append(nowhere(kind, name=MARK_NAMES[state], mode="markers", marker=mark,
+                                   legendrank=2500))  # fmt: skip
+    return entries
+
+
+def nowhere(kind: Kind, **style: Any) -> go.Scatter | go.Scatter3d:
+    """A trace with no point to draw: a legend entry only."""
+    if kind == "surface":
+        return go.Scatter3d(x=[None], y=[None], z=[None], hoverinfo="skip", **style)
+    return go.Scatter(x=[None], y=[None], hoverinfo="skip", **style)
+
+
+def player() -> dict[str, Any]:
+    """The play and pause buttons."""
+    play = dict(label="play", method="animate",
+                args=[None, dict(frame=dict(duration=50, redraw=True),
+                                 fromcurrent=True, transition=dict(duration=0))])  # fmt: skip
+    still = dict(frame=dict(duration=0, redraw=False), mode="immediate")
+    pause = dict(label="pause", method="animate", args=[[None], still])
+    return dict(type="buttons", direction="left", x=0.0, y=-0.08, buttons=[play, pause])
+
+
+def slider(steps: list[int]) -> dict[str, Any]:
+    """The step slider, one stop per frame."""
+    jump = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
+    return dict(
+        active=0,
+        currentvalue=dict(prefix="step "),
+        steps=[dict(label=str(t), method="animate", args=[[str(t)], jump]) for t in steps],
+    )
+
+
+def frame_axes(figure: go.Figure, kind: Kind, box: Box) -> None:
+    """The axes show exactly the box (on the map at equal scales unless too thin)."""
+    (x0, x1), (y0, y1) = box
+    if kind == "surface":
         figure.update_scenes(xaxis=dict(range=[x0, x1], title="x"),
                              yaxis=dict(range=[y0, y1], title="y"), zaxis_title="f")  # fmt: skip
-    return figure
+        return
+    figure.update_xaxes(range=[x0, x1], title="x", showgrid=False, zeroline=False)
+    figure.update_yaxes(range=[y0, y1], title="y", showgrid=False, zeroline=False)
+    if 0.25 <= (x1 - x0) / (y1 - y0) <= 4:
+        # the plot area shrinks to keep equal scales; the ranges stay the box
+        figure.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
+        figure.update_xaxes(constrain="domain")
 
 
 # plotly.js is unpacked from the page itself (no network, no CDN), then the figure drawn
 PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>descentlab: __TITLE__</title></head>
+<html><head><meta charset="utf-8"><title>descentlab: __TITLE__</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="margin:0">
 <div id="race" class="plotly-graph-div" style="width:__WIDTH__px;height:__HEIGHT__px"></div>
 <script type="application/gzip-base64" id="plotly-js">__PLOTLY__</script>
@@ -208,22 +470,43 @@ function decode(value) {
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
   return new TYPES[value.dtype](bytes.buffer);
 }
-// frames rebuilt from the last: each path cut to its length, the ball at its end
+// the ball sits on its path's last drawn point (none: NaN, not drawn)
+function ball(trace, path, n, mark, angle) {
+  let at = n - 1;
+  while (at >= 0 && Number.isNaN(path.x[at])) at--;
+  const spot = (values) => (at >= 0 ? values.subarray(at, at + 1) : new Float32Array([NaN]));
+  const made = {...trace, x: spot(path.x), y: spot(path.y), marker: {...trace.marker, ...mark}};
+  if (path.z) made.z = spot(path.z);
+  if (angle !== undefined) made.marker.angle = angle;
+  return made;
+}
+// frames rebuilt from the last: each path cut to its length, each ball marked by its state
 function grow(figure) {
-  const last = figure.frames[0];
-  const full = last.data.map((trace) => ({x: decode(trace.x), y: decode(trace.y),
-                                          z: decode(trace.z)}));
-  return figure.lengths.map((lengths, f) => ({
-    name: figure.frame_names[f], traces: last.traces,
-    data: last.data.map((trace, j) => {
-      const n = lengths[j], size = new Uint8Array(n);
-      size[n - 1] = 9;
-      const cut = {...trace, x: full[j].x.subarray(0, n), y: full[j].y.subarray(0, n),
-                   marker: {...trace.marker, size: size}};
-      if (full[j].z) cut.z = full[j].z.subarray(0, n);
-      return cut;
-    }),
-  }));
+  const last = figure.frames[0], count = figure.lengths[0].length;
+  const full = last.data.slice(0, count).map((trace) => ({x: decode(trace.x),
+    y: decode(trace.y), z: decode(trace.z)}));
+  return figure.lengths.map((lengths, f) => {
+    const paths = lengths.map((n, j) => {
+      const part = {...last.data[j], x: full[j].x.subarray(0, n), y: full[j].y.subarray(0, n)};
+      if (full[j].z) part.z = full[j].z.subarray(0, n);
+      return part;
+    });
+    const balls = lengths.map((n, j) => ball(last.data[count + j], full[j], n,
+      figure.marks[figure.states[f][j]], figure.angles && figure.angles[f][j]));
+    return {name: figure.frame_names[f], traces: last.traces, data: [...paths, ...balls]};
+  });
+}
+// on a narrow screen the figure takes the screen's width and the legend goes above it
+function fit(layout) {
+  const room = document.documentElement.clientWidth;
+  if (room >= layout.width) return;
+  const plot = Math.max(room, 300);
+  Object.assign(layout, {width: plot, height: plot + 420, margin: {l: 50, r: 20, t: 60, b: 40}});
+  layout.legend = {...layout.legend, orientation: "h", x: 0, y: 1.02, yanchor: "bottom"};
+  layout.title = {...layout.title, y: 0.99, yanchor: "top"};
+  const div = document.getElementById("race");
+  div.style.width = plot + "px";
+  div.style.height = layout.height + "px";
 }
 (async () => {
   const packed = atob(document.getElementById("plotly-js").textContent);
@@ -234,6 +517,7 @@ function grow(figure) {
   library.textContent = await new Response(stream).text();
   document.head.appendChild(library);
   const figure = JSON.parse(document.getElementById("figure").textContent);
+  fit(figure.layout);
   await Plotly.newPlot("race", figure.data, figure.layout, {displaylogo: false});
   await Plotly.addFrames("race", figure.lengths ? grow(figure) : figure.frames);
 })();

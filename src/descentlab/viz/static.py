@@ -5,27 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .. import landscapes
-from ..checks import whole_number
+from ..checks import one_of, whole_number
 from ..engine import Race
 from ..landscapes import Landscape
 from ..train import Training, TrainingRun
+from . import scene
 from .drawing import (
+    clip_path,
     colorbar,
     draw_contour,
     draw_curve,
-    draw_surface,
     edge_point,
     legend_outside,
     outside_domain,
     trajectory,
-    visible,
 )
 from .framing import frame
-from .style import colours, halo, math, underlay
+from .style import START_STYLES, colours, halo, math, underlay
+from .surfaces import LOOKS, Look, draw_surface
 from .training import training_curves
 
 
@@ -73,10 +74,6 @@ def _picked_starts(race: Race, starts: Sequence[int] | None) -> list[int]:
     return picked
 
 
-# several starts are told apart by line style (the colour stays the optimizer's)
-START_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
-
-
 def trace(
     race: Race,
     starts: Sequence[int] | None = None,
@@ -106,6 +103,7 @@ def trace(
     else:
         filled = draw_contour(ax, land, box=box)
         colorbar(fig, ax, filled)
+    leaving: list = []
     for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
             path = trajectory(race, k, s)
@@ -128,6 +126,9 @@ def trace(
                     ax.plot(*path[-1], marker="o", markersize=7, color=colour,
                             markeredgecolor="black", zorder=6,
                             path_effects=halo(colour, 1.0))  # fmt: skip
+                elif race.diverged_at[k, s] < 0:  # left the view: marked where it crossed
+                    end = edge_point(path, box)
+                    leaving.append((ax.plot(*end, color=colour, zorder=7)[0], end))
             if race.diverged_at[k, s] >= 0:
                 end = (
                     edge_point(path, box)
@@ -137,16 +138,14 @@ def trace(
                 ax.plot(*end, marker="X", markersize=11, color=colour,
                         markeredgecolor="black", zorder=7)  # fmt: skip
     many = len(picked) > 1
-    for index, s in enumerate(picked):
+    for s in picked:
         start = race.starts[s]
         point = (start[0], race.losses[0, s, 0]) if land.dim == 1 else tuple(start)
-        ax.plot(*point, marker="o", markersize=11 if many else 8, color="white",
+        ax.plot(*point, marker="o", markersize=15 if many else 8, color="white",
                 markeredgecolor="black", zorder=7)  # fmt: skip
         if many:  # numbered, and named with its line style in the legend
-            ax.annotate(str(s + 1), point, ha="center", va="center", fontsize=7, zorder=8)
-            where = ", ".join(f"{v:.3g}" for v in start)
-            ax.plot([], [], color="0.25", linestyle=START_STYLES[index % len(START_STYLES)],
-                    linewidth=1.4, label=f"start {s + 1}: ({where})")  # fmt: skip
+            ax.annotate(str(s + 1), point, ha="center", va="center", fontsize=8.5, zorder=8)
+    _name_marks(ax, race, picked, left=bool(leaving), starts=many)
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
     if land.dim == 2:  # below the map, so that the map (and its colour bar) keep the width
         handles, labels = ax.get_legend_handles_labels()
@@ -154,6 +153,9 @@ def trace(
         fig.legend(handles, labels, loc="outside lower center", ncols=columns, frameon=False)
     else:
         legend_outside(fig, ax)
+    fig.draw_without_rendering()  # the triangles point out as the laid-out view shows
+    for mark, end in leaving:
+        mark.set(**scene.edge_marker(ax, end, 13))
     return fig
 
 
@@ -172,35 +174,63 @@ def surface(
     starts: Sequence[int] | None = None,
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
+    look: Look = "mesh",
 ) -> Figure:
-    """The 3-D surface (coolwarm, grey edges) with the trajectories lying on it, framed
-    on the paths and the known minima, or on ``xlim``/``ylim`` where given."""
+    """The 3-D surface with the trajectories lying on it, framed on the paths and the
+    known minima, or on ``xlim``/``ylim`` where given; a mesh (coolwarm, grey edges),
+    or with ``look="lit"`` shaded by a light. A path that leaves the view ends in a
+    hollow triangle at the edge, a diverged one in an X."""
     land = _check_race(race, "surface").landscape
     if land.dim != 2:
         raise ValueError(f"a surface needs a 2-D landscape; {land.name} has {land.dim}")
+    one_of("look", look, LOOKS)
     picked = _picked_starts(race, starts)
     box = frame(race, xlim, ylim)
     fig = Figure(figsize=(8.5, 6.5), layout="constrained")
     ax = fig.add_subplot(projection="3d")
-    draw_surface(ax, land, box=box)
+    lift = scene.lifter(land, draw_surface(ax, land, box=box, look=look))
+    leaving = []
     for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True)):
         for index, s in enumerate(picked):
             whole = trajectory(race, k, s)
-            path = visible(whole, box)
-            z = np.where(np.isnan(path[:, 0]), np.nan, race.losses[k, s, : len(path)])
-            ax.plot(path[:, 0], path[:, 1], z, color=colour, linewidth=2.2, zorder=10,
+            path, _ = clip_path(whole, box)
+            ax.plot(path[:, 0], path[:, 1], lift(path), color=colour, linewidth=2.2, zorder=10,
+                    linestyle=START_STYLES[index % len(START_STYLES)],
                     label=label if index == 0 else None,
                     path_effects=halo(colour, 2.2))  # fmt: skip
             end = edge_point(whole, box)
-            marker = "X" if race.diverged_at[k, s] >= 0 else "o"
-            if marker == "X" or not np.isnan(path[-1, 0]):
-                height = float(land(*(torch.tensor(v) for v in end)))
-                size = 70 if marker == "X" else 45
-                ax.scatter(*end, height, s=size, marker=marker, color=colour, edgecolor="black",
-                           zorder=11, depthshade=False)  # fmt: skip
+            if race.diverged_at[k, s] >= 0 or not outside_domain(whole[-1:], box)[0]:
+                marker, size = ("X", 10) if race.diverged_at[k, s] >= 0 else ("o", 8)
+                ax.plot(*([v] for v in end), lift(end[None]), marker=marker, markersize=size,
+                        color=colour, markeredgecolor="black", zorder=11)  # fmt: skip
+            else:
+                (mark,) = ax.plot(*([v] for v in end), lift(end[None]), color=colour, zorder=11)
+                leaving.append((mark, end))
+    if len(picked) > 1:
+        scene.number_starts(ax, race.starts[picked], lift, [s + 1 for s in picked])
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
+    _name_marks(ax, race, picked, left=bool(leaving), starts=len(picked) > 1)
     legend_outside(fig, ax)
+    fig.draw_without_rendering()  # the triangles point out as the laid-out view shows
+    for mark, end in leaving:
+        mark.set(**scene.edge_marker(ax, end, 13, lift))
     return fig
+
+
+def _name_marks(ax: Axes, race: Race, picked: list[int], *, left: bool, starts: bool) -> None:
+    """Legend entries for each start's line style and for the marks drawn."""
+    if starts:
+        for index, s in enumerate(picked):
+            where = ", ".join(f"{v:.3g}" for v in race.starts[s])
+            ax.plot([], [], color="0.25", linestyle=START_STYLES[index % len(START_STYLES)],
+                    linewidth=1.6, label=f"start {s + 1}: ({where})")  # fmt: skip
+    if left:
+        ax.plot([], [], color="0.25", linestyle="none",
+                **{**scene.EDGE, "marker": scene.TIP, "markersize": 11},
+                label="left the view here")  # fmt: skip
+    if (race.diverged_at[:, picked] >= 0).any():
+        ax.plot([], [], marker="X", color="0.25", markeredgecolor="black", markersize=9,
+                linestyle="none", label="diverged")  # fmt: skip
 
 
 def loss_curves(

@@ -18,6 +18,8 @@ from ..landscapes import Landscape
 OPTIMIZER_COLOURS = {name: optim.info(name).colour for name in optim.available()}
 # for repeats and unknown factories: far from the colours above and from the grey that
 # marks divergence (tests/viz/test_colours.py holds all of them to the same contrasts)
+# several starts are told apart by line style (the colour stays the optimizer's)
+START_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
 _SPARE = ["#000000", "#a5fff0", "#b4d296", "#78004b", "#78ffb4", "#3c0000", "#f0c3ff"]
 
 
