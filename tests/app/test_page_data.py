@@ -68,9 +68,9 @@ def test_too_many_specs_are_refused(http):
     assert http.post("/api/specs", json=body).status_code == 422
 
 
-def test_a_diverged_path_is_clipped_where_it_leaves_the_domain(http):
+def test_a_diverged_path_is_clipped_where_it_leaves_the_view_of_the_whole_domain(http):
     body = {"landscape": "rosenbrock", "optimizers": ["sgd(lr=1)"], "starts": [[-1.5, 2.0]],
-            "steps": 20}  # fmt: skip
+            "steps": 20, "xlim": [-2, 2], "ylim": [-1, 3]}  # fmt: skip
     race = http.post("/api/race", json=body).json()
     assert race["diverged_at"] == [[2]]
     path = race["paths"][0][0]
@@ -78,6 +78,7 @@ def test_a_diverged_path_is_clipped_where_it_leaves_the_domain(http):
     assert path["points"] == [[-1.5, 2.0], [pytest.approx(1.6), pytest.approx(3.0)], [None, None]]
     assert path["ends"] == [1, 3]
     assert path["edge"] == [pytest.approx(1.6), pytest.approx(3.0)]
+    assert path["balls"] == [[-1.5, 2.0], path["edge"]] and path["out"] == [None, [1, 1]]
     f = dl.landscapes.get("rosenbrock")
     assert path["edge_loss"] == pytest.approx(float(f(*np.array([1.6, 3.0]))), rel=1e-6)
     assert path["loss"][0] == pytest.approx(race["losses"][0][0][0])
@@ -95,7 +96,7 @@ def test_a_path_that_stays_inside_is_drawn_as_it_ran(http):
 
 def test_a_path_that_leaves_and_comes_back_has_a_gap_between_edge_points(http):
     body = {"landscape": "himmelblau", "optimizers": ["sgd(lr=0.02)"], "starts": [[4.9, 4.9]],
-            "steps": 40}  # fmt: skip
+            "steps": 40, "xlim": [-5, 5], "ylim": [-5, 5]}  # fmt: skip
     race = http.post("/api/race", json=body).json()
     positions = np.asarray(race["positions"][0][0])
     outside = (np.abs(positions) > 5).any(axis=1)

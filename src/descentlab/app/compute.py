@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import torch
 
 from .. import landscapes, optim
 from ..engine import Race, run, sweep
@@ -21,23 +20,14 @@ from ..engine.sweep import grid_starts
 from ..errors import HyperparameterProblem
 from ..experiments import check_starts
 from ..landscapes import Landscape
-from ..viz.drawing import crossing, edge_point
-from ..viz.style import colours, contour_field, evaluate_grid
+from ..viz.style import colours
 from ..viz.sweeps import BASIN_COLOURS, DIVERGED, NONE
 from .formulas import formula_svg, wrap_sum
+from .framed import field, finite, framed
 from .refusals import Refused, for_optimizer, rehearse
 from .schemas import RaceRequest, SweepRequest
 
-GRID = 120  # landscape samples per axis for the contour map and the surface
 TRANSFORM_FLOOR = 1e-12
-
-
-def finite(values: np.ndarray) -> list[Any]:
-    """An array as nested lists, with None where a value is not finite (JSON has no NaN)."""
-    array = np.asarray(values, dtype=np.float64)
-    if np.isfinite(array).all():
-        return array.tolist()
-    return np.where(np.isfinite(array), array, None).tolist()
 
 
 def parse_optimizer(spec: str, index: int = 0) -> optim.OptimizerSpec:
@@ -140,45 +130,13 @@ def landscape(text: str) -> dict[str, Any]:
 def _landscape(text: str) -> dict[str, Any]:
     land = landscapes.get(text)
     payload = summary(land)
-    payload["field"] = _field(land)
+    payload["field"] = field(land)
     return payload
 
 
-def _field(land: Landscape) -> dict[str, Any]:
-    """Samples of f over the domain and how they are shaded.
-
-    Where the library shades on log levels, the page shows log10(f - low) clipped at
-    ``floor``; the same transform lifts the balls onto the surface."""
-    if land.dim == 1:
-        (low, high) = land.domain[0]
-        x = torch.linspace(low, high, 400, dtype=torch.float64)
-        with torch.no_grad():
-            z = land(x).numpy()
-        return {"x": x.tolist(), "z": finite(z), "transform": "linear", "low": 0.0, "floor": 0.0}
-    x, y, z = evaluate_grid(land, GRID)
-    if not np.isfinite(z).any():
-        raise ValueError(f"{land.name} is not finite anywhere on its domain")
-    try:
-        _, levels, norm, _ = contour_field(land, z)
-    except ValueError:  # constant: shade it flat
-        return {"x": x[0].tolist(), "y": y[:, 0].tolist(), "z": finite(z),
-                "transform": "linear", "low": 0.0, "floor": 0.0}  # fmt: skip
-    log = norm.__class__.__name__ == "LogNorm"
-    low = float(np.nanmin(np.where(np.isfinite(z), z, np.nan)))
-    floor = float(levels[0]) if log else 0.0
-    shown = np.log10(np.clip(z - low, floor, None)) if log else z
-    return {
-        "x": x[0].tolist(),
-        "y": y[:, 0].tolist(),
-        "z": finite(shown),
-        "transform": "log" if log else "linear",
-        "low": low,
-        "floor": floor,
-    }
-
-
 def race(request: RaceRequest) -> dict[str, Any]:
-    """Run the race a request describes; positions and losses of every step."""
+    """Run the race a request describes: positions and losses of every step, and the
+    view that frames it with the landscape and the paths as the map draws them."""
     result = run_race(request)
     return {
         "landscape": summary(result.landscape),
@@ -189,63 +147,8 @@ def race(request: RaceRequest) -> dict[str, Any]:
         "positions": finite(result.positions),
         "losses": finite(result.losses),
         "diverged_at": result.diverged_at.tolist(),
-        "paths": paths(result),
+        **framed(result, request.xlim, request.ylim),
     }
-
-
-def paths(result: Race) -> list[list[dict[str, Any]]]:
-    """Every trajectory as the map draws it, per optimizer and start (see `clipped`)."""
-    return [[clipped(result, k, s) for s in range(len(result.starts))]
-            for k in range(len(result.labels))]  # fmt: skip
-
-
-def clipped(result: Race, k: int, s: int) -> dict[str, Any]:
-    """One trajectory up to its divergence, as drawn: outside the domain a gap (None),
-    with a point where it leaves the domain and where it comes back.
-
-    ``points`` are the drawn coordinates, ``loss`` f at each (None in gaps), and
-    ``ends[t]`` how many drawn points show the steps up to t, so the path at step t is
-    ``points[:ends[t]]``. A diverged run also has ``edge``, where it was last seen,
-    and ``edge_loss``."""
-    land = result.landscape
-    domain = np.asarray(land.domain, dtype=np.float64)
-    gone = int(result.diverged_at[k, s])
-    end = result.positions.shape[2] if gone < 0 else max(gone, 1)
-    path = np.asarray(result.positions[k, s, :end], dtype=np.float64)
-    losses = np.asarray(result.losses[k, s, :end], dtype=np.float64)
-    inside = np.isfinite(path).all(axis=1) & ((path >= domain[:, 0]) & (path <= domain[:, 1])).all(
-        axis=1
-    )
-    points: list[list[float | None]] = []
-    loss: list[float | None] = []
-    ends: list[int] = []
-    gap = [None] * land.dim
-    for i, point in enumerate(path):
-        before = inside[i - 1] if i > 0 else inside[i]
-        if i > 0 and inside[i] and not before and np.isfinite(path[i - 1]).all():
-            edge = crossing(point, path[i - 1], domain)  # where it comes back
-            points.append(edge.tolist())
-            loss.append(_f(land, edge))
-        if i > 0 and not inside[i] and before:
-            edge = crossing(path[i - 1], point, domain)  # where it leaves
-            points.append(edge.tolist())
-            loss.append(_f(land, edge))
-        points.append(point.tolist() if inside[i] else gap)
-        loss.append(float(losses[i]) if inside[i] and np.isfinite(losses[i]) else None)
-        ends.append(len(points))
-    out: dict[str, Any] = {"points": points, "loss": loss, "ends": ends}
-    if gone >= 0:
-        edge = edge_point(path, domain)
-        out["edge"] = edge.tolist()
-        out["edge_loss"] = float(losses[-1]) if inside[-1] else _f(land, edge)
-    return out
-
-
-def _f(land: Landscape, point: np.ndarray) -> float | None:
-    """f at one point, None where it is not finite."""
-    with torch.no_grad():
-        value = float(land(*torch.as_tensor(point, dtype=torch.float64)))
-    return value if np.isfinite(value) else None
 
 
 def run_race(request: RaceRequest) -> Race:

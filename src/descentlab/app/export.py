@@ -23,7 +23,12 @@ def export(request: ExportRequest) -> tuple[bytes, str, str]:
             race.save(path)
         else:
             animation = viz.animate(
-                race, request.view, fps=request.fps, duration=request.frames / request.fps
+                race,
+                request.view,
+                fps=request.fps,
+                duration=request.frames / request.fps,
+                xlim=request.xlim,
+                ylim=request.ylim,
             )
             animation.save(path)
         return path.read_bytes(), MEDIA_TYPES[request.format], name

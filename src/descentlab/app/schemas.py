@@ -65,6 +65,8 @@ RACE = {
     "steps": Field(le=MAX_STEPS),
     "noise": Field(le=1e6),
     "seed": Field(),
+    "xlim": Field(),
+    "ylim": Field(),
 }
 RaceRequest = narrowed("RaceRequest", RaceExperiment, RACE)
 
