@@ -19,6 +19,7 @@ import base64
 import functools
 import gzip
 import html
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ MARKS = {
         dict(symbol="x", size=8, line=dict(color="black", width=1)),
     ),
 }
-MARK_NAMES = {LEFT: "left the view (marked at the edge)", DIVERGED: "diverged"}
+MARK_NAMES = {LEFT: "left the view: marked at the edge", DIVERGED: "diverged"}
 # START_STYLES as plotly dashes; Scatter3d takes named dashes only
 DASHES = {"-": "solid", "--": "dash", ":": "dot", "-.": "dashdot"}
 GL_DASHES = {(5, 1, 1, 1, 1, 1): "longdashdot", (1, 3): "longdash"}
@@ -143,7 +144,8 @@ class RaceFigure(go.Figure):
             state = [symbols.index(ball.marker.symbol) for ball in balls]
             turn = [int(ball.marker.angle or 0) for ball in balls] if kind == "contour" else []
             rebuilt = grown(last, count, row, state, turn, MARKS[kind])
-            if not all(same(t.to_plotly_json(), r) for t, r in zip(frame_.data, rebuilt)):
+            pairs = zip(frame_.data, rebuilt, strict=True)
+            if not all(same(trace.to_plotly_json(), made) for trace, made in pairs):
                 return None
             lengths.append(row)
             states.append(state)
@@ -166,7 +168,11 @@ class RaceFigure(go.Figure):
 
 
 def grown(
-    last: go.Frame, count: int, lengths: list[int], states: list[int], angles: list[int],
+    last: go.Frame,
+    count: int,
+    lengths: list[int],
+    states: list[int],
+    angles: list[int],
     marks: tuple[dict, ...],
 ) -> list[dict[str, Any]]:
     """The traces of one frame rebuilt from the last frame, as the page does: each path
@@ -208,8 +214,8 @@ class Cut:
 
     def at(self, step: int) -> tuple[int, int, int]:
         """The path's length, the ball's state and its angle at a step."""
-        i = min(step, len(self.ends) - 1)
-        return int(self.ends[i]), int(self.states[i]), int(self.angles[i])
+        n = self.ends[min(step, len(self.ends) - 1)]  # a diverged path ends early
+        return int(n), int(self.states[step]), int(self.angles[step])
 
 
 def cut(race: Race, k: int, s: int, box: Box, label: str, colour: str, kind: Kind) -> Cut:
@@ -298,7 +304,7 @@ def interactive(
         title=dict(text=land.expression or land.name),
         updatemenus=[player()],
         sliders=[slider(steps)],
-        legend=dict(x=1.02, y=1.0, itemsizing="constant"),
+        legend=dict(x=1.02, y=1.0, itemsizing="constant", itemwidth=60),
         width=900,
         height=650,
         template="plotly_white",
@@ -326,8 +332,8 @@ def domain_edge(land: Landscape, kind: Kind, box: Box) -> go.Scatter | go.Scatte
     (a0, a1), (b0, b1) = land.domain
     corners = np.array([(a0, b0), (a1, b0), (a1, b1), (a0, b1), (a0, b0)], dtype=float)
     # many points per side, so that the line follows the surface
-    ring = np.concatenate([np.linspace(p, q, 60, endpoint=False) for p, q in
-                           zip(corners[:-1], corners[1:], strict=True)] + [corners[:1]])  # fmt: skip
+    sides = [np.linspace(p, q, 60, endpoint=False) for p, q in itertools.pairwise(corners)]
+    ring = np.concatenate([*sides, corners[:1]])
     points, _ = clip_path(ring, box)
     common = dict(name="domain's edge", mode="lines", hoverinfo="skip", legendrank=3000)
     if kind == "surface":
@@ -496,17 +502,32 @@ function grow(figure) {
     return {name: figure.frame_names[f], traces: last.traces, data: [...paths, ...balls]};
   });
 }
-// on a narrow screen the figure takes the screen's width and the legend goes above it
+// on a narrow screen the figure takes the screen's width, the legend above the plot, and
+// the height the map needs at equal scales (a surface: a square)
 function fit(layout) {
   const room = document.documentElement.clientWidth;
-  if (room >= layout.width) return;
-  const plot = Math.max(room, 300);
-  Object.assign(layout, {width: plot, height: plot + 420, margin: {l: 50, r: 20, t: 60, b: 40}});
+  if (room >= layout.width) return false;
+  const width = Math.max(room, 300), margin = {l: 50, r: 20, t: 60, b: 150};
+  const [x0, x1] = layout.xaxis ? layout.xaxis.range : [0, 1];
+  const [y0, y1] = layout.xaxis ? layout.yaxis.range : [0, 1];
+  const ratio = layout.yaxis && layout.yaxis.scaleanchor ? (y1 - y0) / (x1 - x0) : 1;
+  const height = Math.round((width - margin.l - margin.r) * ratio) + margin.t + margin.b;
+  Object.assign(layout, {width: width, height: height, margin: margin});
   layout.legend = {...layout.legend, orientation: "h", x: 0, y: 1.02, yanchor: "bottom"};
-  layout.title = {...layout.title, y: 0.99, yanchor: "top"};
+  layout.title = {...layout.title, y: 0.995, yanchor: "top"};
   const div = document.getElementById("race");
-  div.style.width = plot + "px";
-  div.style.height = layout.height + "px";
+  div.style.width = width + "px";
+  div.style.height = height + "px";
+  return true;
+}
+// then the top margin grows to the legend's drawn height, the plot keeping its size
+async function lift(div) {
+  const legend = div.querySelector(".legend"), layout = div.layout;
+  if (!legend) return;
+  const top = Math.ceil(legend.getBoundingClientRect().height) + 50;
+  const height = layout.height - layout.margin.t + top;
+  div.style.height = height + "px";
+  await Plotly.relayout(div, {"margin.t": top, height: height});
 }
 (async () => {
   const packed = atob(document.getElementById("plotly-js").textContent);
@@ -517,8 +538,10 @@ function fit(layout) {
   library.textContent = await new Response(stream).text();
   document.head.appendChild(library);
   const figure = JSON.parse(document.getElementById("figure").textContent);
-  fit(figure.layout);
-  await Plotly.newPlot("race", figure.data, figure.layout, {displaylogo: false});
+  const narrow = fit(figure.layout);
+  const div = document.getElementById("race");
+  await Plotly.newPlot(div, figure.data, figure.layout, {displaylogo: false});
+  if (narrow) await lift(div);
   await Plotly.addFrames("race", figure.lengths ? grow(figure) : figure.frames);
 })();
 </script></body></html>
