@@ -26,7 +26,7 @@ def test_a_gif_has_one_frame_per_step(http):
     assert response.headers["content-type"] == "image/gif"
     assert response.headers["content-disposition"] == 'attachment; filename="himmelblau-race.gif"'
     with Image.open(io.BytesIO(response.content)) as image:
-        assert image.format == "GIF" and image.size == (640, 480)
+        assert image.format == "GIF" and image.size == (800, 600)
         assert image.n_frames == 25 and image.info["duration"] == 100
         image.seek(0)
         first = np.asarray(image.convert("RGB")).copy()
@@ -38,7 +38,7 @@ def test_a_gif_has_one_frame_per_step(http):
 def test_a_long_race_is_shown_in_at_most_duration_times_fps_frames(http):
     response = export(http, format="gif", steps=300, fps=10, duration=3, view="both")
     with Image.open(io.BytesIO(response.content)) as image:
-        assert image.n_frames == 30 and image.size == (1120, 480)
+        assert image.n_frames == 30 and image.size == (1280, 600)
 
 
 def test_an_mp4_has_the_frames_and_the_codec(http, tmp_path):
@@ -49,7 +49,7 @@ def test_an_mp4_has_the_frames_and_the_codec(http, tmp_path):
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
     assert frames == 35 and abs(seconds - 3.5) < 0.11  # 2 s, then the last frame for 1.5 s
     meta = next(imageio_ffmpeg.read_frames(str(path)))
-    assert meta["size"] == (640, 480) and meta["codec"] == "h264"
+    assert meta["size"] == (800, 600) and meta["codec"] == "h264"
 
 
 def test_the_csv_reads_back_as_the_race(http, tmp_path):

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 import descentlab as dl
+from descentlab.viz.framing import frame
 
 pytestmark = pytest.mark.browser
 
@@ -185,26 +186,30 @@ def test_the_sweep_tab_maps_basins_and_its_link_keeps_the_learning_rate(page, co
     other.close()
 
 
-def test_export_downloads_a_gif_of_the_race(page, artifacts):
+def test_export_downloads_a_gif_of_the_race_framed_as_the_page_asks(page, artifacts):
     open_page(page)
     choose(page, "beale", THREE)
     page.fill("#steps", "40")
+    page.fill("#xlim-lo", "-1")
+    page.fill("#xlim-hi", "4")
     page.click("#race")
-    page.wait_for_function("state.race !== null")
-    with page.expect_download() as download:
+    page.wait_for_function("state.race !== null && state.race.view[0][0] === -1")
+    with page.expect_request("**/api/export") as request, page.expect_download() as download:
         page.click("#export-gif")
+    sent = request.value.post_data_json
+    assert sent["xlim"] == [-1, 4] and "ylim" not in sent, "blank y: framed on the race"
     path = artifacts / "beale-race.gif"
     download.value.save_as(path)
     assert download.value.suggested_filename == "beale-race.gif"
     with Image.open(path) as image:
-        assert image.format == "GIF" and image.size == (640, 480)
+        assert image.format == "GIF" and image.size == (800, 600)
         assert image.n_frames == 41
     page.wait_for_function(
         "document.getElementById('export-status').textContent.startsWith('Downloaded')"
     )
 
 
-def test_a_divergence_is_named_and_its_cross_sits_on_the_map_edge(page, artifacts):
+def test_a_divergence_is_named_and_its_cross_sits_on_the_edge_of_the_view(page, artifacts):
     open_page(page)
     choose(page, "rosenbrock", ["sgd"])
     page.fill("#opt-sgd-lr", "1")
@@ -213,21 +218,31 @@ def test_a_divergence_is_named_and_its_cross_sits_on_the_map_edge(page, artifact
     page.wait_for_function("state.race !== null")
     assert page.inner_text("#race-diverged") == "sgd(lr=1) diverged at step 2."
     assert page.inner_text("#race-status").startswith("rosenbrock: 1 optimizer(s)")
+    race = dl.run("rosenbrock", ["sgd(lr=1)"], starts=[[-1.5, 2.0]], steps=20)
+    (x0, x1), (y0, y1) = frame(race)
+    # the map shows the frame of the path and the minimum, and no more
+    shown = page.evaluate("[map._fullLayout.xaxis.range, map._fullLayout.yaxis.range]")
+    assert shown == [[pytest.approx(x0), pytest.approx(x1)], [pytest.approx(y0), pytest.approx(y1)]]
+    page.locator("#step-slider").fill("1")
+    page.wait_for_function("state.step === 1")
+    # (-1.5, 2) -> (153.5, 52) leaves the view through its top edge: a hollow triangle
+    # there, pointing up and right, where the ball is
+    a, b = race.positions[0, 0, 0], race.positions[0, 0, 1]
+    t = (y1 - a[1]) / (b[1] - a[1])
+    edge = [a[0] + t * (b[0] - a[0]), y1]
+    head = page.evaluate("(t => [t.x[0], t.y[0], t.marker.symbol[0]])(map.data.at(-3))")
+    assert head == [pytest.approx(edge[0]), pytest.approx(edge[1]), "triangle-ne-open"]
     page.locator("#step-slider").fill("20")
     page.wait_for_function("state.step === 20")
-    # (-1.5, 2) -> (153.5, 52) leaves the domain [-2, 2] x [-1, 3] through y = 3 at x = 1.6
-    head = page.evaluate("(t => [t.x[0], t.y[0], t.marker.symbol[0]])(map.data.at(-1))")
-    assert head[:2] == pytest.approx([1.6, 3.0]) and head[2] == "x"
-    trail = page.evaluate("[map.data[3].x, map.data[3].y]")
-    assert trail == [[-1.5, pytest.approx(1.6), None], [2.0, pytest.approx(3.0), None]]
+    head = page.evaluate("(t => [t.x[0], t.y[0], t.marker.symbol[0]])(map.data.at(-3))")
+    assert head == [pytest.approx(edge[0]), pytest.approx(edge[1]), "x"], "its X stays there"
+    trail = page.evaluate("(t => [t.x, t.y])(map.data[state.firstTrail])")
+    assert trail == [[-1.5, pytest.approx(edge[0]), None], [2.0, pytest.approx(edge[1]), None]]
+    legend = page.evaluate("map.data.filter(t => t.showlegend !== false).map(t => t.name)")
+    assert legend[-2:] == ["left the view (kept at its edge)", "diverged (where last seen)"]
     # the loss curve ends at the last good step and marks it
     curve = page.evaluate("[loss.data[1].x, loss.data.at(-1).x, loss.data.at(-1).marker.symbol]")
     assert curve == [[0, 1], [1], ["x"]]
-    # the map's axes span the domain, not beyond (no ticks outside the colours)
-    assert page.evaluate("[map._fullLayout.xaxis.range, map._fullLayout.yaxis.range]") == [
-        [-2, 2],
-        [-1, 3],
-    ]
     page.screenshot(path=str(artifacts / "divergence.png"))
 
 

@@ -1,6 +1,6 @@
 /* Numbers for drawing: the shading's lift, the surface's heights, look-ups in the sampled
  * field, and the part of a server-clipped path shown at a step. */
-import { state } from "./state.js";
+import { mapField } from "./state.js";
 
 export function lift(value, field) {
   if (value === null || value === undefined) return null;
@@ -19,9 +19,9 @@ export function zRange(field) {
   return [lo - 0.02 * (hi - lo), hi + 0.06 * (hi - lo)];
 }
 
-/** Trails float a little above the surface so it never hides them. */
+/** Trails float a little above the surface shown so it never hides them. */
 export function hover(z) {
-  const field = state.landscape.field;
+  const field = mapField();
   if (field.span === undefined) {
     const values = field.z.flat().filter((v) => v !== null);
     field.span = Math.max(...values) - Math.min(...values) || 1;
@@ -57,19 +57,20 @@ export function nearest(axis, v) {
 
 
 /** What the map shows of trajectory (k, s) at `step`: the drawn points and their losses
- * (clipped by the server at the domain's edge, gaps as nulls), the ball and its loss;
- * a diverged run's ball is where it was last seen. */
+ * (cut by the server at the view's edge, gaps as nulls), the ball, its loss and the way
+ * it lies past the view's edge (null inside); a diverged run's ball is where it was last
+ * seen. */
 export function shownPath(race, k, s, step) {
   const path = race.paths[k][s];
   const gone = race.diverged_at[k][s];
-  const dead = gone >= 0 && step >= gone;
   const last = lastShown(gone, step);
   const end = path.ends[last];
   return {
     points: path.points.slice(0, end),
     loss: path.loss.slice(0, end),
-    head: dead ? path.edge : race.positions[k][s][last],
-    headLoss: dead ? path.edge_loss : race.losses[k][s][last],
-    dead,
+    head: path.balls[last],
+    headLoss: path.ball_loss[last],
+    out: path.out[last],
+    dead: gone >= 0 && step >= gone,
   };
 }

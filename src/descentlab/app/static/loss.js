@@ -1,4 +1,5 @@
-/* The loss curves: every trajectory faint in full, drawn up to the step shown. */
+/* The loss curves: every trajectory faint in full, drawn up to the step shown, each
+ * start in its dash (as on the map). */
 import { lastShown } from "./geometry.js";
 import { $, FONT, PLOT_CONFIG, legendPlace, state } from "./state.js";
 
@@ -22,21 +23,21 @@ export function drawLoss() {
   race.labels.forEach((label, k) => {
     race.starts.forEach((_, s) => {
       traces.push({ type: "scatter", mode: "lines", x: alive[k][s].map((_, t) => t), y: floored(alive[k][s]),
-        line: { color: race.colours[k], width: 1 }, opacity: 0.25, hoverinfo: "skip", showlegend: false,
+        line: { color: race.colours[k], width: 1, dash: race.dashes[s] }, opacity: 0.25, hoverinfo: "skip", showlegend: false,
         legendgroup: label });
     });
   });
   race.labels.forEach((label, k) => {
     race.starts.forEach((_, s) => {
       traces.push({ type: "scatter", mode: "lines", x: [], y: [], name: label, legendgroup: label,
-        showlegend: s === 0, line: { color: race.colours[k], width: 2.2 },
+        showlegend: s === 0, line: { color: race.colours[k], width: 2.2, dash: race.dashes[s] },
         hovertemplate: `${label}<br>step %{x}: %{y:.4g}<extra></extra>` });
     });
   });
   traces.push({ type: "scatter", mode: "markers", x: [], y: [], showlegend: false, hoverinfo: "skip",
     marker: { size: 10, color: [].concat(...race.labels.map((_, k) => Array(race.starts.length).fill(race.colours[k]))),
       line: { color: "#000", width: 1 } } });
-  const place = legendPlace(1.15, { l: 64, r: 20, t: 30, b: 42 }, { below: -0.4, room: 80 });
+  const place = legendPlace(1.02, { l: 64, r: 20, t: 30, b: 42 }, { below: -0.4, room: 80 });
   const layout = {
     font: FONT, margin: place.margin, paper_bgcolor: "#fff", plot_bgcolor: "#fff",
     xaxis: { title: { text: "step" }, range: [0, race.steps], gridcolor: "#eef0f3", zeroline: false },

@@ -4,9 +4,11 @@ import { api } from "./api.js";
 import { bilinear, hover, interpolate, lift, shownPath, zRange } from "./geometry.js";
 import { drawLoss, renderLossStep } from "./loss.js";
 import { clearRace, updateSlider } from "./race.js";
+import { showLimits } from "./frame.js";
+import { ballSymbol, dashOf, domainEdge, domainEdge3d, markKeys, startKeys } from "./marks.js";
 import { writeHash } from "./share.js";
 import { showFormula } from "./spec.js";
-import { $, EXPRESSION, FONT, PLOT_CONFIG, legendPlace, state, updateExports } from "./state.js";
+import { $, EXPRESSION, FONT, PLOT_CONFIG, legendPlace, mapBox, mapField, state, updateExports } from "./state.js";
 import { drawSweep } from "./sweep.js";
 
 export function buildLandscapeSelect(list) {
@@ -40,6 +42,7 @@ export async function loadLandscape(text, { resetStarts = false } = {}) {
     state.landscape = land;
     state.landscapeText = land.expression === null ? land.name : land.expression;
     if (resetStarts || !state.starts.length || state.starts[0].length !== land.dim) state.starts = [land.start];
+    showLimits(land, { clear: resetStarts && !state.restoring });
     clearRace({ redraw: false });
     state.sweep = null;
     $("sweep-status").textContent = "";
@@ -115,10 +118,11 @@ export function addStart(point) {
 
 export function mapFigure() {
   const land = state.landscape;
-  const field = land.field;
+  const field = mapField();
+  const box = mapBox();
   const race = state.race;
   const traces = [];
-  const place = legendPlace(1.07, { l: 50, r: 20, t: 36, b: 44 });
+  const place = legendPlace(1.02, { l: 50, r: 20, t: 36, b: 44 }, { below: -0.24 });
   const layout = {
     margin: place.margin,
     font: FONT,
@@ -126,7 +130,7 @@ export function mapFigure() {
     plot_bgcolor: "#fff",
     showlegend: true,
     legend: { ...place.legend, bgcolor: "rgba(255,255,255,0)" },
-    uirevision: `${state.landscapeText}|${state.view}`,
+    uirevision: `${state.landscapeText}|${state.view}|${box.flat().join(",")}`,
     hovermode: "closest",
     dragmode: false,
   };
@@ -142,21 +146,22 @@ export function mapFigure() {
     traces.push({ type: "scatter", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => valueAt(p[0])),
       mode: "markers+text", marker: { size: 15, color: "#fff", line: { color: "#000", width: 1.5 } },
       text: state.starts.map((_, i) => String(i + 1)), textfont: { size: 9 }, name: "start", hoverinfo: "x" });
-    layout.xaxis = { range: land.domain[0], title: { text: "x" }, zeroline: false, gridcolor: "#eef0f3" };
+    layout.xaxis = { range: box[0], title: { text: "x" }, zeroline: false, gridcolor: "#eef0f3" };
     layout.yaxis = { title: { text: "f(x)" }, zeroline: false, gridcolor: "#eef0f3" };
   } else if (!surface) {
     traces.push({ type: "contour", x: field.x, y: field.y, z: field.z, colorscale: "Viridis",
       ncontours: 32, contours: { coloring: "fill", showlines: true },
       line: { color: "rgba(255,255,255,0.35)", width: 0.5 }, showscale: false, name: land.name,
       hovertemplate: "x=%{x:.3f}<br>y=%{y:.3f}<extra></extra>" });
+    if (race && race.past_domain) traces.push(...domainEdge(land.domain, box));
     traces.push({ type: "scatter", x: land.minima.map((m) => m.point[0]), y: land.minima.map((m) => m.point[1]),
       mode: "markers", marker: { symbol: "star", size: 16, color: "gold", line: { color: "#000", width: 1 } },
       name: "known minimum", hoverinfo: "x+y" });
     traces.push({ type: "scatter", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => p[1]),
       mode: "markers+text", marker: { size: 15, color: "#fff", line: { color: "#000", width: 1.5 } },
       text: state.starts.map((_, i) => String(i + 1)), textfont: { size: 9 }, name: "start", hoverinfo: "x+y" });
-    layout.xaxis = { range: land.domain[0], title: { text: "x" }, constrain: "domain", showgrid: false, zeroline: false };
-    layout.yaxis = { range: land.domain[1], title: { text: "y" }, showgrid: false, zeroline: false,
+    layout.xaxis = { range: box[0], title: { text: "x" }, constrain: "domain", showgrid: false, zeroline: false };
+    layout.yaxis = { range: box[1], title: { text: "y" }, showgrid: false, zeroline: false,
       scaleanchor: "x", scaleratio: 1, constrain: "domain" };
   } else {
     const [elev, azim] = land.view.map((d) => (d * Math.PI) / 180);
@@ -170,13 +175,14 @@ export function mapFigure() {
     traces.push({ type: "scatter3d", x: land.minima.map((m) => m.point[0]), y: land.minima.map((m) => m.point[1]),
       z: minZ, mode: "markers", marker: { symbol: "diamond", size: 6, color: "gold", line: { color: "#000", width: 1 } },
       name: "known minimum" });
+    if (race && race.past_domain) traces.push(domainEdge3d(land.domain, box, field));
     traces.push({ type: "scatter3d", x: state.starts.map((p) => p[0]), y: state.starts.map((p) => p[1]),
       z: state.starts.map((p) => hover(lift(bilinear(field, p[0], p[1]), field))), mode: "markers+text",
       text: state.starts.map((_, i) => String(i + 1)), textposition: "top center",
       marker: { size: 5, color: "#fff", line: { color: "#000", width: 1.5 } }, name: "start" });
     layout.scene = {
-      xaxis: { title: { text: "x" }, range: land.domain[0] },
-      yaxis: { title: { text: "y" }, range: land.domain[1] },
+      xaxis: { title: { text: "x" }, range: box[0] },
+      yaxis: { title: { text: "y" }, range: box[1] },
       zaxis: { title: { text: field.transform === "log" ? "log10(f − min f)" : "f" }, range: zRange(field) },
       camera: { eye: { x: r * Math.cos(elev) * Math.cos(azim), y: r * Math.cos(elev) * Math.sin(azim),
         z: r * Math.sin(elev) } },
@@ -185,17 +191,22 @@ export function mapFigure() {
   }
   if (race) {
     const n = race.labels.length * race.starts.length;
+    state.firstTrail = traces.length;
     race.labels.forEach((label, k) => {
       race.starts.forEach((_, s) => {
+        // the legend shows an optimizer by its colour, a start by its dash (startKeys)
         const trail = { name: label, legendgroup: label, showlegend: s === 0, hoverinfo: "skip",
-          line: { color: race.colours[k], width: surface ? 5 : 2.5 }, mode: "lines", x: [], y: [] };
+          line: { color: race.colours[k], width: surface ? 5 : 2.5, dash: dashOf(race, s, surface) },
+          mode: "lines", x: [], y: [] };
         traces.push(surface ? { ...trail, type: "scatter3d", z: [] } : { ...trail, type: "scatter" });
       });
     });
-    const heads = { name: "now", showlegend: false, mode: "markers", x: [], y: [], hoverinfo: "skip",
+    // a ball kept at the view's edge is drawn whole, not cut by it
+    const heads = { name: "now", showlegend: false, mode: "markers", x: [], y: [], hoverinfo: "skip", cliponaxis: false,
       marker: { size: surface ? 7 : 12, color: [].concat(...race.labels.map((_, k) => Array(race.starts.length).fill(race.colours[k]))),
         line: { color: "#000", width: 1.5 } } };
     traces.push(surface ? { ...heads, type: "scatter3d", z: [] } : { ...heads, type: "scatter" });
+    traces.push(...startKeys(race, surface), ...markKeys(race, surface));
     state.trailCount = n;
   }
   return { traces, layout };
@@ -205,24 +216,26 @@ export function drawMap() {
   if (!state.landscape) return;
   const { traces, layout } = mapFigure();
   Plotly.react("map", traces, layout, PLOT_CONFIG);
-  keepDomain();
+  keepView();
   if (state.race) renderStep(state.step);
   updateSlider();
 }
 
-/** The contour map's axes span its domain and no more: plotly's equal-scale constraint
- * may widen a range instead of narrowing the plot, showing ticks beyond the colours. */
-export function keepDomain() {
-  const land = state.landscape, full = $("map")._fullLayout;
+/** The contour map's axes span the box shown and no more: plotly's equal-scale
+ * constraint may widen a range instead of narrowing the plot, showing ticks beyond the
+ * colours. */
+export function keepView() {
+  const land = state.landscape, full = $("map")._fullLayout, box = mapBox();
   if (land.dim !== 2 || state.view === "surface" || !full || !full.xaxis) return;
   const off = (axis, [lo, hi]) => Math.abs(axis.range[0] - lo) + Math.abs(axis.range[1] - hi) > 1e-9 * (hi - lo);
-  if (off(full.xaxis, land.domain[0]) || off(full.yaxis, land.domain[1])) {
-    Plotly.relayout("map", { "xaxis.range": [...land.domain[0]], "yaxis.range": [...land.domain[1]] });
+  if (off(full.xaxis, box[0]) || off(full.yaxis, box[1])) {
+    Plotly.relayout("map", { "xaxis.range": [...box[0]], "yaxis.range": [...box[1]] });
   }
 }
 
-/** Trails up to `step` and a ball at `step` for every trajectory, as the server clipped
- * them; a diverged one ends at its last good point, and its ✕ sits where it left the map
+/** Trails up to `step` and a ball at `step` for every trajectory, as the server cut them
+ * at the view's edge: a ball past that edge is a hollow triangle where it crossed,
+ * pointing out; a diverged one ends at its last good point, its ✕ where it was last seen
  * (as in the GIF export). */
 export function renderStep(step) {
   const race = state.race;
@@ -230,22 +243,24 @@ export function renderStep(step) {
   const land = state.landscape;
   const surface = state.view === "surface" && land.dim === 2;
   const xs = [], ys = [], zs = [];
-  const hx = [], hy = [], hz = [], symbols = [];
+  const hx = [], hy = [], hz = [], symbols = [], rims = [];
   race.positions.forEach((perStart, k) => {
     perStart.forEach((_, s) => {
-      const { points, loss, head, headLoss, dead } = shownPath(race, k, s, step);
+      const { points, loss, head, headLoss, out, dead } = shownPath(race, k, s, step);
       xs.push(points.map((p) => p[0]));
       ys.push(land.dim === 1 ? loss : points.map((p) => p[1]));
       if (surface) zs.push(loss.map((v) => hover(lift(v, land.field))));
       hx.push(head[0]);
       hy.push(land.dim === 1 ? headLoss : head[1]);
       if (surface) hz.push(hover(lift(headLoss, land.field)));
-      symbols.push(dead ? "x" : "circle");
+      symbols.push(ballSymbol(out, dead, surface));
+      rims.push(out && !dead ? race.colours[k] : "#000"); // a hollow mark is drawn in its colour
     });
   });
-  const first = 3;
+  const first = state.firstTrail;
   const indices = Array.from({ length: xs.length + 1 }, (_, i) => first + i);
-  const update = { x: [...xs, hx], y: [...ys, hy], "marker.symbol": [...xs.map(() => "circle"), symbols] };
+  const update = { x: [...xs, hx], y: [...ys, hy], "marker.symbol": [...xs.map(() => "circle"), symbols],
+    "marker.line.color": [...xs.map(() => "#000"), rims] };
   if (surface) update.z = [...zs, hz];
   Plotly.restyle("map", update, indices);
   renderLossStep(step);

@@ -1,5 +1,6 @@
 /* A race: its request, the player that animates it, and its export as GIF, MP4 or CSV. */
 import { api } from "./api.js";
+import { viewLimits } from "./frame.js";
 import { drawLoss } from "./loss.js";
 import { drawMap, loadLandscape, renderStep } from "./map.js";
 import { writeHash } from "./share.js";
@@ -61,7 +62,7 @@ export function raceConfig() {
   if (!optimizers.length) throw new Error("tick at least one optimizer");
   if (optimizers.length > most) throw new Error(`race at most ${most} optimizers at once`);
   if (!state.starts.length) throw new Error("add a start: click the map");
-  return { landscape: state.landscapeText, optimizers, starts: state.starts, steps };
+  return { landscape: state.landscapeText, optimizers, starts: state.starts, steps, ...viewLimits() };
 }
 
 /** Whether the landscape on the page is the one its fields show: a typed expression

@@ -1,6 +1,7 @@
 /* Share links: the whole configuration in the URL hash, and its restoring (specs parsed
  * by the server; invalid parts fall back to the defaults, with a notice). */
 import { parseSpecs } from "./api.js";
+import { limitParams, restoreLimits } from "./frame.js";
 import { setTab } from "./main.js";
 import { loadLandscape } from "./map.js";
 import { runRace } from "./race.js";
@@ -15,6 +16,7 @@ export function configParams() {
   for (const p of state.starts) params.append("start", p.join(","));
   params.set("steps", $("steps").value);
   params.set("view", state.view);
+  limitParams(params);
   for (const e of state.optimizers.values()) if (e.checked) params.append("opt", specOf(e.info.name));
   const sweepName = $("sweep-optimizer").value;
   if (sweepName) params.set("sopt", specOf(sweepName, { without: ["lr"] }));
@@ -100,6 +102,7 @@ export async function restore(hash) {
   else if (params.has("colour")) bad.add("colour");
   const lr = linkInteger(params, "lr", 0, LRS.length - 1, "learning rate", bad);
   if (lr !== null) setLr(lr);
+  restoreLimits(params, bad);
   state.view = params.get("view") === "surface" ? "surface" : "contour";
   for (const b of document.querySelectorAll(".seg")) b.classList.toggle("active", b.dataset.view === state.view);
   setTab(params.get("tab") === "sweep" ? "sweep" : "race");

@@ -24,7 +24,8 @@ export const $ = (id) => document.getElementById(id);
 /** Where a plot's legend goes: above it, or below it on a phone, where the plot toolbar
  * (plotly's modebar) would cover a legend at the top. */
 export function legendPlace(top, margin, { below = -0.16, room = 56 } = {}) {
-  if (!isPhone()) return { legend: { orientation: "h", y: top, x: 0 }, margin };
+  // above the plot a legend of several rows grows upwards, into the margin, not the plot
+  if (!isPhone()) return { legend: { orientation: "h", y: top, x: 0, yanchor: "bottom" }, margin };
   return { legend: { orientation: "h", x: 0, y: below, yanchor: "top" }, margin: { ...margin, t: 24, b: margin.b + room } };
 }
 
@@ -48,6 +49,18 @@ export const state = {
   loadedText: "beale", // what the page last asked /api/landscape for, as typed
   blamed: [], // inputs and cards marked by the last server error
 };
+
+/** The landscape as the map shows it: sampled over the race's view after a race, over
+ * the domain before one. */
+export function mapField() {
+  return state.race ? state.race.field : state.landscape.field;
+}
+
+/** The box the map shows: the race's view ([[x0, x1], [y0, y1]], or [[x0, x1]] in 1-D),
+ * or the domain before a race. */
+export function mapBox() {
+  return state.race ? state.race.view : state.landscape.domain;
+}
 
 export function formatNumber(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";
