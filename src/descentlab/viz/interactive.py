@@ -48,6 +48,7 @@ GL3D = (BUNDLES / "plotly-gl3d.min.js", {"scatter3d", "surface"})
 FULL_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 LINE_WIDTH = 3
+GL_LINE_WIDTH = 5  # WebGL draws lines thinner
 BALL, LEFT, DIVERGED = 0, 1, 2  # how a ball is marked: in view, left the view, diverged
 MARKS = {
     "contour": (
@@ -57,9 +58,9 @@ MARKS = {
     ),
     # Scatter3d has no triangles: a hollow ball where it crossed the edge
     "surface": (
-        dict(symbol="circle", size=7, line=dict(color="black", width=1)),
-        dict(symbol="circle-open", size=9, line=dict(color="black", width=2)),
-        dict(symbol="x", size=8, line=dict(color="black", width=1)),
+        dict(symbol="circle", size=8, line=dict(color="black", width=1)),
+        dict(symbol="circle-open", size=11, line=dict(color="black", width=2)),
+        dict(symbol="x", size=11, line=dict(color="black", width=1)),
     ),
 }
 MARK_NAMES = {LEFT: "left the view: marked at the edge", DIVERGED: "diverged"}
@@ -368,7 +369,8 @@ def moving_traces(cuts: list[Cut], step: int, kind: Kind) -> list[go.Scatter | g
         drawn = np.flatnonzero(np.isfinite(c.points[:n, 0]))
         where = drawn[-1:] if drawn.size else None
         common = dict(name=c.label, legendgroup=c.label)
-        line = dict(color=c.colour, width=LINE_WIDTH, dash=dash(c.start, kind))
+        width = GL_LINE_WIDTH if kind == "surface" else LINE_WIDTH
+        line = dict(color=c.colour, width=width, dash=dash(c.start, kind))
         mark = dict(color=c.colour, **MARKS[kind][state])
         xy = c.points[:n]
         spot = xy[where] if where is not None else np.full((1, 2), np.nan, np.float32)
