@@ -35,6 +35,28 @@ def _point(text: str) -> list[float]:
         raise UserError(f"malformed start {text!r}; write it as X,Y such as 1,1.5") from None
 
 
+def _pair(text: str | None, option: str, form: str) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        low, high = (float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        raise UserError(f"malformed {option} {text!r}; write it as {form}") from None
+    return [low, high]
+
+
+def _size(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        width, height = (int(v) for v in text.lower().replace(" ", "").split("x"))
+    except ValueError:
+        raise UserError(
+            f"malformed --size {text!r}; write it as WIDTHxHEIGHT such as 1200x900"
+        ) from None
+    return [width, height]
+
+
 def finish(settings: dict[str, Any], base: Path = Path("."), file: str | None = None) -> None:
     from . import experiment
     from .jobs import read_job
@@ -61,6 +83,21 @@ def race(
     seed: Seed = SEED,
     view: Annotated[str, typer.Option(help="contour, surface or both.")] = VIEW,
     fps: Annotated[int, typer.Option(help="Frames per second of an animation.")] = FPS,
+    duration: Annotated[
+        float | None,
+        typer.Option(help="Length of an animation in seconds (default: one frame a step)."),
+    ] = None,
+    xlim: Annotated[
+        str | None, typer.Option(help="The x range shown, LOW,HIGH (default: the paths).")
+    ] = None,
+    ylim: Annotated[
+        str | None, typer.Option(help="The y range shown, LOW,HIGH (default: the paths).")
+    ] = None,
+    size: Annotated[
+        str | None, typer.Option(help="Animation size WIDTHxHEIGHT in pixels, e.g. 1200x900.")
+    ] = None,
+    dpi: Annotated[int | None, typer.Option(help="Scales text and lines.")] = None,
+    look: Annotated[str, typer.Option(help="The 3-D surface: mesh or lit.")] = "mesh",
 ) -> None:
     """Race optimizers on a landscape.
 
@@ -78,6 +115,12 @@ def race(
             "seed": seed,
             "view": view,
             "fps": fps,
+            "duration": duration,
+            "xlim": _pair(xlim, "--xlim", "LOW,HIGH such as -1,2"),
+            "ylim": _pair(ylim, "--ylim", "LOW,HIGH such as -1,2"),
+            "size": _size(size),
+            "dpi": dpi,
+            "look": look,
             "out": [str(p) for p in out],
         }
         finish(settings)

@@ -24,8 +24,8 @@ from .jobs import Job, check_writable, read_job, sidecar
 from .progress import bars
 
 
-def _save_figure(figure: Any, path: Path) -> None:
-    figure.savefig(path, dpi=150)
+def _save_figure(figure: Any, path: Path, dpi: int | None = None) -> None:
+    figure.savefig(path, dpi=dpi or 150)
 
 
 def _race(config: RaceExperiment, paths: list[Path], on_progress: OnProgress | None) -> Any:
@@ -39,8 +39,12 @@ def _race(config: RaceExperiment, paths: list[Path], on_progress: OnProgress | N
     race = dl.run(land, config.optimizers, starts=config.starts, **_engine(config, on_progress))
     for path in paths:
         suffix = path.suffix.lower()
+        framing = {"xlim": config.xlim, "ylim": config.ylim} if land.dim == 2 else {}
         if suffix in (".gif", ".mp4"):
-            animation = viz.animate(race, config.view, fps=config.fps, duration=config.duration)
+            size = tuple(config.size) if config.size else None
+            animation = viz.animate(race, config.view, fps=config.fps, duration=config.duration,
+                                    size=size, dpi=config.dpi, look=config.look,
+                                    **framing)  # fmt: skip
             animation.save(path)
         elif suffix == ".html":
             kind = "surface" if config.view == "surface" else "contour"
@@ -48,9 +52,9 @@ def _race(config: RaceExperiment, paths: list[Path], on_progress: OnProgress | N
         elif suffix in (".csv", ".parquet"):
             race.save(path)
         elif config.view == "surface" and land.dim == 2:
-            _save_figure(viz.surface(race), path)
+            _save_figure(viz.surface(race, look=config.look, **framing), path, config.dpi)
         else:
-            _save_figure(viz.trace(race), path)
+            _save_figure(viz.trace(race, **framing), path, config.dpi)
     return race
 
 

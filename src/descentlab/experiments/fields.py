@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from ..defaults import MAX_FPS, VIEWS
 
@@ -44,13 +44,32 @@ Point = Annotated[list[Coordinate], Field(min_length=1)]
 Steps = Annotated[int, Field(ge=1, description="Optimizer steps.")]
 
 
-def _increasing(value: list[float]) -> list[float]:
+def _increasing(value: list[float], info: ValidationInfo) -> list[float]:
     if value[0] >= value[1]:
-        raise ValueError(f"the low limit must be under the high one, got {value[0]:g} and "
-                         f"{value[1]:g}")  # fmt: skip
+        raise ValueError(f"{info.field_name or 'a range'} must be LOW,HIGH with LOW under HIGH, "
+                         f"got {value[0]:g},{value[1]:g}")  # fmt: skip
     return value
 
 
+def _frame_size(value: list[int], info: ValidationInfo) -> list[int]:
+    width, height = value
+    if width % 2 or height % 2 or not (160 <= width <= 3840 and 120 <= height <= 2160):
+        name = info.field_name or "size"
+        raise ValueError(f"{name} must be even numbers of pixels from 160 x 120 to 3840 x 2160, "
+                         f"got {width} x {height}")  # fmt: skip
+    return value
+
+
+Size = Annotated[
+    list[int],
+    Field(min_length=2, max_length=2, description="Width and height of an animation in pixels."),
+    AfterValidator(_frame_size),
+]
+Dpi = Annotated[int, Field(ge=20, le=600, description="Dots per inch: scales text and lines.")]
+Look = Annotated[
+    Literal["mesh", "lit"],
+    Field(description="The 3-D surface as a mesh, or lit as in the lecture animations."),
+]
 Limits = Annotated[
     list[Coordinate],
     Field(min_length=2, max_length=2, description="Low and high limit of an axis in a picture."),

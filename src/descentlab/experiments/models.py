@@ -15,16 +15,19 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ..defaults import FPS, NOISE, SEED, STARTS_PER_AXIS, STEPS, TOL, VIEW
 from ..errors import SettingError
 from .fields import (
+    Dpi,
     Dtype,
     Fps,
     GridValues,
     LandscapeText,
     Limits,
+    Look,
     Noise,
     Plot,
     Point,
     Seconds,
     Seed,
+    Size,
     Specs,
     Steps,
     Tol,
@@ -70,6 +73,14 @@ class RaceExperiment(Experiment):
     ylim: Limits | None = Field(
         default=None, description="The y range a picture shows; default the paths and minima."
     )
+    size: Size | None = Field(
+        default=None, description="Animation pixels; default 800 x 600 (1280 wide for both)."
+    )
+    dpi: Dpi | None = Field(
+        default=None,
+        description="Scales text and lines; default 100 for animations, 150 for pictures.",
+    )
+    look: Look = "mesh"
 
 
 class SweepExperiment(Experiment):

@@ -75,8 +75,11 @@ def fit(points: np.ndarray, land: Landscape) -> Box:
     low, high = points.min(axis=0), points.max(axis=0)
     width = np.maximum(high - low, SMALLEST * span)
     centre = (low + high) / 2
-    # equal-scale maps: a thin strip of paths gets room across it as well
-    width = np.maximum(width, THINNEST * width.max() * span / span.max())
+    # a thin strip of paths gets room across it as well: in data units where the map
+    # keeps equal scales, else in shares of the domain's sides
+    equal = 0.25 <= span[0] / span[1] <= 4
+    scale = np.ones(2) if equal else span / span.max()
+    width = np.maximum(width, THINNEST * (width / scale).max() * scale)
     low, high = centre - width / 2, centre + width / 2
     low, high = low - MARGIN * width, high + MARGIN * width
     reach_low, reach_high = lows - REACH * span, highs + REACH * span

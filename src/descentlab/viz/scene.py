@@ -56,7 +56,6 @@ def build(animation: Animation) -> tuple[Figure, list[Artist], Callable[[int], N
         ax3 = fig.add_subplot(grid[0, 0], projection="3d")
         resolution = 90 if animation.look == "lit" else 50
         heights = draw_surface(ax3, land, resolution, animation.box, animation.look)
-        ax3.set_box_aspect(None, zoom=0.9)  # room for the z label inside the frame
         axes.append(ax3)
     if animation.view in ("contour", "both"):
         ax2 = fig.add_subplot(grid[0, columns - 1])

@@ -47,13 +47,7 @@ def draw_surface(
     low, high = float(np.nanmin(shown)), float(np.nanmax(shown))
     if look == "lit":
         # shaded by a light from the upper left, colours by height: no grid lines
-        # heights and sides on one unit scale, so every landscape is shaded alike
-        unit = (np.nan_to_num(shown, nan=low) - low) / (high - low)
-        step = 1.0 / (resolution - 1)
-        light = LightSource(azdeg=315, altdeg=35)
-        faces = light.shade(unit, cmap=colormaps[SURFACE_CMAP], blend_mode="overlay",
-                            vert_exag=1.5, dx=step, dy=step)  # fmt: skip
-        ax.plot_surface(x, y, shown, facecolors=faces, linewidth=0, antialiased=False,
+        ax.plot_surface(x, y, shown, facecolors=lit_colours(shown), linewidth=0, antialiased=False,
                         rstride=1, cstride=1, shade=False, zorder=1)  # fmt: skip
     else:
         ax.plot_surface(x, y, shown, cmap=SURFACE_CMAP, edgecolor="grey", linewidth=0.15,
@@ -70,8 +64,31 @@ def draw_surface(
     ax.set_ylim(*box[1])
     ax.set_zlim(low, high)
     ax.view_init(*land.view)
+    ax.set_box_aspect(None, zoom=0.9)  # room for the z label inside the figure
     _readable_axes(ax, isinstance(norm, LogNorm), label)
     return height
+
+
+def lit_colours(heights: np.ndarray) -> np.ndarray:
+    """RGBA per grid point (R, C, 4): the colour map by height, shaded by a light from
+    the upper left, heights and sides on one unit scale so that every landscape is
+    shaded alike."""
+    low, high = float(np.nanmin(heights)), float(np.nanmax(heights))
+    unit = (np.nan_to_num(heights, nan=low) - low) / (high - low)
+    rows, columns = unit.shape
+    light = LightSource(azdeg=315, altdeg=35)
+    return light.shade(unit, cmap=colormaps[SURFACE_CMAP], blend_mode="overlay", vert_exag=1.5,
+                       dx=1 / (columns - 1), dy=1 / (rows - 1))  # fmt: skip
+
+
+class _Inner(MaxNLocator):
+    """Nice ticks, leaving out those within a tenth of the range of either end."""
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        ticks = super().tick_values(vmin, vmax)
+        low, high = min(vmin, vmax), max(vmin, vmax)
+        margin = 0.1 * (high - low)
+        return ticks[(ticks >= low + margin) & (ticks <= high - margin)]
 
 
 def _height_on(norm: object, low: float) -> Height:
@@ -91,8 +108,8 @@ def _height_on(norm: object, low: float) -> Height:
 
 def _readable_axes(ax: Axes, log: bool, label: str) -> None:
     """Few ticks, set off from the axes, and the z label clear of the tick labels."""
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10]))
+    for axis in (ax.xaxis, ax.yaxis):  # none at the ends: x's and y's meet at a corner
+        axis.set_major_locator(_Inner(5, steps=[1, 2, 2.5, 5, 10]))
     if log:
         ax.zaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.zaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$10^{{{round(v)}}}$"))
