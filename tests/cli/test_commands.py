@@ -67,6 +67,23 @@ def test_race_writes_every_format(tmp_path: Path) -> None:
         assert race.labels == expected.labels
 
 
+def test_race_pictures_take_framing_size_duration_and_look(tmp_path: Path) -> None:
+    args = ["race", "beale", "-o", "adam(lr=0.1)", "--steps", "40", "--fps", "10",
+            "--xlim=-1,3.5", "--ylim", "-0.5,2", "--look", "lit"]  # fmt: skip
+    gif, png, surface = tmp_path / "r.gif", tmp_path / "r.png", tmp_path / "s.png"
+    invoke(*args, "--size", "640x480", "--duration", "2", "--out", str(gif))
+    with Image.open(gif) as image:
+        assert image.size == (640, 480) and image.n_frames == 20  # 2 s at 10 fps
+    invoke(*args, "--dpi", "100", "--out", str(png))
+    record = sidecar(png)["experiment"]
+    assert record["xlim"] == [-1.0, 3.5] and record["ylim"] == [-0.5, 2.0]
+    assert record["look"] == "lit" and record["dpi"] == 100
+    with Image.open(png) as image:  # 8.5 inches wide at 100 dpi, not 150
+        assert abs(image.size[0] - 850) < 20
+    invoke(*args, "--view", "surface", "--out", str(surface))
+    assert sidecar(surface)["experiment"]["view"] == "surface"
+
+
 def test_race_on_an_expression_and_a_1d_landscape(tmp_path: Path) -> None:
     invoke("race", "x**2 - y**2 + 0.1*x**4", "-o", "momentum(lr=0.05)", "--start", "0.5,1e-3",
            "--steps", "30", "--out", str(tmp_path / "e.csv"))  # fmt: skip
