@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.live import running
+from tests.browser.sizes import SIZES
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -60,3 +61,23 @@ def page(context):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def device(browser, base_url, size):
+    """A page at one size, with every error it throws collected (and asserted none)."""
+    context = browser.new_context(base_url=base_url, accept_downloads=True, **SIZES[size])
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    yield page, size, errors
+    context.close()
+    assert not errors, f"the page threw at {size} size: {errors}"

@@ -8,41 +8,9 @@ import numpy as np
 import pytest
 
 import descentlab as dl
+from tests.browser.sizes import SIZES, press
 
 pytestmark = pytest.mark.browser
-
-SIZES = {
-    "desktop": {"viewport": {"width": 1400, "height": 900}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
-}
-
-
-@pytest.fixture(params=list(SIZES))
-def size(request) -> str:
-    return request.param
-
-
-@pytest.fixture
-def device(browser, base_url, size):
-    """A page at one size, with every error it throws collected (and asserted none)."""
-    context = browser.new_context(base_url=base_url, accept_downloads=True, **SIZES[size])
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/")
-    page.wait_for_selector("body[data-ready=true]")
-    yield page, size, errors
-    context.close()
-    assert not errors, f"the page threw at {size} size: {errors}"
-
-
-def press(page, size: str, selector: str) -> None:
-    """A click on a desktop, a tap on the phone."""
-    if size == "phone":
-        page.locator(selector).tap()
-    else:
-        page.locator(selector).click()
 
 
 def map_point(page, x: float, y: float) -> tuple[float, float]:

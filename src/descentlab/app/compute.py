@@ -27,8 +27,6 @@ from .framed import field, finite, framed
 from .refusals import Refused, for_optimizer, rehearse
 from .schemas import RaceRequest, SweepRequest
 
-TRANSFORM_FLOOR = 1e-12
-
 
 def parse_optimizer(spec: str, index: int = 0) -> optim.OptimizerSpec:
     """A spec of a registry optimizer (torch's own classes are not offered here), at
