@@ -1,6 +1,6 @@
 """Rendering speed of animations: ours against matplotlib's FuncAnimation.save.
 
-The same scenes (the lecture's 3-D saddle race: 5 optimizers, 100 steps, 640x480;
+The same scenes (the lecture's 3-D saddle race: 5 optimizers, 100 steps, at the default size;
 and the Beale contour race) are written as GIF and MP4 by `viz.animate(...).save`
 and by `FuncAnimation(...).save` with Pillow and ffmpeg writers, interleaved
 round by round. Prints median seconds, file sizes and the speed-ups.
@@ -74,7 +74,8 @@ def main() -> None:
                             time.perf_counter() - start
                         )
                         sizes[scene, suffix, who] = path.stat().st_size
-    console.print(f"100 frames, 640x480, median of {args.rounds} interleaved rounds")
+    width, height = scenes["surface"].size
+    console.print(f"100 frames, {width}x{height}, median of {args.rounds} interleaved rounds")
     for scene in scenes:
         for suffix in (".gif", ".mp4"):
             ours = statistics.median(times[scene, suffix, "ours"])

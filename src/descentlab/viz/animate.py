@@ -22,6 +22,7 @@ from ..engine import Race
 from . import scene
 from .encoding import player_html, write_atomically, write_gif, write_mp4
 from .framing import frame
+from .style import colours
 from .surfaces import LOOKS, Look
 
 View = Literal["contour", "surface", "both"]
@@ -145,7 +146,13 @@ class Animation:
         if not path.parent.is_dir():
             raise ValueError(f"cannot save to {str(path)!r}: the folder does not exist")
         writers = {
-            ".gif": lambda target: write_gif(self.frames(), target, self.fps, self.hold),
+            ".gif": lambda target: write_gif(
+                self.frames(),
+                target,
+                self.fps,
+                self.hold,
+                keep=[*colours(self.race.labels), "black", "white"],
+            ),
             ".mp4": lambda target: write_mp4(
                 self.frames(), target, self.fps, self.size, self.mp4_hold
             ),
