@@ -67,7 +67,8 @@ def test_frames_hold_only_the_paths_and_balls(race, kind, background):
     assert isinstance(figure.data[0], background)
     assert len(figure.frames) == 61
     moving = tuple(figure.frames[0].traces)
-    assert len(moving) == 8 and moving == tuple(range(moving[0], moving[0] + 8))
+    assert [figure.data[i].mode for i in moving] == ["lines"] * 4 + ["markers"] * 4
+    assert figure.data[moving[3] + 1].name == "starts"  # over the paths, under the balls
     for frame_ in figure.frames[::20]:
         assert len(frame_.data) == 8  # 2 optimizers x 2 starts, a path and a ball each
         assert tuple(frame_.traces) == moving
@@ -145,7 +146,10 @@ def test_the_view_is_the_frame_and_the_landscape_is_sampled_over_it(race, kind):
     assert (grid.y[0], grid.y[-1]) == pytest.approx(box[1])
     axes = (figure.layout.scene.xaxis, figure.layout.scene.yaxis) if kind == "surface" else (
         figure.layout.xaxis, figure.layout.yaxis)  # fmt: skip
-    assert [tuple(axis.range) for axis in axes] == [box[0], box[1]]
+    pad = interactive.PAD if kind == "surface" else 0  # room for the marks at the edge
+    for axis, (low, high) in zip(axes, box, strict=True):
+        room = pad * (high - low)
+        assert tuple(axis.range) == pytest.approx((low - room, high + room))
     assert not named(figure, "domain's edge")  # the box lies inside beale's domain
     framed = viz.interactive(race, kind=kind)
     grid = framed.data[0]
@@ -171,7 +175,8 @@ def test_the_domains_edge_is_drawn_where_the_view_passes_it(race, kind):
     assert np.isclose(x, -4.5).sum() > 20 and np.isclose(y, -4.5).sum() > 20
     if kind == "surface":  # lying on the surface
         z = np.asarray(edge.z, dtype=float)[drawn]
-        expected = interactive.height(race.landscape, np.column_stack([x, y]))
+        lift = np.ptp(np.asarray(figure.data[0].z, dtype=float)) * interactive.LIFT
+        expected = interactive.height(race.landscape, np.column_stack([x, y])) + lift
         np.testing.assert_allclose(z, expected, rtol=1e-5)
 
 
@@ -195,19 +200,20 @@ def test_a_ball_that_leaves_the_view_stays_at_its_edge_pointing_out(wild_race, t
     assert sent["states"][-1][0] == interactive.LEFT and sent["angles"][-1][0] == 90
 
 
-def test_a_diverged_run_ends_in_an_x_at_the_views_edge(wild_race):
+@pytest.mark.parametrize(("kind", "cross"), [("contour", "x"), ("surface", "cross")])
+def test_a_diverged_run_ends_in_a_cross_at_the_views_edge(wild_race, kind, cross):
+    # Scatter3d draws its "x" as a red emoji whatever the colour: a plain cross there
     assert wild_race.diverged_at[1, 0] == 3
-    for kind in KINDS:
-        figure = viz.interactive(wild_race, kind=kind)
-        frames = {frame_.name: frame_.data[3] for frame_ in figure.frames}  # sgd's ball
-        assert frames["2"].marker.symbol != "x" and frames["3"].marker.symbol == "x"
-        assert frames["100"].marker.symbol == "x"
-        (x0, x1), (y0, y1) = frame(wild_race)
-        x, y = frames["100"].x[0], frames["100"].y[0]
-        assert x0 - 1e-5 <= x <= x1 + 1e-5 and y0 - 1e-5 <= y <= y1 + 1e-5
-        on_edge = min(abs(x - x0), abs(x - x1), abs(y - y0), abs(y - y1))
-        assert on_edge < 1e-5  # it left the view on its way out
-        assert [t.marker.symbol for t in named(figure, "diverged")] == ["x"]
+    figure = viz.interactive(wild_race, kind=kind)
+    frames = {frame_.name: frame_.data[3] for frame_ in figure.frames}  # sgd's ball
+    assert frames["2"].marker.symbol != cross and frames["3"].marker.symbol == cross
+    assert frames["100"].marker.symbol == cross
+    (x0, x1), (y0, y1) = frame(wild_race)
+    x, y = frames["100"].x[0], frames["100"].y[0]
+    assert x0 - 1e-5 <= x <= x1 + 1e-5 and y0 - 1e-5 <= y <= y1 + 1e-5
+    on_edge = min(abs(x - x0), abs(x - x1), abs(y - y0), abs(y - y1))
+    assert on_edge < 1e-5  # it left the view on its way out
+    assert [t.marker.symbol for t in named(figure, "diverged")] == [cross]
 
 
 def test_the_marks_are_explained_only_when_they_occur(big_race):
@@ -220,8 +226,9 @@ def test_surface_marks_a_ball_that_left_with_an_open_circle(wild_race):
     figure = viz.interactive(wild_race, kind="surface", xlim=(0.5, 2.4), ylim=(-0.5, 1.6))
     ball = figure.frames[-1].data[2]
     assert ball.marker.symbol == "circle-open" and ball.x[0] == pytest.approx(2.4)
-    want = interactive.height(wild_race.landscape, np.array([[ball.x[0], ball.y[0]]]))[0]
-    assert ball.z[0] == pytest.approx(want, rel=1e-5)
+    on_surface = interactive.height(wild_race.landscape, np.array([[ball.x[0], ball.y[0]]]))[0]
+    lift = np.ptp(np.asarray(figure.data[0].z, dtype=float)) * interactive.LIFT
+    assert lift > 0 and ball.z[0] == pytest.approx(on_surface + lift, rel=1e-5)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -230,7 +237,7 @@ def test_several_starts_are_told_apart_by_dash(kind):
     race = dl.run("beale", ["adam(lr=0.1)", "rmsprop(lr=0.01)"], starts=starts, steps=10)
     figure = viz.interactive(race, kind=kind)
     count = len(figure.frames[0].data) // 2
-    paths = figure.data[figure.frames[0].traces[0] :][:count]
+    paths = [figure.data[i] for i in figure.frames[0].traces[:count]]
     assert [p.line.dash for p in paths] == ["solid", "dash", "dot"] * 2
     assert [p.showlegend for p in paths] == [True, False, False] * 2  # each optimizer once
     assert [p.name for p in paths if p.showlegend] == ["adam(lr=0.1)", "rmsprop(lr=0.01)"]

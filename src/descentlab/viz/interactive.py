@@ -3,7 +3,8 @@
 The landscape (surface or contour) is drawn once over the picture's frame; animation
 frames carry only the paths and the balls. A path is cut where it leaves the frame,
 and a ball that left it stays marked where it crossed the edge (a hollow mark, on the
-map an open triangle pointing out); a diverged run ends in an X.
+map an open triangle pointing out); a diverged run ends in an X (a cross on the
+surface).
 
 `write_html` with the default ``include_plotlyjs=True`` writes one self-contained page
 that works offline: the official partial plotly.js bundle the figure needs (cartesian
@@ -47,6 +48,11 @@ CARTESIAN = (BUNDLES / "plotly-cartesian.min.js", {"scatter", "contour"})
 GL3D = (BUNDLES / "plotly-gl3d.min.js", {"scatter3d", "surface"})
 FULL_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
+RESOLUTION = 120  # grid points a side
+# what lies on the surface is drawn this share of its height range above it, or the
+# surface would hide half of each ball (the surface itself shows the true values)
+LIFT = 0.015
+PAD = 0.03  # room around the surface's box, as a share of its span
 LINE_WIDTH = 3
 GL_LINE_WIDTH = 5  # WebGL draws lines thinner
 BALL, LEFT, DIVERGED = 0, 1, 2  # how a ball is marked: in view, left the view, diverged
@@ -56,11 +62,12 @@ MARKS = {
         dict(symbol="triangle-up-open", size=15, line=dict(color="black", width=2.5)),
         dict(symbol="x", size=14, line=dict(color="black", width=1)),
     ),
-    # Scatter3d has no triangles: a hollow ball where it crossed the edge
+    # Scatter3d has no triangles: a hollow ball where it crossed the edge; and its "x" is
+    # the emoji \u274c, drawn red whatever the colour (or missing): a cross instead
     "surface": (
         dict(symbol="circle", size=8, line=dict(color="black", width=1)),
         dict(symbol="circle-open", size=11, line=dict(color="black", width=2)),
-        dict(symbol="x", size=11, line=dict(color="black", width=1)),
+        dict(symbol="cross", size=20, line=dict(color="black", width=1)),
     ),
 }
 MARK_NAMES = {LEFT: "left the view: marked at the edge", DIVERGED: "diverged"}
@@ -219,8 +226,9 @@ class Cut:
         return int(n), int(self.states[step]), int(self.angles[step])
 
 
-def cut(race: Race, k: int, s: int, box: Box, label: str, colour: str, kind: Kind) -> Cut:
-    """Trajectory (k, s) cut to the box, with its ball's mark at every step."""
+def cut(race: Race, k: int, s: int, box: Box, label: str, colour: str, lift: float) -> Cut:
+    """Trajectory (k, s) cut to the box, with its ball's mark at every step; with a lift,
+    the heights of its points above the surface."""
     path = trajectory(race, k, s)
     points, ends = clip_path(path, box)
     total = race.positions.shape[2]
@@ -236,15 +244,15 @@ def cut(race: Race, k: int, s: int, box: Box, label: str, colour: str, kind: Kin
             if drawn.size:  # the triangle points out of the edge it crossed
                 nx, ny = outward(points[drawn[-1]], box)
                 angles[step] = round(math.degrees(math.atan2(nx, ny)))
-    heights = height(race.landscape, points) if kind == "surface" else None
+    heights = height(race.landscape, points, lift) if lift else None
     return Cut(label, colour, s, points.astype(np.float32), heights, ends, states, angles)
 
 
-def height(land: Landscape, points: np.ndarray) -> np.ndarray:
-    """The landscape's value at each point (N, 2), NaN at the gaps, as float32."""
+def height(land: Landscape, points: np.ndarray, lift: float = 0.0) -> np.ndarray:
+    """The landscape's value at each point (N, 2) plus a lift, NaN at the gaps, as float32."""
     xy = torch.as_tensor(np.asarray(points, dtype=np.float64))
     with torch.no_grad():
-        return land(xy[:, 0], xy[:, 1]).numpy().astype(np.float32)
+        return (land(xy[:, 0], xy[:, 1]).numpy() + lift).astype(np.float32)
 
 
 def dash(index: int, kind: Kind) -> str:
@@ -283,20 +291,25 @@ def interactive(
     count = min(total, frames or MAX_FRAMES)
     steps = [int(t) for t in np.unique(np.linspace(0, total - 1, count).round().astype(int))]
     starts = race.positions.shape[1]
+    grid = evaluate_grid(land, RESOLUTION, box)
+    lift = LIFT * float(np.nanmax(grid[2]) - np.nanmin(grid[2])) if kind == "surface" else 0.0
     cuts = [
-        cut(race, k, s, box, label, colour, kind)
+        cut(race, k, s, box, label, colour, lift)
         for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True))
         for s in range(starts)
     ]
-    fixed = [landscape_trace(land, kind, box)]
+    under = [landscape_trace(land, kind, grid)]
     if past_domain(box, land):
-        fixed.append(domain_edge(land, kind, box))
-    fixed.append(start_markers(race, kind))
-    first = len(fixed)
-    moving = list(range(first, first + 2 * len(cuts)))  # trace indices the frames update
-    legend = start_legend(race, kind) + mark_legend(cuts, kind)
+        under.append(domain_edge(land, kind, box, lift))
+    first = moving_traces(cuts, steps[0], kind)
+    paths, balls = first[: len(cuts)], first[len(cuts) :]
+    # the numbered starts lie over the paths, under the balls
+    data = [*under, *paths, start_markers(race, kind, lift), *balls]
+    data += start_legend(race, kind) + mark_legend(cuts, kind)
+    moving = [*range(len(under), len(under) + len(cuts))]  # trace indices the frames update
+    moving += [moving[-1] + 2 + j for j in range(len(cuts))]
     figure = RaceFigure(
-        data=[*fixed, *moving_traces(cuts, steps[0], kind), *legend],
+        data=data,
         frames=[go.Frame(data=moving_traces(cuts, t, kind), traces=moving, name=str(t))
                 for t in steps],
     )  # fmt: skip
@@ -314,20 +327,20 @@ def interactive(
     return figure
 
 
-def landscape_trace(land: Landscape, kind: Kind, box: Box) -> go.Contour | go.Surface:
-    """The landscape sampled over the box: a surface, or a contour map (log levels where
-    the landscape hints so)."""
-    x, y, z = evaluate_grid(land, 120, box)
+def landscape_trace(land: Landscape, kind: Kind, grid: tuple) -> go.Contour | go.Surface:
+    """The landscape sampled on a grid (`evaluate_grid`): a surface, or a contour map
+    (log levels where the landscape hints so)."""
+    x, y, z = grid
     x, y = x[0].astype(np.float32), y[:, 0].astype(np.float32)
     if kind == "surface":
         return go.Surface(x=x, y=y, z=z.astype(np.float32), colorscale="RdBu_r", opacity=0.85,
-                          showscale=False, name=land.name, hoverinfo="skip")  # fmt: skip
+                          showscale=False, name=land.name)  # fmt: skip
     shown = np.log10(z - np.nanmin(z) + 1e-9) if land.levels == "log" else z
     return go.Contour(x=x, y=y, z=shown.astype(np.float32), colorscale="Viridis",
                       ncontours=30, showscale=False, name=land.name)  # fmt: skip
 
 
-def domain_edge(land: Landscape, kind: Kind, box: Box) -> go.Scatter | go.Scatter3d:
+def domain_edge(land: Landscape, kind: Kind, box: Box, lift: float) -> go.Scatter | go.Scatter3d:
     """The domain's edge where the frame shows it: dashed on the map, a line lying on
     the surface."""
     (a0, a1), (b0, b1) = land.domain
@@ -338,13 +351,13 @@ def domain_edge(land: Landscape, kind: Kind, box: Box) -> go.Scatter | go.Scatte
     points, _ = clip_path(ring, box)
     common = dict(name="domain's edge", mode="lines", hoverinfo="skip", legendrank=3000)
     if kind == "surface":
-        return go.Scatter3d(x=points[:, 0], y=points[:, 1], z=height(land, points),
+        return go.Scatter3d(x=points[:, 0], y=points[:, 1], z=height(land, points, lift),
                             line=dict(color="black", width=4, dash="dash"), **common)  # fmt: skip
     return go.Scatter(x=points[:, 0], y=points[:, 1], line=dict(color="black", width=1.5,
                       dash="dash"), **common)  # fmt: skip
 
 
-def start_markers(race: Race, kind: Kind) -> go.Scatter | go.Scatter3d:
+def start_markers(race: Race, kind: Kind, lift: float) -> go.Scatter | go.Scatter3d:
     """A white marker on each start, numbered when there are several."""
     starts = np.asarray(race.starts, dtype=float).reshape(-1, 2)
     many = len(starts) > 1
@@ -356,7 +369,7 @@ def start_markers(race: Race, kind: Kind) -> go.Scatter | go.Scatter3d:
                     line=dict(color="black", width=1)),
     )  # fmt: skip
     if kind == "surface":
-        return go.Scatter3d(x=starts[:, 0], y=starts[:, 1], z=height(race.landscape, starts),
+        return go.Scatter3d(x=starts[:, 0], y=starts[:, 1], z=height(race.landscape, starts, lift),
                             **common)  # fmt: skip
     return go.Scatter(x=starts[:, 0], y=starts[:, 1], cliponaxis=False, **common)
 
@@ -369,6 +382,8 @@ def moving_traces(cuts: list[Cut], step: int, kind: Kind) -> list[go.Scatter | g
         drawn = np.flatnonzero(np.isfinite(c.points[:n, 0]))
         where = drawn[-1:] if drawn.size else None
         common = dict(name=c.label, legendgroup=c.label)
+        if kind == "surface":  # drawn lifted: the surface's own hover gives f
+            common["hoverinfo"] = "x+y+name"
         width = GL_LINE_WIDTH if kind == "surface" else LINE_WIDTH
         line = dict(color=c.colour, width=width, dash=dash(c.start, kind))
         mark = dict(color=c.colour, **MARKS[kind][state])
@@ -444,11 +459,15 @@ def slider(steps: list[int]) -> dict[str, Any]:
 
 
 def frame_axes(figure: go.Figure, kind: Kind, box: Box) -> None:
-    """The axes show exactly the box (on the map at equal scales unless too thin)."""
+    """The axes show the box: exactly on the map (at equal scales unless too thin), with a
+    little room around it on the surface."""
     (x0, x1), (y0, y1) = box
     if kind == "surface":
-        figure.update_scenes(xaxis=dict(range=[x0, x1], title="x"),
-                             yaxis=dict(range=[y0, y1], title="y"), zaxis_title="f")  # fmt: skip
+        # WebGL cuts what passes the ranges: a little room keeps the marks at the edge whole
+        dx, dy = PAD * (x1 - x0), PAD * (y1 - y0)
+        figure.update_scenes(xaxis=dict(range=[x0 - dx, x1 + dx], title="x"),
+                             yaxis=dict(range=[y0 - dy, y1 + dy], title="y"),
+                             zaxis_title="f")  # fmt: skip
         return
     figure.update_xaxes(range=[x0, x1], title="x", showgrid=False, zeroline=False)
     figure.update_yaxes(range=[y0, y1], title="y", showgrid=False, zeroline=False)
