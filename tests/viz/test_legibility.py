@@ -86,6 +86,12 @@ def test_figure_text_is_11_px_or_more_at_the_default_dpi(beale, draw):
     assert _smallest_px(fig) >= SMALLEST_PX
 
 
+def test_sweep_and_teaching_figures_keep_text_at_11_px_or_more():
+    sweep = dl.sweep("himmelblau", "adam", grid={"lr": [0.01, 0.1]}, steps=20)
+    for fig in (viz.basins(sweep), viz.sensitivity(sweep), viz.ema_weights()):
+        assert _smallest_px(_drawn(fig)) >= SMALLEST_PX
+
+
 def _overlap(a, b) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
