@@ -453,7 +453,7 @@ def slider(steps: list[int]) -> dict[str, Any]:
     jump = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
     return dict(
         active=0,
-        currentvalue=dict(prefix="step "),
+        currentvalue=dict(prefix="step ", xanchor="right"),  # clear of the buttons
         steps=[dict(label=str(t), method="animate", args=[[str(t)], jump]) for t in steps],
     )
 
