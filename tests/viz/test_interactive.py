@@ -17,8 +17,10 @@ from plotly.offline import get_plotlyjs_version
 import descentlab as dl
 from descentlab import viz
 from descentlab.viz.framing import frame, past_domain
+from descentlab.viz.style import evaluate_grid
 
 interactive = importlib.import_module("descentlab.viz.interactive")
+race_page = importlib.import_module("descentlab.viz.race_page")
 
 RACERS = ["sgd(lr=1e-3)", "adam(lr=0.1)", "rmsprop(lr=0.01)", "adagrad(lr=0.5)", "adamw(lr=0.1)"]
 KINDS = ["contour", "surface"]
@@ -118,14 +120,14 @@ def test_a_hundred_step_race_of_five_is_a_small_offline_page(big_race, kind, tmp
 def test_each_kind_embeds_its_own_bundle_at_pythons_plotly_version(race, kind, tmp_path):
     path = tmp_path / "race.html"
     viz.interactive(race, kind=kind, frames=3).write_html(path)
-    shipped = interactive.BUNDLES / BUNDLE[kind]
+    shipped = race_page.BUNDLES / BUNDLE[kind]
     library = packed_library(path.read_text())
     assert library == shipped.read_bytes()
     header = re.match(rb"/\*\*\s*\* plotly\.js \((\w+) - minified\) v([\d.]+)", library)
     assert header, library[:120]
     assert header.group(1).decode() == {"contour": "cartesian", "surface": "gl3d"}[kind]
     assert header.group(2).decode() == get_plotlyjs_version()
-    licence = (interactive.BUNDLES / "LICENSE").read_text()
+    licence = (race_page.BUNDLES / "LICENSE").read_text()
     assert "MIT License" in licence and "Plotly" in licence
 
 
@@ -134,7 +136,7 @@ def test_a_figure_with_other_traces_gets_the_whole_library(race, tmp_path):
     figure.add_trace(go.Bar(x=[1, 2], y=[3, 4]))
     path = tmp_path / "race.html"
     figure.write_html(path)
-    assert packed_library(path.read_text()) == interactive.FULL_PLOTLY_JS.read_bytes()
+    assert packed_library(path.read_text()) == race_page.FULL_PLOTLY_JS.read_bytes()
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -175,9 +177,8 @@ def test_the_domains_edge_is_drawn_where_the_view_passes_it(race, kind):
     assert np.isclose(x, -4.5).sum() > 20 and np.isclose(y, -4.5).sum() > 20
     if kind == "surface":  # lying on the surface
         z = np.asarray(edge.z, dtype=float)[drawn]
-        lift = np.ptp(np.asarray(figure.data[0].z, dtype=float)) * interactive.LIFT
-        expected = interactive.height(race.landscape, np.column_stack([x, y])) + lift
-        np.testing.assert_allclose(z, expected, rtol=1e-5)
+        place = on_surface(race, box)
+        np.testing.assert_allclose(z, place(np.column_stack([x, y])), rtol=1e-5)
 
 
 def test_a_ball_that_leaves_the_view_stays_at_its_edge_pointing_out(wild_race, tmp_path):
@@ -226,9 +227,31 @@ def test_surface_marks_a_ball_that_left_with_an_open_circle(wild_race):
     figure = viz.interactive(wild_race, kind="surface", xlim=(0.5, 2.4), ylim=(-0.5, 1.6))
     ball = figure.frames[-1].data[2]
     assert ball.marker.symbol == "circle-open" and ball.x[0] == pytest.approx(2.4)
-    on_surface = interactive.height(wild_race.landscape, np.array([[ball.x[0], ball.y[0]]]))[0]
-    lift = np.ptp(np.asarray(figure.data[0].z, dtype=float)) * interactive.LIFT
-    assert lift > 0 and ball.z[0] == pytest.approx(on_surface + lift, rel=1e-5)
+    place = on_surface(wild_race, ((0.5, 2.4), (-0.5, 1.6)))
+    flat = on_surface(wild_race, ((0.5, 2.4), (-0.5, 1.6)), lifted=False)
+    point = np.array([[ball.x[0], ball.y[0]]])
+    assert ball.z[0] == pytest.approx(place(point)[0], rel=1e-5) and place(point) > flat(point)
+
+
+def on_surface(race, box, lifted=True):
+    """Where the figure places points above its surface: f on the surface's scale (log10
+    of f - min f over the view on a log map), lifted by a share of its height range."""
+    z = evaluate_grid(race.landscape, interactive.RESOLUTION, box)[2]
+    place, scale, _ = interactive.placing(race.landscape, z)
+    return place if lifted else (lambda points: scale(interactive.height(race.landscape, points)))
+
+
+def test_a_log_map_gets_a_log_surface(big_race):
+    """Beale spans 0 to 180,000 over its domain: on a linear axis its valley is flat."""
+    box = big_race.landscape.domain
+    figure = viz.interactive(big_race, kind="surface", xlim=box[0], ylim=box[1])
+    z = np.asarray(figure.data[0].z, dtype=float)
+    assert 5 < np.nanmax(z) < 5.5 and np.nanmax(z) - np.nanmin(z) > 6  # decades
+    axis = figure.layout.scene.zaxis
+    assert axis.title.text == "f − min f" and axis.ticktext[-1].startswith("10<sup>")
+    assert np.asarray(figure.data[0].customdata, dtype=float).max() > 1e5  # f, for the hover
+    linear = viz.interactive(dl.run("cs231n-saddle", "adam(lr=0.05)", steps=5), kind="surface")
+    assert linear.layout.scene.zaxis.title.text == "f" and not linear.layout.scene.zaxis.ticktext
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -16,37 +16,29 @@ of each path it shows and how each ball is marked.
 
 from __future__ import annotations
 
-import base64
-import functools
-import gzip
-import html
 import itertools
-import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import plotly
 import plotly.graph_objects as go
 import torch
+from matplotlib.colors import LogNorm
 
 from ..checks import one_of, whole_number
 from ..engine import Race
 from ..landscapes import Landscape
 from .drawing import clip_path, outward, trajectory
 from .framing import Box, frame, past_domain
+from .race_page import BALL, DIVERGED, LEFT, MARKS, RaceFigure
 from .static import START_STYLES
-from .style import colours, evaluate_grid
+from .style import colours, contour_field, evaluate_grid
+from .surfaces import Height, surface_scale
 
 Kind = Literal["surface", "contour"]
 MAX_FRAMES = 200
-BUNDLES = Path(__file__).parent / "plotlyjs"
-# the trace types each partial bundle draws; any other figure gets the full library
-CARTESIAN = (BUNDLES / "plotly-cartesian.min.js", {"scatter", "contour"})
-GL3D = (BUNDLES / "plotly-gl3d.min.js", {"scatter3d", "surface"})
-FULL_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 RESOLUTION = 120  # grid points a side
 # what lies on the surface is drawn this share of its height range above it, or the
@@ -55,155 +47,10 @@ LIFT = 0.015
 PAD = 0.03  # room around the surface's box, as a share of its span
 LINE_WIDTH = 3
 GL_LINE_WIDTH = 5  # WebGL draws lines thinner
-BALL, LEFT, DIVERGED = 0, 1, 2  # how a ball is marked: in view, left the view, diverged
-MARKS = {
-    "contour": (
-        dict(symbol="circle", size=11, line=dict(color="black", width=1)),
-        dict(symbol="triangle-up-open", size=15, line=dict(color="black", width=2.5)),
-        dict(symbol="x", size=14, line=dict(color="black", width=1)),
-    ),
-    # Scatter3d has no triangles: a hollow ball where it crossed the edge; and its "x" is
-    # the emoji \u274c, drawn red whatever the colour (or missing): a cross instead
-    "surface": (
-        dict(symbol="circle", size=8, line=dict(color="black", width=1)),
-        dict(symbol="circle-open", size=11, line=dict(color="black", width=2)),
-        dict(symbol="cross", size=20, line=dict(color="black", width=1)),
-    ),
-}
 MARK_NAMES = {LEFT: "left the view: marked at the edge", DIVERGED: "diverged"}
 # START_STYLES as plotly dashes; Scatter3d takes named dashes only
 DASHES = {"-": "solid", "--": "dash", ":": "dot", "-.": "dashdot"}
 GL_DASHES = {(5, 1, 1, 1, 1, 1): "longdashdot", (1, 3): "longdash"}
-
-
-def bundle_for(figure: go.Figure) -> Path:
-    """The smallest plotly.js bundle that draws every trace of the figure."""
-    types = {trace.type for trace in figure.data}
-    for frame_ in figure.frames:
-        types |= {trace.type for trace in frame_.data}
-    for path, drawn in (CARTESIAN, GL3D):
-        if types <= drawn:
-            return path
-    return FULL_PLOTLY_JS
-
-
-@functools.cache
-def packed(path: Path) -> str:
-    """A plotly.js bundle, gzip-compressed and base64-encoded."""
-    return base64.b64encode(gzip.compress(path.read_bytes(), 9, mtime=0)).decode("ascii")
-
-
-def same(a: Any, b: Any) -> bool:
-    """Deep equality of plotly property trees holding arrays (NaN equals NaN)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
-    if isinstance(a, np.ndarray | list | tuple) or isinstance(b, np.ndarray | list | tuple):
-        left, right = np.asarray(a), np.asarray(b)
-        if left.shape != right.shape or left.dtype.kind != right.dtype.kind:
-            return False
-        if left.dtype.kind == "f":
-            return bool(np.array_equal(left, right, equal_nan=True))
-        return bool(np.array_equal(left, right))
-    return a == b
-
-
-class RaceFigure(go.Figure):
-    """A plotly figure whose standalone HTML embeds plotly.js once, compressed."""
-
-    def to_html(self, *args: Any, **kwargs: Any) -> str:
-        if args or set(kwargs) - {"include_plotlyjs", "full_html"}:
-            return super().to_html(*args, **kwargs)
-        if kwargs.get("include_plotlyjs", True) is not True or not kwargs.get("full_html", True):
-            return super().to_html(*args, **kwargs)
-        title = self.layout.title.text or "race"
-        figure = json.loads(self.to_json())
-        compact = self._compact()
-        if compact is not None:  # the page cuts every frame out of the last one
-            figure["frames"] = figure["frames"][-1:]
-            figure.update(compact)
-        text = json.dumps(figure, separators=(",", ":")).replace("</", "<\\/")
-        return (
-            PAGE.replace("__TITLE__", html.escape(title))
-            .replace("__WIDTH__", str(self.layout.width or 900))
-            .replace("__HEIGHT__", str(self.layout.height or 650))
-            .replace("__PLOTLY__", packed(bundle_for(self)))
-            .replace("__FIGURE__", text)
-        )
-
-    def _compact(self) -> dict[str, Any] | None:
-        """Per frame: each path's length and each ball's mark (and angle on a map), when
-        the page rebuilds exactly the figure's frames from them and the last frame."""
-        if not self.frames:
-            return None
-        last = self.frames[-1]
-        count = len(last.data) // 2  # the paths, then one ball per path
-        kind = "surface" if last.data[-1].type == "scatter3d" else "contour"
-        symbols = [mark["symbol"] for mark in MARKS[kind]]
-        lengths, states, angles = [], [], []
-        for frame_ in self.frames:
-            if tuple(frame_.traces or ()) != tuple(last.traces or ()):
-                return None
-            if len(frame_.data) != 2 * count:
-                return None
-            paths, balls = frame_.data[:count], frame_.data[count:]
-            row = [len(trace.x) for trace in paths]
-            if any(ball.marker.symbol not in symbols for ball in balls):
-                return None
-            state = [symbols.index(ball.marker.symbol) for ball in balls]
-            turn = [int(ball.marker.angle or 0) for ball in balls] if kind == "contour" else []
-            rebuilt = grown(last, count, row, state, turn, MARKS[kind])
-            pairs = zip(frame_.data, rebuilt, strict=True)
-            if not all(same(trace.to_plotly_json(), made) for trace, made in pairs):
-                return None
-            lengths.append(row)
-            states.append(state)
-            angles.append(turn)
-        compact = dict(lengths=lengths, states=states, marks=MARKS[kind],
-                       frame_names=[frame_.name for frame_ in self.frames])  # fmt: skip
-        if kind == "contour":
-            compact["angles"] = angles
-        return compact
-
-    def write_html(self, file: Any, *args: Any, **kwargs: Any) -> None:
-        if args or set(kwargs) - {"include_plotlyjs", "full_html"}:
-            return super().write_html(file, *args, **kwargs)
-        text = self.to_html(**kwargs)
-        if hasattr(file, "write"):
-            file.write(text)
-        else:
-            Path(file).write_text(text, encoding="utf-8")
-        return None
-
-
-def grown(
-    last: go.Frame,
-    count: int,
-    lengths: list[int],
-    states: list[int],
-    angles: list[int],
-    marks: tuple[dict, ...],
-) -> list[dict[str, Any]]:
-    """The traces of one frame rebuilt from the last frame, as the page does: each path
-    cut to its length, its ball at the path's last drawn point, marked by its state."""
-    traces = []
-    for trace, n in zip(last.data[:count], lengths, strict=True):
-        cut = trace.to_plotly_json()
-        for axis in ("x", "y", "z"):
-            if axis in cut:
-                cut[axis] = np.asarray(cut[axis])[:n]
-        traces.append(cut)
-    for j, (ball, state) in enumerate(zip(last.data[count:], states, strict=True)):
-        made = ball.to_plotly_json()
-        drawn = np.flatnonzero(np.isfinite(np.asarray(traces[j]["x"], dtype=float)))
-        for axis in ("x", "y", "z"):
-            if axis in made:
-                values = np.asarray(traces[j][axis])
-                made[axis] = values[drawn[-1] :][:1] if drawn.size else np.full(1, np.nan, "f4")
-        made["marker"] = {**made["marker"], **marks[state]}
-        if angles:
-            made["marker"]["angle"] = angles[j]
-        traces.append(made)
-    return traces
 
 
 @dataclass
@@ -226,9 +73,9 @@ class Cut:
         return int(n), int(self.states[step]), int(self.angles[step])
 
 
-def cut(race: Race, k: int, s: int, box: Box, label: str, colour: str, lift: float) -> Cut:
-    """Trajectory (k, s) cut to the box, with its ball's mark at every step; with a lift,
-    the heights of its points above the surface."""
+def cut(race: Race, k: int, s: int, box: Box, label: str, colour: str, place: Place | None) -> Cut:
+    """Trajectory (k, s) cut to the box, with its ball's mark at every step; on a surface
+    (``place``), the heights its points are drawn at."""
     path = trajectory(race, k, s)
     points, ends = clip_path(path, box)
     total = race.positions.shape[2]
@@ -244,15 +91,32 @@ def cut(race: Race, k: int, s: int, box: Box, label: str, colour: str, lift: flo
             if drawn.size:  # the triangle points out of the edge it crossed
                 nx, ny = outward(points[drawn[-1]], box)
                 angles[step] = round(math.degrees(math.atan2(nx, ny)))
-    heights = height(race.landscape, points, lift) if lift else None
+    heights = place(points) if place is not None else None
     return Cut(label, colour, s, points.astype(np.float32), heights, ends, states, angles)
 
 
-def height(land: Landscape, points: np.ndarray, lift: float = 0.0) -> np.ndarray:
-    """The landscape's value at each point (N, 2) plus a lift, NaN at the gaps, as float32."""
+Place = Callable[[np.ndarray], np.ndarray]
+
+
+def placing(land: Landscape, z: np.ndarray) -> tuple[Place, Height, bool]:
+    """Where points (N, 2) go above a surface sampled as ``z``: at f placed as the
+    contour map shades it (log10(f - min f) on a log map), plus a lift; also the
+    placing of f alone and whether it is log."""
+    scale, log, _ = surface_scale(land, z)
+    shown = scale(z)
+    lift = LIFT * float(np.nanmax(shown) - np.nanmin(shown))
+
+    def place(points: np.ndarray) -> np.ndarray:
+        return (scale(height(land, points)) + lift).astype(np.float32)
+
+    return place, scale, log
+
+
+def height(land: Landscape, points: np.ndarray) -> np.ndarray:
+    """The landscape's value at each point (N, 2), NaN at the gaps."""
     xy = torch.as_tensor(np.asarray(points, dtype=np.float64))
     with torch.no_grad():
-        return (land(xy[:, 0], xy[:, 1]).numpy() + lift).astype(np.float32)
+        return land(xy[:, 0], xy[:, 1]).numpy()
 
 
 def dash(index: int, kind: Kind) -> str:
@@ -292,19 +156,19 @@ def interactive(
     steps = [int(t) for t in np.unique(np.linspace(0, total - 1, count).round().astype(int))]
     starts = race.positions.shape[1]
     grid = evaluate_grid(land, RESOLUTION, box)
-    lift = LIFT * float(np.nanmax(grid[2]) - np.nanmin(grid[2])) if kind == "surface" else 0.0
+    place, scale, log = placing(land, grid[2]) if kind == "surface" else (None, None, False)
     cuts = [
-        cut(race, k, s, box, label, colour, lift)
+        cut(race, k, s, box, label, colour, place)
         for k, (label, colour) in enumerate(zip(race.labels, colours(race.labels), strict=True))
         for s in range(starts)
     ]
-    under = [landscape_trace(land, kind, grid)]
+    under = [landscape_trace(land, kind, grid, scale)]
     if past_domain(box, land):
-        under.append(domain_edge(land, kind, box, lift))
+        under.append(domain_edge(land, kind, box, place))
     first = moving_traces(cuts, steps[0], kind)
     paths, balls = first[: len(cuts)], first[len(cuts) :]
     # the numbered starts lie over the paths, under the balls
-    data = [*under, *paths, start_markers(race, kind, lift), *balls]
+    data = [*under, *paths, start_markers(race, kind, place), *balls]
     data += start_legend(race, kind) + mark_legend(cuts, kind)
     moving = [*range(len(under), len(under) + len(cuts))]  # trace indices the frames update
     moving += [moving[-1] + 2 + j for j in range(len(cuts))]
@@ -323,24 +187,32 @@ def interactive(
         height=650,
         template="plotly_white",
     )
-    frame_axes(figure, kind, box)
+    frame_axes(figure, kind, box, log, land.view)
     return figure
 
 
-def landscape_trace(land: Landscape, kind: Kind, grid: tuple) -> go.Contour | go.Surface:
-    """The landscape sampled on a grid (`evaluate_grid`): a surface, or a contour map
-    (log levels where the landscape hints so)."""
+def landscape_trace(
+    land: Landscape, kind: Kind, grid: tuple, scale: Height | None
+) -> go.Contour | go.Surface:
+    """The landscape sampled on a grid (`evaluate_grid`): a surface with f placed by
+    ``scale``, or a contour map, on log levels where the static map's are log."""
     x, y, z = grid
     x, y = x[0].astype(np.float32), y[:, 0].astype(np.float32)
-    if kind == "surface":
-        return go.Surface(x=x, y=y, z=z.astype(np.float32), colorscale="RdBu_r", opacity=0.85,
-                          showscale=False, name=land.name)  # fmt: skip
-    shown = np.log10(z - np.nanmin(z) + 1e-9) if land.levels == "log" else z
+    if kind == "surface" and scale is not None:
+        return go.Surface(x=x, y=y, z=scale(z).astype(np.float32), colorscale="RdBu_r",
+                          opacity=0.85, showscale=False, name=land.name,
+                          customdata=z.astype(np.float32),
+                          hovertemplate="x %{x:.3g}, y %{y:.3g}<br>f %{customdata:.4g}"
+                                        "<extra></extra>")  # fmt: skip
+    field, _, norm, _ = contour_field(land, z)
+    shown = np.log10(field) if isinstance(norm, LogNorm) else z
     return go.Contour(x=x, y=y, z=shown.astype(np.float32), colorscale="Viridis",
                       ncontours=30, showscale=False, name=land.name)  # fmt: skip
 
 
-def domain_edge(land: Landscape, kind: Kind, box: Box, lift: float) -> go.Scatter | go.Scatter3d:
+def domain_edge(
+    land: Landscape, kind: Kind, box: Box, place: Place | None
+) -> go.Scatter | go.Scatter3d:
     """The domain's edge where the frame shows it: dashed on the map, a line lying on
     the surface."""
     (a0, a1), (b0, b1) = land.domain
@@ -351,13 +223,13 @@ def domain_edge(land: Landscape, kind: Kind, box: Box, lift: float) -> go.Scatte
     points, _ = clip_path(ring, box)
     common = dict(name="domain's edge", mode="lines", hoverinfo="skip", legendrank=3000)
     if kind == "surface":
-        return go.Scatter3d(x=points[:, 0], y=points[:, 1], z=height(land, points, lift),
+        return go.Scatter3d(x=points[:, 0], y=points[:, 1], z=place(points),
                             line=dict(color="black", width=4, dash="dash"), **common)  # fmt: skip
     return go.Scatter(x=points[:, 0], y=points[:, 1], line=dict(color="black", width=1.5,
                       dash="dash"), **common)  # fmt: skip
 
 
-def start_markers(race: Race, kind: Kind, lift: float) -> go.Scatter | go.Scatter3d:
+def start_markers(race: Race, kind: Kind, place: Place | None) -> go.Scatter | go.Scatter3d:
     """A white marker on each start, numbered when there are several."""
     starts = np.asarray(race.starts, dtype=float).reshape(-1, 2)
     many = len(starts) > 1
@@ -369,7 +241,7 @@ def start_markers(race: Race, kind: Kind, lift: float) -> go.Scatter | go.Scatte
                     line=dict(color="black", width=1)),
     )  # fmt: skip
     if kind == "surface":
-        return go.Scatter3d(x=starts[:, 0], y=starts[:, 1], z=height(race.landscape, starts, lift),
+        return go.Scatter3d(x=starts[:, 0], y=starts[:, 1], z=place(starts),
                             **common)  # fmt: skip
     return go.Scatter(x=starts[:, 0], y=starts[:, 1], cliponaxis=False, **common)
 
@@ -458,16 +330,20 @@ def slider(steps: list[int]) -> dict[str, Any]:
     )
 
 
-def frame_axes(figure: go.Figure, kind: Kind, box: Box) -> None:
+def frame_axes(
+    figure: go.Figure, kind: Kind, box: Box, log: bool = False, view: tuple = (35.0, -60.0)
+) -> None:
     """The axes show the box: exactly on the map (at equal scales unless too thin), with a
-    little room around it on the surface."""
+    little room around it on the surface, whose z axis reads in decades when log."""
     (x0, x1), (y0, y1) = box
     if kind == "surface":
         # WebGL cuts what passes the ranges: a little room keeps the marks at the edge whole
         dx, dy = PAD * (x1 - x0), PAD * (y1 - y0)
-        figure.update_scenes(xaxis=dict(range=[x0 - dx, x1 + dx], title="x"),
-                             yaxis=dict(range=[y0 - dy, y1 + dy], title="y"),
-                             zaxis_title="f")  # fmt: skip
+        z = decades(figure.data[0].z) if log else {"title": "f", "nticks": 5}
+        figure.update_scenes(xaxis=dict(range=[x0 - dx, x1 + dx], title="x", nticks=5),
+                             yaxis=dict(range=[y0 - dy, y1 + dy], title="y", nticks=5), zaxis=z,
+                             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
+                             camera=dict(eye=eye(view)))  # fmt: skip
         return
     figure.update_xaxes(range=[x0, x1], title="x", showgrid=False, zeroline=False)
     figure.update_yaxes(range=[y0, y1], title="y", showgrid=False, zeroline=False)
@@ -477,93 +353,19 @@ def frame_axes(figure: go.Figure, kind: Kind, box: Box) -> None:
         figure.update_xaxes(constrain="domain")
 
 
-# plotly.js is unpacked from the page itself (no network, no CDN), then the figure drawn
-PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>descentlab: __TITLE__</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="margin:0">
-<div id="race" class="plotly-graph-div" style="width:__WIDTH__px;height:__HEIGHT__px"></div>
-<script type="application/gzip-base64" id="plotly-js">__PLOTLY__</script>
-<script type="application/json" id="figure">__FIGURE__</script>
-<script>
-// plotly rejects a playing animation's promise, with no reason, when pause stops it
-addEventListener("unhandledrejection", (event) => {
-  if (event.reason === undefined) event.preventDefault();
-});
-const TYPES = {f4: Float32Array, f8: Float64Array, u1: Uint8Array, i4: Int32Array};
-function decode(value) {
-  if (!value || !value.bdata) return value;
-  const raw = atob(value.bdata), bytes = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  return new TYPES[value.dtype](bytes.buffer);
-}
-// the ball sits on its path's last drawn point (none: NaN, not drawn)
-function ball(trace, path, n, mark, angle) {
-  let at = n - 1;
-  while (at >= 0 && Number.isNaN(path.x[at])) at--;
-  const spot = (values) => (at >= 0 ? values.subarray(at, at + 1) : new Float32Array([NaN]));
-  const made = {...trace, x: spot(path.x), y: spot(path.y), marker: {...trace.marker, ...mark}};
-  if (path.z) made.z = spot(path.z);
-  if (angle !== undefined) made.marker.angle = angle;
-  return made;
-}
-// frames rebuilt from the last: each path cut to its length, each ball marked by its state
-function grow(figure) {
-  const last = figure.frames[0], count = figure.lengths[0].length;
-  const full = last.data.slice(0, count).map((trace) => ({x: decode(trace.x),
-    y: decode(trace.y), z: decode(trace.z)}));
-  return figure.lengths.map((lengths, f) => {
-    const paths = lengths.map((n, j) => {
-      const part = {...last.data[j], x: full[j].x.subarray(0, n), y: full[j].y.subarray(0, n)};
-      if (full[j].z) part.z = full[j].z.subarray(0, n);
-      return part;
-    });
-    const balls = lengths.map((n, j) => ball(last.data[count + j], full[j], n,
-      figure.marks[figure.states[f][j]], figure.angles && figure.angles[f][j]));
-    return {name: figure.frame_names[f], traces: last.traces, data: [...paths, ...balls]};
-  });
-}
-// on a narrow screen the figure takes the screen's width, the legend above the plot, and
-// the height the map needs at equal scales (a surface: a square)
-function fit(layout) {
-  const room = document.documentElement.clientWidth;
-  if (room >= layout.width) return false;
-  const width = Math.max(room, 300), margin = {l: 50, r: 20, t: 60, b: 150};
-  const [x0, x1] = layout.xaxis ? layout.xaxis.range : [0, 1];
-  const [y0, y1] = layout.xaxis ? layout.yaxis.range : [0, 1];
-  const ratio = layout.yaxis && layout.yaxis.scaleanchor ? (y1 - y0) / (x1 - x0) : 1;
-  const height = Math.round((width - margin.l - margin.r) * ratio) + margin.t + margin.b;
-  Object.assign(layout, {width: width, height: height, margin: margin});
-  layout.legend = {...layout.legend, orientation: "h", x: 0, y: 1.02, yanchor: "bottom"};
-  layout.title = {...layout.title, y: 0.995, yanchor: "top"};
-  const div = document.getElementById("race");
-  div.style.width = width + "px";
-  div.style.height = height + "px";
-  return true;
-}
-// then the top margin grows to the legend's drawn height, the plot keeping its size
-async function lift(div) {
-  const legend = div.querySelector(".legend"), layout = div.layout;
-  if (!legend) return;
-  const top = Math.ceil(legend.getBoundingClientRect().height) + 50;
-  const height = layout.height - layout.margin.t + top;
-  div.style.height = height + "px";
-  await Plotly.relayout(div, {"margin.t": top, height: height});
-}
-(async () => {
-  const packed = atob(document.getElementById("plotly-js").textContent);
-  const bytes = new Uint8Array(packed.length);
-  for (let i = 0; i < packed.length; i++) bytes[i] = packed.charCodeAt(i);
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  const library = document.createElement("script");
-  library.textContent = await new Response(stream).text();
-  document.head.appendChild(library);
-  const figure = JSON.parse(document.getElementById("figure").textContent);
-  const narrow = fit(figure.layout);
-  const div = document.getElementById("race");
-  await Plotly.newPlot(div, figure.data, figure.layout, {displaylogo: false});
-  if (narrow) await lift(div);
-  await Plotly.addFrames("race", figure.lengths ? grow(figure) : figure.frames);
-})();
-</script></body></html>
-"""
+def decades(z: Any) -> dict[str, Any]:
+    """A z axis of log10(f - min f) labelled in powers of ten."""
+    values = np.asarray(z, dtype=float)
+    low, high = np.floor(np.nanmin(values)), np.ceil(np.nanmax(values))
+    ticks = np.arange(low, high + 1, max(1, int((high - low) // 5) or 1))
+    return dict(title="f − min f", tickvals=ticks.tolist(),
+                ticktext=[f"10<sup>{int(t)}</sup>" for t in ticks])  # fmt: skip
+
+
+def eye(view: tuple[float, float], distance: float = 2.0) -> dict[str, float]:
+    """Plotly's camera eye for the landscape's view (elevation, azimuth in degrees), as
+    the static surfaces see it."""
+    elevation, azimuth = np.radians(view)
+    return dict(x=float(distance * np.cos(elevation) * np.cos(azimuth)),
+                y=float(distance * np.cos(elevation) * np.sin(azimuth)),
+                z=float(distance * np.sin(elevation)))  # fmt: skip

@@ -41,8 +41,7 @@ def draw_surface(
     x, y, z = evaluate_grid(land, resolution, box)
     if not np.nanmax(z) > np.nanmin(z):
         raise ValueError("the landscape is constant over its domain: nothing to shade")
-    _, _, norm, label = contour_field(land, z)
-    height = _height_on(norm, float(np.nanmin(z[np.isfinite(z)])))
+    height, log, label = surface_scale(land, z)
     shown = height(z)
     low, high = float(np.nanmin(shown)), float(np.nanmax(shown))
     if look == "lit":
@@ -65,7 +64,7 @@ def draw_surface(
     ax.set_zlim(low, high)
     ax.view_init(*land.view)
     ax.set_box_aspect(None, zoom=0.9)  # room for the z label inside the figure
-    _readable_axes(ax, isinstance(norm, LogNorm), label)
+    _readable_axes(ax, log, label)
     return height
 
 
@@ -89,6 +88,13 @@ class _Inner(MaxNLocator):
         low, high = min(vmin, vmax), max(vmin, vmax)
         margin = 0.1 * (high - low)
         return ticks[(ticks >= low + margin) & (ticks <= high - margin)]
+
+
+def surface_scale(land: Landscape, z: np.ndarray) -> tuple[Height, bool, str]:
+    """How values of f are placed on the z axis of a surface sampled as ``z``, as its
+    contour map shades them: the placing, whether it is log10(f - min f), and its label."""
+    _, _, norm, label = contour_field(land, z)
+    return _height_on(norm, float(np.nanmin(z[np.isfinite(z)]))), isinstance(norm, LogNorm), label
 
 
 def _height_on(norm: object, low: float) -> Height:
