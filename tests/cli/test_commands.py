@@ -82,6 +82,10 @@ def test_race_pictures_take_framing_size_duration_and_look(tmp_path: Path) -> No
         assert abs(image.size[0] - 850) < 20
     invoke(*args, "--view", "surface", "--out", str(surface))
     assert sidecar(surface)["experiment"]["view"] == "surface"
+    page = tmp_path / "r.html"
+    invoke(*args, "--out", str(page))
+    sent = json.loads(re.search(r'id="figure">(.*?)</script>', page.read_text()).group(1))
+    assert sent["layout"]["xaxis"]["range"] == [-1.0, 3.5]
 
 
 def test_race_on_an_expression_and_a_1d_landscape(tmp_path: Path) -> None:

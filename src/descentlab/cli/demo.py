@@ -113,9 +113,10 @@ def _race(
     }
 
 
-def _saddle(out: list[str], view: str) -> dict[str, Any]:
-    """The saddle race of cs231n, from just off the saddle point."""
-    return _race("cs231n-saddle", SADDLE, [1e-5, 0.5], 100, out, view=view)
+def _saddle(out: list[str], view: str, **options: Any) -> dict[str, Any]:
+    """The saddle race of cs231n, from just off the saddle point, over the whole saddle."""
+    return _race("cs231n-saddle", SADDLE, [1e-5, 0.5], 100, out, view=view,
+                 xlim=[-1.5, 1.5], ylim=[-1.0, 1.0], **options)  # fmt: skip
 
 
 SHOWCASE = [
@@ -123,7 +124,7 @@ SHOWCASE = [
         "Escaping a saddle, in 3-D",
         "f = -x²/2 + y² from (1e-5, 0.5), lr 0.05, 100 steps. Plain SGD hardly leaves the "
         "saddle point; momentum and the adaptive methods escape along x.",
-        _saddle(["saddle-surface.gif", "saddle-surface.mp4"], view="surface"),
+        _saddle(["saddle-surface.gif", "saddle-surface.mp4"], view="surface", look="lit"),
     ),
     Exhibit(
         "The saddle from above and in 3-D",
@@ -134,9 +135,7 @@ SHOWCASE = [
     Exhibit(
         "The saddle, interactive",
         "Click to open: turn the surface, play and scrub the race (plotly, works offline).",
-        _race(
-            "cs231n-saddle", SADDLE, [1e-5, 0.5], 100, ["saddle-interactive.html"], view="surface"
-        ),
+        _saddle(["saddle-interactive.html"], view="surface"),
         preview="saddle-surface.gif",
     ),
     Exhibit(

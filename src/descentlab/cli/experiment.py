@@ -48,7 +48,7 @@ def _race(config: RaceExperiment, paths: list[Path], on_progress: OnProgress | N
             animation.save(path)
         elif suffix == ".html":
             kind = "surface" if config.view == "surface" else "contour"
-            viz.interactive(race, kind=kind).write_html(path, include_plotlyjs=True)
+            viz.interactive(race, kind=kind, **framing).write_html(path, include_plotlyjs=True)
         elif suffix in (".csv", ".parquet"):
             race.save(path)
         elif config.view == "surface" and land.dim == 2:
