@@ -64,6 +64,19 @@ def test_a_1d_landscape_is_a_curve(http):
     np.testing.assert_allclose(body["field"]["z"], x * np.cos(np.pi * x), atol=1e-12)
 
 
+def test_an_expression_refusal_names_its_reason_and_what_is_allowed(http):
+    detail = http.get("/api/landscape", params={"name": "x ** foo(y)"}).json()["detail"]
+    assert detail["reason"] == "bad expression 'x ** foo(y)': 'foo' is not an allowed function"
+    assert (
+        detail["allowed"].startswith("allowed: numbers, x, y, pi, e,")
+        and "sin()" in detail["allowed"]
+    )
+    assert detail["message"] == f"{detail['reason']}; {detail['allowed']}"
+    assert detail["landscape"] == "x ** foo(y)"
+    unknown = http.get("/api/landscape", params={"name": "bael"}).json()["detail"]
+    assert "allowed" not in unknown and "reason" not in unknown
+
+
 @pytest.mark.parametrize(
     ("name", "status", "message"),
     [

@@ -102,6 +102,8 @@ def test_a_bad_expression_shows_its_error_under_the_field(page, artifacts):
     error = page.locator("#landscape-error")
     error.wait_for(state="visible")
     assert error.inner_text().startswith("bad expression 'x**2 + 3*sin(y': '(' was never closed")
+    hint = page.locator("#landscape-error .allowed")  # from the refusal's field, not its text
+    assert hint.inner_text().startswith("allowed: numbers, x, y, pi, e,")
     assert "invalid" in page.get_attribute("#expression", "class")
     page.screenshot(path=str(artifacts / "bad-expression.png"))
 

@@ -27,6 +27,8 @@ class Refused(ValueError):
         hyperparameter: str | None = None,
         landscape: str | None = None,
         start: int | None = None,
+        reason: str | None = None,
+        allowed: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -34,6 +36,7 @@ class Refused(ValueError):
         self.hyperparameter = hyperparameter
         self.landscape = landscape
         self.start = start
+        self.reason, self.allowed = reason, allowed
 
     def detail(self) -> dict[str, Any]:
         """The 400's ``detail``: the message, and each field that names something."""
@@ -42,6 +45,8 @@ class Refused(ValueError):
             "hyperparameter": self.hyperparameter,
             "landscape": self.landscape,
             "start": self.start,
+            "reason": self.reason,
+            "allowed": self.allowed,
         }
         return {"message": self.message, **{k: v for k, v in fields.items() if v is not None}}
 
@@ -57,7 +62,8 @@ def refusal(error: BaseException) -> dict[str, Any]:
     if isinstance(error, Refused):
         return error.detail()
     if isinstance(error, ExpressionError):
-        return Refused(one_line(error), landscape=error.expression).detail()
+        return Refused(one_line(error), landscape=error.expression, reason=error.reason,
+                       allowed=error.allowed).detail()  # fmt: skip
     if isinstance(error, StartError):
         return Refused(one_line(error), start=error.start).detail()
     return {"message": one_line(error)}

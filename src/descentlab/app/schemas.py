@@ -205,6 +205,8 @@ class Refusal(BaseModel):
     start: int | None = Field(
         None, description="Index, in the request's starts, of the one refused."
     )
+    reason: str | None = Field(None, description="What was wrong, without what is allowed.")
+    allowed: str | None = Field(None, description="What a landscape expression may hold.")
 
 
 class RefusedRequest(BaseModel):

@@ -66,15 +66,19 @@ class ExpressionError(ValueError):
     """A landscape expression that is not allowed or cannot be read.
 
     ``expression`` is the text refused, when the refusal is about the text itself
-    (None for a bad domain or start).
+    (None for a bad domain or start). ``reason`` is what was wrong, and ``allowed``
+    what an expression may hold when the text broke that rule (else None); the
+    message is both.
     """
 
-    def __init__(self, message: str, expression: str | None = None) -> None:
-        super().__init__(message)
-        self.expression = expression
+    def __init__(
+        self, message: str, expression: str | None = None, allowed: str | None = None
+    ) -> None:
+        super().__init__(f"{message}; {allowed}" if allowed else message)
+        self.expression, self.reason, self.allowed = expression, message, allowed
 
-    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
-        return (type(self), (str(self), self.expression))
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, str | None]]:
+        return (type(self), (self.reason, self.expression, self.allowed))
 
 
 def _allowed() -> str:
@@ -92,7 +96,7 @@ class _Compiler:
         self.nodes = 0
 
     def fail(self, why: str) -> ExpressionError:
-        return ExpressionError(f"bad expression {self.text!r}: {why}; {_allowed()}", self.text)
+        return ExpressionError(f"bad expression {self.text!r}: {why}", self.text, _allowed())
 
     def compile(self, node: ast.AST, depth: int = 0) -> Evaluator:
         self.nodes += 1
@@ -200,7 +204,7 @@ def parse_expression(text: str) -> tuple[Evaluator, int, str]:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         why = getattr(error, "msg", None) or type(error).__name__
-        raise ExpressionError(f"bad expression {source!r}: {why}; {_allowed()}", source) from None
+        raise ExpressionError(f"bad expression {source!r}: {why}", source, _allowed()) from None
     compiler = _Compiler(source)
     try:
         evaluate = compiler.compile(tree.body)

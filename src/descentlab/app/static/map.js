@@ -58,13 +58,15 @@ export async function loadLandscape(text, { resetStarts = false } = {}) {
     drawSweep();
     return true;
   } catch (e) {
-    const [why, allowed] = e.message.split("; allowed: ");
+    // the refusal's fields: what was wrong, and what an expression may hold
+    const detail = e.detail || {};
+    const why = detail.reason || e.message;
     state.landscapeError = why;
     error.textContent = why;
-    if (allowed) {
+    if (detail.allowed) {
       const hint = document.createElement("span");
       hint.className = "allowed";
-      hint.textContent = `allowed: ${allowed}`;
+      hint.textContent = detail.allowed;
       error.appendChild(hint);
     }
     if (text === input.value) input.classList.add("invalid");
