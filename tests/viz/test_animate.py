@@ -193,6 +193,44 @@ def test_a_ball_that_leaves_the_view_stays_marked_at_the_edge(tmp_path, view):
     assert _near(first, colour, centre) == 0, "not there at the start"
 
 
+@pytest.mark.parametrize("view", ["contour", "surface"])
+def test_every_ball_is_drawn_in_every_frame_of_the_gif(tmp_path, view):
+    """Read back from the file: in each frame, at each ball's place, its colour (unless
+    another ball covers that place), on one palette across frames."""
+    racers = ["sgd(lr=1e-3)", "adam(lr=0.1)", "rmsprop(lr=0.01)", "adagrad(lr=0.5)"]
+    race = dl.run("beale", racers, steps=60)
+    animation = viz.animate(race, view, fps=10, duration=2.0)
+    fig, artists, update = animation._scene()
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    ax = fig.axes[0]
+    height = fig.bbox.height
+    balls = artists[1 : 2 * len(racers) : 2]  # per trajectory its trail, then its ball
+    with Image.open(animation.save(tmp_path / "balls.gif")) as image:
+        assert image.n_frames == len(animation.steps) == 20
+        for index, step in enumerate(animation.steps):
+            image.seek(index)
+            frame = np.asarray(image.convert("RGB"))
+            update(int(step))
+            centres = []
+            for k, ball in enumerate(balls):
+                x, y = race.positions[k, 0, step]
+                if view == "surface":
+                    bx, by, bz = (float(v[0]) for v in ball.get_data_3d())
+                    assert (bx, by) == pytest.approx((x, y))
+                    xs, ys, _ = proj3d.proj_transform(bx, by, bz, ax.get_proj())
+                    point = ax.transData.transform((xs, ys))
+                else:
+                    assert np.ravel(ball.get_data()) == pytest.approx((x, y))
+                    point = ax.transData.transform((x, y))
+                centres.append((point[0], height - point[1]))
+            for k, colour in enumerate(colours(race.labels)):
+                covered = any(np.hypot(*np.subtract(centres[k], centres[j])) < 12
+                              for j in range(k + 1, len(racers)))  # fmt: skip
+                if not covered:
+                    assert _near(frame, colour, centres[k], radius=5) >= 8, (step, racers[k])
+
+
 def test_diverged_and_left_balls_are_told_apart():
     race = dl.run("bowl", ["sgd(lr=0.1)", "sgd(lr=2.0)"], starts=[(1.5, 1.0)], steps=40)
     assert race.diverged_at[1, 0] > 0
