@@ -85,19 +85,30 @@ def race(
     fps: Annotated[int, typer.Option(help="Frames per second of an animation.")] = FPS,
     duration: Annotated[
         float | None,
-        typer.Option(help="Length of an animation in seconds (default: one frame a step)."),
+        typer.Option(help="Length of an animation in seconds; default one frame a step."),
     ] = None,
     xlim: Annotated[
-        str | None, typer.Option(help="The x range shown, LOW,HIGH (default: the paths).")
+        str | None,
+        typer.Option(help="The x range a picture shows, LOW,HIGH; default the paths and minima."),
     ] = None,
     ylim: Annotated[
-        str | None, typer.Option(help="The y range shown, LOW,HIGH (default: the paths).")
+        str | None,
+        typer.Option(help="The y range a picture shows, LOW,HIGH; default the paths and minima."),
     ] = None,
     size: Annotated[
-        str | None, typer.Option(help="Animation size WIDTHxHEIGHT in pixels, e.g. 1200x900.")
+        str | None,
+        typer.Option(
+            help="Animation size in pixels, WIDTHxHEIGHT; default 800x600 (1280 wide for both)."
+        ),
     ] = None,
-    dpi: Annotated[int | None, typer.Option(help="Scales text and lines.")] = None,
-    look: Annotated[str, typer.Option(help="The 3-D surface: mesh or lit.")] = "mesh",
+    dpi: Annotated[
+        int | None,
+        typer.Option(help="Scales text and lines; default 100 for animations, 150 for pictures."),
+    ] = None,
+    look: Annotated[
+        str,
+        typer.Option(help="The 3-D surface as a mesh, or lit as in the lecture animations."),
+    ] = "mesh",
 ) -> None:
     """Race optimizers on a landscape.
 

@@ -68,13 +68,16 @@ class RaceExperiment(Experiment):
         default=None, description="Length of an animation in seconds; default one frame a step."
     )
     xlim: Limits | None = Field(
-        default=None, description="The x range a picture shows; default the paths and minima."
+        default=None,
+        description="The x range a picture shows, LOW,HIGH; default the paths and minima.",
     )
     ylim: Limits | None = Field(
-        default=None, description="The y range a picture shows; default the paths and minima."
+        default=None,
+        description="The y range a picture shows, LOW,HIGH; default the paths and minima.",
     )
     size: Size | None = Field(
-        default=None, description="Animation pixels; default 800 x 600 (1280 wide for both)."
+        default=None,
+        description="Animation size in pixels, WIDTHxHEIGHT; default 800x600 (1280 wide for both).",
     )
     dpi: Dpi | None = Field(
         default=None,
