@@ -88,6 +88,21 @@ def test_race_pictures_take_framing_size_duration_and_look(tmp_path: Path) -> No
     assert sent["layout"]["xaxis"]["range"] == [-1.0, 3.5]
 
 
+def test_options_no_output_uses_are_warned_of(tmp_path: Path) -> None:
+    args = ["race", "beale", "-o", "adam(lr=0.1)", "--steps", "5", "--out", str(tmp_path / "r.png")]
+    result = runner.invoke(app, [*args, "--size", "640x480", "--duration", "2", "--look", "lit"],
+                           env={"COLUMNS": "200"})  # fmt: skip
+    assert result.exit_code == 0
+    assert "warning: size, duration shape animations (.gif, .mp4); no output here is one" in (
+        result.output
+    )
+    assert "warning: look 'lit' shades the 3-D surface; give --view surface or both" in (
+        result.output
+    )
+    quiet = runner.invoke(app, [*args, "--view", "surface", "--look", "lit"])
+    assert quiet.exit_code == 0 and "warning" not in quiet.output
+
+
 def test_race_on_an_expression_and_a_1d_landscape(tmp_path: Path) -> None:
     invoke("race", "x**2 - y**2 + 0.1*x**4", "-o", "momentum(lr=0.05)", "--start", "0.5,1e-3",
            "--steps", "30", "--out", str(tmp_path / "e.csv"))  # fmt: skip

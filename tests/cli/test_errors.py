@@ -52,6 +52,8 @@ MISTAKES = [
      r"error: malformed --ylim '0'; write it as LOW,HIGH such as -1,2"),
     ([*RACE, "--ylim", "0,inf", "--out", "{tmp}/r.png"],
      r"error: ylim\[1\] must be a finite number, got inf"),
+    ([*RACE, "--xlim", "5,6", "--out", "{tmp}/r.png"],
+     r"error: xlim \(5, 6\) shows none of the domain, which spans -4.5 to 4.5"),
     ([*RACE, "--size", "640-480", "--out", "{tmp}/r.gif"],
      r"error: malformed --size '640-480'; write it as WIDTHxHEIGHT such as 1200x900"),
     ([*RACE, "--size", "641x480", "--out", "{tmp}/r.gif"],

@@ -74,6 +74,15 @@ def test_bad_limits_are_refused_in_one_line(beale, bad):
         viz.trace(beale, xlim=bad)
 
 
+def test_limits_that_show_none_of_the_domain_are_refused(beale):
+    with pytest.raises(ValueError, match=r"^xlim \(5, 6\) shows none of the domain, which "
+                                         r"spans -4.5 to 4.5$"):  # fmt: skip
+        viz.trace(beale, xlim=(5, 6))
+    with pytest.raises(ValueError, match=r"^ylim \(-9, -4.5\) shows none of the domain"):
+        viz.animate(beale, ylim=(-9, -4.5))
+    assert frame(beale, xlim=(4, 6))[0] == (4.0, 6.0)  # a part of it is enough
+
+
 def test_a_1d_trace_refuses_limits():
     race = dl.run("parabola", "sgd(lr=0.1)", steps=5)
     with pytest.raises(ValueError, match="xlim and ylim frame a 2-D map"):

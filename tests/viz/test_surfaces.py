@@ -30,7 +30,7 @@ def test_a_log_map_gets_a_log_surface():
     fig, ax, height = _surface("beale")
     low, high = ax.get_zlim()
     assert 4.5 < high < 5.5  # log10 of the highest value over the domain
-    assert high - low > 6  # decades, down to the valley
+    assert high - low > 5  # decades, down to the valley's lowest contour level
     FigureCanvasAgg(fig).draw()
     labels = [t.get_text() for t in ax.zaxis.get_ticklabels() if t.get_text()]
     assert labels and all(t.startswith("$10^{") for t in labels)
@@ -84,7 +84,8 @@ def test_the_lit_surface_is_drawn_without_grid_lines_and_looks_different(tmp_pat
         assert np.all(widths == 0) if look == "lit" else np.all(widths > 0)
         fig.savefig(tmp_path / f"{look}.png")
         images[look] = np.asarray(Image.open(tmp_path / f"{look}.png").convert("L"), float)
-    assert np.abs(images["lit"] - images["mesh"]).mean() > 5
+    drawn = (images["lit"] < 250) | (images["mesh"] < 250)  # the surface, not the paper
+    assert np.abs(images["lit"] - images["mesh"])[drawn].mean() > 8
 
 
 def test_the_look_is_checked():

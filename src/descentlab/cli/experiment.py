@@ -36,6 +36,7 @@ def _race(config: RaceExperiment, paths: list[Path], on_progress: OnProgress | N
     if land.dim != 2 and any(p.suffix.lower() in (".gif", ".mp4", ".html") for p in paths):
         raise SettingError("out", f"animations need a 2-D landscape; {land.name} has "
                                   f"{land.dim} coordinate")  # fmt: skip
+    _unused_options(config, paths)
     race = dl.run(land, config.optimizers, starts=config.starts, **_engine(config, on_progress))
     for path in paths:
         suffix = path.suffix.lower()
@@ -56,6 +57,21 @@ def _race(config: RaceExperiment, paths: list[Path], on_progress: OnProgress | N
         else:
             _save_figure(viz.trace(race, **framing), path, config.dpi)
     return race
+
+
+def _unused_options(config: RaceExperiment, paths: list[Path]) -> None:
+    """Warn of a setting no output of this race uses (it is kept in the sidecar)."""
+    from ..defaults import FPS
+
+    animated = any(p.suffix.lower() in (".gif", ".mp4") for p in paths)
+    shaping = [name for name, unused in (("size", config.size is not None),
+               ("duration", config.duration is not None), ("fps", config.fps != FPS))
+               if unused]  # fmt: skip
+    if shaping and not animated:
+        warn(f"{', '.join(shaping)} shape animations (.gif, .mp4); no output here is one")
+    pictured = any(p.suffix.lower() not in (".csv", ".parquet") for p in paths)
+    if config.look != "mesh" and (config.view == "contour" or not pictured):
+        warn(f"look {config.look!r} shades the 3-D surface; give --view surface or both")
 
 
 def _pictures_possible(config: SweepExperiment, grid: dict[str, list[Any]], dim: int) -> None:

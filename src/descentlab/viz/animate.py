@@ -128,7 +128,7 @@ class Animation:
         for step in self.steps:
             canvas.restore_region(background)
             update(int(step))
-            for artist in artists:
+            for artist in sorted(artists, key=lambda artist: artist.get_zorder()):
                 fig.draw_artist(artist)
             yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
 

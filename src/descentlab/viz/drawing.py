@@ -31,11 +31,15 @@ def mark_minima(ax: Axes, land: Landscape, **style: Any) -> None:
 
 
 def draw_contour(
-    ax: Axes, land: Landscape, resolution: int = 250, box: Box | None = None
+    ax: Axes,
+    land: Landscape,
+    resolution: int = 250,
+    box: Box | None = None,
+    minima: bool = True,
 ) -> object:
     """The contour map of a 2-D landscape over ``box`` (default: its domain), minima
-    starred, the domain's edge marked where the box passes it; returns the filled
-    contours (for `colorbar`)."""
+    starred (unless ``minima`` is False), the domain's edge marked where the box passes
+    it; returns the filled contours (for `colorbar`)."""
     box = box or land.domain
     x, y, z = evaluate_grid(land, resolution, box)
     field, levels, norm, label = contour_field(land, z)
@@ -44,7 +48,8 @@ def draw_contour(
     filled = ax.contourf(x, y, field, levels=levels, norm=norm, cmap=CONTOUR_CMAP, extend=extend)
     ax.contour(x, y, field, levels=levels[::3], norm=norm, colors="white", linewidths=0.4,
                alpha=0.5)  # fmt: skip
-    mark_minima(ax, land, zorder=8)
+    if minima:
+        mark_minima(ax, land, zorder=5)  # over the paths, under the balls that reach it
     if past_domain(box, land):
         mark_domain_edge(ax, land, box)
     ax.set_xlim(*box[0])
@@ -205,3 +210,20 @@ def outward(point: np.ndarray, box: Box) -> np.ndarray:
     return np.array(
         [float(x >= x1 - tol) - float(x <= x0 + tol), float(y >= y1 - tol) - float(y <= y0 + tol)]
     )
+
+
+def map_image(land: Landscape, box: Box, pixels: int = 720) -> tuple[bytes, object]:
+    """The contour map over ``box`` alone, edge to edge, as a PNG (for a figure that
+    draws it as its background), and its filled contours (their levels and colours)."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(pixels / 100, pixels / 100), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    filled = draw_contour(ax, land, resolution=240, box=box, minima=False)
+    ax.set_aspect("auto")  # stretched onto the figure's axes, which keep the scales
+    ax.set_axis_off()
+    buffer = io.BytesIO()
+    FigureCanvasAgg(fig).print_png(buffer)
+    return buffer.getvalue(), filled

@@ -50,9 +50,13 @@ def frame(race: Race, xlim: Any = None, ylim: Any = None) -> Box:
     short side of at least half the long one), never more than a little past the domain.
     """
     given = limits("xlim", xlim), limits("ylim", ylim)
+    land = race.landscape
+    for name, pair, (low, high) in zip(("xlim", "ylim"), given, land.domain, strict=True):
+        if pair is not None and (pair[1] <= low or pair[0] >= high):
+            raise ValueError(f"{name} ({pair[0]:g}, {pair[1]:g}) shows none of the domain, "
+                             f"which spans {low:g} to {high:g}")  # fmt: skip
     if all(given):
         return given  # type: ignore[return-value]
-    land = race.landscape
     points = [np.asarray(race.starts, dtype=float).reshape(-1, 2)]
     points += [np.asarray([m.point for m in land.minima], dtype=float).reshape(-1, 2)]
     steps = race.positions.shape[2]

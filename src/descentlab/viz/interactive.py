@@ -16,6 +16,7 @@ of each path it shows and how each ball is marked.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import math
 from collections.abc import Callable
@@ -30,11 +31,11 @@ from matplotlib.colors import LogNorm
 from ..checks import one_of, whole_number
 from ..engine import Race
 from ..landscapes import Landscape
-from .drawing import clip_path, outward, trajectory
+from .drawing import clip_path, map_image, outward, trajectory
 from .framing import Box, frame, past_domain
 from .race_page import BALL, DIVERGED, LEFT, MARKS, RaceFigure
 from .static import START_STYLES
-from .style import colours, contour_field, evaluate_grid
+from .style import colours, evaluate_grid
 from .surfaces import Height, surface_scale
 
 Kind = Literal["surface", "contour"]
@@ -163,11 +164,15 @@ def interactive(
         for s in range(starts)
     ]
     under = [landscape_trace(land, kind, grid, scale)]
+    if kind == "contour":
+        background, bar = map_background(land, box)
+        under.append(bar)
     if past_domain(box, land):
         under.append(domain_edge(land, kind, box, place))
     first = moving_traces(cuts, steps[0], kind)
     paths, balls = first[: len(cuts)], first[len(cuts) :]
     # the numbered starts lie over the paths, under the balls
+    under += minima_markers(land, kind, box, place)  # under the paths and the balls
     data = [*under, *paths, start_markers(race, kind, place), *balls]
     data += start_legend(race, kind) + mark_legend(cuts, kind)
     moving = [*range(len(under), len(under) + len(cuts))]  # trace indices the frames update
@@ -180,22 +185,27 @@ def interactive(
     figure.update_layout(
         # plain text: rendering LaTeX would need MathJax from the network
         title=dict(text=land.expression or land.name),
-        updatemenus=[player()],
+        updatemenus=[player(kind)],
         sliders=[slider(steps)],
-        legend=dict(x=1.02, y=1.0, itemsizing="constant", itemwidth=60),
+        # right of the map's colour bar
+        legend=dict(
+            x=1.1 if kind == "contour" else 1.02, y=1.0, itemsizing="constant", itemwidth=60
+        ),
         width=900,
         height=650,
         template="plotly_white",
     )
     frame_axes(figure, kind, box, log, land.view)
+    if kind == "contour":
+        figure.update_layout(images=[background])
     return figure
 
 
 def landscape_trace(
     land: Landscape, kind: Kind, grid: tuple, scale: Height | None
-) -> go.Contour | go.Surface:
+) -> go.Heatmap | go.Surface:
     """The landscape sampled on a grid (`evaluate_grid`): a surface with f placed by
-    ``scale``, or a contour map, on log levels where the static map's are log."""
+    ``scale``, or under the map, an invisible heatmap of f for hovers."""
     x, y, z = grid
     x, y = x[0].astype(np.float32), y[:, 0].astype(np.float32)
     if kind == "surface" and scale is not None:
@@ -204,10 +214,37 @@ def landscape_trace(
                           customdata=z.astype(np.float32),
                           hovertemplate="x %{x:.3g}, y %{y:.3g}<br>f %{customdata:.4g}"
                                         "<extra></extra>")  # fmt: skip
-    field, _, norm, _ = contour_field(land, z)
-    shown = np.log10(field) if isinstance(norm, LogNorm) else z
-    return go.Contour(x=x, y=y, z=shown.astype(np.float32), colorscale="Viridis",
-                      ncontours=30, showscale=False, name=land.name)  # fmt: skip
+    # the map itself is the layout's background image (`map_background`): plotly drops
+    # contour traces from view while frames play; this one only answers hovers with f
+    return go.Heatmap(x=x, y=y, z=z.astype(np.float32), opacity=0, showscale=False,
+                      name=land.name, hovertemplate="x %{x:.3g}, y %{y:.3g}<br>f %{z:.4g}"
+                                                    "<extra></extra>")  # fmt: skip
+
+
+def map_background(land: Landscape, box: Box) -> tuple[dict[str, Any], go.Scatter]:
+    """The static map's contours over the box as a layout image, and a trace that shows
+    only their colour bar (f, or f - min f in decades on log levels)."""
+    png, filled = map_image(land, box)
+    (x0, x1), (y0, y1) = box
+    source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    image = dict(source=source, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
+                 sizing="stretch", layer="below")  # fmt: skip
+    levels = np.asarray(filled.levels, dtype=float)  # type: ignore[attr-defined]
+    log = isinstance(filled.norm, LogNorm)  # type: ignore[attr-defined]
+    shown = np.log10(levels) if log else levels
+    bar = {**(decades(shown) if log else {"title": "f"}), "thickness": 14, "len": 0.85, "x": 1.0}
+    bar["title"] = dict(text=bar["title"], side="right")
+    scale = dict(color=[float(shown[0])], colorscale="Viridis", cmin=float(shown[0]),
+                 cmax=float(shown[-1]), showscale=True, colorbar=bar)  # fmt: skip
+    return image, go.Scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        marker=scale,
+        showlegend=False,
+        hoverinfo="skip",
+        name="colour bar",
+    )
 
 
 def domain_edge(
@@ -244,6 +281,24 @@ def start_markers(race: Race, kind: Kind, place: Place | None) -> go.Scatter | g
         return go.Scatter3d(x=starts[:, 0], y=starts[:, 1], z=place(starts),
                             **common)  # fmt: skip
     return go.Scatter(x=starts[:, 0], y=starts[:, 1], cliponaxis=False, **common)
+
+
+def minima_markers(
+    land: Landscape, kind: Kind, box: Box, place: Place | None
+) -> list[go.Scatter | go.Scatter3d]:
+    """A gold star on each known minimum in the view, named in the legend."""
+    (x0, x1), (y0, y1) = box
+    points = np.array([m.point for m in land.minima if x0 <= m.point[0] <= x1
+                       and y0 <= m.point[1] <= y1], dtype=float).reshape(-1, 2)  # fmt: skip
+    if not len(points):
+        return []
+    star = dict(symbol="star", color="gold", size=16, line=dict(color="black", width=1))
+    common = dict(name="known minimum", mode="markers", legendrank=1500, hoverinfo="x+y+name")
+    if kind == "surface":  # Scatter3d has no star: a diamond
+        star.update(symbol="diamond", size=7)
+        return [go.Scatter3d(x=points[:, 0], y=points[:, 1], z=place(points), marker=star,
+                             **common)]  # fmt: skip
+    return [go.Scatter(x=points[:, 0], y=points[:, 1], marker=star, cliponaxis=False, **common)]
 
 
 def moving_traces(cuts: list[Cut], step: int, kind: Kind) -> list[go.Scatter | go.Scatter3d]:
@@ -310,10 +365,12 @@ def nowhere(kind: Kind, **style: Any) -> go.Scatter | go.Scatter3d:
     return go.Scatter(x=[None], y=[None], hoverinfo="skip", **style)
 
 
-def player() -> dict[str, Any]:
-    """The play and pause buttons."""
+def player(kind: Kind) -> dict[str, Any]:
+    """The play and pause buttons. A map's frames only move its paths: redrawn whole
+    at every frame, the contours vanished while it played; a scene needs the redraw."""
+    redraw = kind == "surface"
     play = dict(label="play", method="animate",
-                args=[None, dict(frame=dict(duration=50, redraw=True),
+                args=[None, dict(frame=dict(duration=50, redraw=redraw),
                                  fromcurrent=True, transition=dict(duration=0))])  # fmt: skip
     still = dict(frame=dict(duration=0, redraw=False), mode="immediate")
     pause = dict(label="pause", method="animate", args=[[None], still])
@@ -357,7 +414,7 @@ def decades(z: Any) -> dict[str, Any]:
     """A z axis of log10(f - min f) labelled in powers of ten."""
     values = np.asarray(z, dtype=float)
     low, high = np.floor(np.nanmin(values)), np.ceil(np.nanmax(values))
-    ticks = np.arange(low, high + 1, max(1, int((high - low) // 5) or 1))
+    ticks = np.arange(low, high + 1, max(1, int(np.ceil((high - low) / 4))))
     return dict(title="f − min f", tickvals=ticks.tolist(),
                 ticktext=[f"10<sup>{int(t)}</sup>" for t in ticks])  # fmt: skip
 

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 BUNDLES = Path(__file__).parent / "plotlyjs"
 # the trace types each partial bundle draws; any other figure gets the full library
-CARTESIAN = (BUNDLES / "plotly-cartesian.min.js", {"scatter", "contour"})
+CARTESIAN = (BUNDLES / "plotly-cartesian.min.js", {"scatter", "contour", "heatmap"})
 GL3D = (BUNDLES / "plotly-gl3d.min.js", {"scatter3d", "surface"})
 FULL_PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PAGE = (BUNDLES / "page.html").read_text(encoding="utf-8")

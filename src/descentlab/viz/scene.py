@@ -67,7 +67,8 @@ def build(animation: Animation) -> tuple[Figure, list[Artist], Callable[[int], N
         ax.tick_params(labelsize=SMALL)
         ax.xaxis.label.set_fontsize(TEXT)
         ax.yaxis.label.set_fontsize(TEXT)
-    fig.suptitle(f"{land.name}:  {math(land.formula)}", fontsize=TITLE)
+    # the title on the left, the step counter on the right: neither covers the map
+    fig.suptitle(f"{land.name}:  {math(land.formula)}", fontsize=TITLE, x=0.01, ha="left")
 
     starts = race.positions.shape[1]
     lift = lifter(land, heights)
@@ -93,18 +94,22 @@ def build(animation: Animation) -> tuple[Figure, list[Artist], Callable[[int], N
     tracks = {(k, s, ax.name == "3d"): _track(race.positions[k, s], view_box(ax), lift, ax)
               for k in range(len(race.labels)) for s in range(starts) for ax in axes}  # fmt: skip
     _legend(fig, animation, tracks)
-    counter = (axes[-1].text2D if axes[-1].name == "3d" else axes[-1].text)(
-        0.02, 0.98, "", transform=axes[-1].transAxes
-    )
-    box = dict(boxstyle="round", facecolor="white", alpha=0.8, linewidth=0)
-    counter.set(fontsize=SMALL, family="monospace", va="top", bbox=box)
+    counter = fig.text(0.99, 0.99, "", ha="right", va="top", fontsize=TITLE, family="monospace")
     # the numbered starts over the trails that leave them
     artists = [a for trail, ball, *_ in moving for a in (trail, ball)] + numbered + [counter]
     artists += [line for line, *_ in overlays]
     if cursor is not None:
         artists.append(cursor)
-    for artist in artists:
-        artist.set_animated(True)
+    for artist in artists:  # moving artists never move the layout
+        artist.set(animated=True, in_layout=False)
+    # drawn in this order (`Animation.frames` sorts by it): trails, then the numbered
+    # starts, then the balls over every trail, then the counter
+    for trail, ball, *_ in moving:
+        trail.set_zorder(3)
+        ball.set(zorder=5, clip_on=False)  # a mark on the view's edge is drawn whole
+    for artist in numbered:
+        artist.set_zorder(4)
+    counter.set_zorder(6)
     nested = [16 + 5 * min(len(race.labels) - 1 - k, 4) for k in range(len(race.labels))]
 
     def update(step: int) -> None:
@@ -120,8 +125,8 @@ def build(animation: Animation) -> tuple[Figure, list[Artist], Callable[[int], N
             end = points[last] if last >= 0 else _clamp(race.positions[k, s, 0], ax)
             # nested sizes: balls that leave at the same place all stay seen
             ball.set(**(edge_marker(ax, end, nested[k], lift) if left else BALL))
-            if gone:
-                ball.set_marker("X")
+            if gone:  # nested sizes too: runs that diverge at one place all stay seen
+                ball.set(marker="X", markersize=10 + 2 * min(len(race.labels) - 1 - k, 4))
             if three:
                 trail.set_data_3d(points[cut, 0], points[cut, 1], lifted[cut])
                 z = lifted[last] if last >= 0 else lift(end[None])[0]
@@ -188,7 +193,11 @@ def _clamp(point: np.ndarray, ax: Axes) -> np.ndarray:
 
 
 def number_starts(
-    ax: Axes, starts: np.ndarray, lift: Lift | None, numbers: list[int] | None = None
+    ax: Axes,
+    starts: np.ndarray,
+    lift: Lift | None,
+    numbers: list[int] | None = None,
+    zorder: float = 7,
 ) -> list[Artist]:
     """A white disc with the start's number (default 1, 2, ...) on each start; returns
     the discs and numbers drawn."""
@@ -197,15 +206,16 @@ def number_starts(
     for number, point in zip(numbers or range(1, len(points) + 1), points, strict=True):
         where = (*point, lift(point[None])[0]) if lift is not None else tuple(point)
         drawn += ax.plot(*([v] for v in where), marker="o", markersize=15, color="white",
-                         markeredgecolor="black", zorder=7)  # fmt: skip
+                         markeredgecolor="black", zorder=zorder)  # fmt: skip
         drawn.append(ax.text(*where, str(number), ha="center", va="center", fontsize=SMALL,
-                             zorder=8))  # fmt: skip
+                             zorder=zorder + 1))  # fmt: skip
     return drawn
 
 
 def _legend(fig: Figure, animation: Animation, tracks: dict) -> None:
-    """Below the panels: the optimizers, each start (named by its line style), and the
-    marks of a ball that left the view or diverged, where any did."""
+    """Below the panels (or beside a map about as tall as wide): the optimizers, each
+    start (named by its line style), and the marks of a ball that left the view or
+    diverged, where any did."""
     race = animation.race
     handles: list[Artist] = [
         Line2D([], [], color=colour, linewidth=1.8, **{**BALL, "linestyle": "-"})
@@ -238,7 +248,22 @@ def _legend(fig: Figure, animation: Animation, tracks: dict) -> None:
     em = SMALL * animation.dpi / 72
     widest = max(text_to_path.get_text_width_height_descent(label, font, ismath=False)[0]
                  for label in labels) * animation.dpi / 72  # fmt: skip
-    columns = max(1, min(len(labels), int(0.96 * animation.size[0] // (widest + 5.4 * em))))
+    width, height = animation.size
+    (x0, x1), (y0, y1) = animation.box
+    # a map about as tall as wide, alone, leaves room at its side: the legend goes there,
+    # and the map keeps the height a legend below would take
+    beside = (
+        animation.view == "contour"
+        and not animation.loss
+        and (y1 - y0) / (x1 - x0) >= 0.8 * height / width
+        and widest + 5.4 * em <= 0.3 * width
+    )
+    if beside:
+        # at the bottom: the step counter holds the top right corner
+        fig.legend(handles, labels, loc="outside right lower", frameon=False, fontsize=SMALL,
+                   handlelength=2.6)  # fmt: skip
+        return
+    columns = max(1, min(len(labels), int(0.96 * width // (widest + 5.4 * em))))
     fig.legend(handles, labels, loc="outside lower center", ncols=columns, frameon=False,
                fontsize=SMALL, handlelength=2.6)  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -207,7 +208,7 @@ def surface(
                 (mark,) = ax.plot(*([v] for v in end), lift(end[None]), color=colour, zorder=11)
                 leaving.append((mark, end))
     if len(picked) > 1:
-        scene.number_starts(ax, race.starts[picked], lift, [s + 1 for s in picked])
+        scene.number_starts(ax, race.starts[picked], lift, [s + 1 for s in picked], zorder=12)
     ax.set_title(f"{land.name}:  {math(land.formula)}", fontsize=10)
     _name_marks(ax, race, picked, left=bool(leaving), starts=len(picked) > 1)
     legend_outside(fig, ax)
@@ -267,11 +268,13 @@ def loss_curves(
     values = np.where(alive, values, np.nan)
     log = log and bool(np.nanmin(values) >= 0)  # a log scale would hide negative values
     for k, (label, colour) in enumerate(zip(result.labels, colours(result.labels), strict=True)):
-        middle = np.nanmedian(values[k], axis=0) if np.isfinite(values[k]).any() else values[k, 0]
+        with warnings.catch_warnings():  # a step after every start diverged: NaN, not drawn
+            warnings.simplefilter("ignore", RuntimeWarning)
+            middle = np.nanmedian(values[k], axis=0)
+            low, high = np.nanmin(values[k], axis=0), np.nanmax(values[k], axis=0)
         ax.plot(steps, np.maximum(middle, 1e-300) if log else middle, color=colour,
                 linewidth=1.8, label=label)  # fmt: skip
         if values.shape[1] > 1:
-            low, high = np.nanmin(values[k], axis=0), np.nanmax(values[k], axis=0)
             ax.fill_between(steps, low, high, color=colour, alpha=0.15)
         for s in np.flatnonzero(result.diverged_at[k] >= 0):
             at = int(result.diverged_at[k, s]) - 1

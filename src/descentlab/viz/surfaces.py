@@ -76,7 +76,8 @@ def lit_colours(heights: np.ndarray) -> np.ndarray:
     unit = (np.nan_to_num(heights, nan=low) - low) / (high - low)
     rows, columns = unit.shape
     light = LightSource(azdeg=315, altdeg=35)
-    return light.shade(unit, cmap=colormaps[SURFACE_CMAP], blend_mode="overlay", vert_exag=1.5,
+    # soft light keeps each colour's hue (low stays blue, high red) while it shades
+    return light.shade(unit, cmap=colormaps[SURFACE_CMAP], blend_mode="soft", vert_exag=1.2,
                        dx=1 / (columns - 1), dy=1 / (rows - 1))  # fmt: skip
 
 
@@ -102,7 +103,9 @@ def _height_on(norm: object, low: float) -> Height:
     lowest contour level's floor on a log map."""
     if not isinstance(norm, LogNorm):
         return lambda values: np.asarray(values, dtype=float)
-    floor = float(norm.vmin) * 1e-2
+    # as the map shows everything under its lowest level in one colour, the surface
+    # flattens it there: a valley narrower than the grid makes no comb of spikes
+    floor = float(norm.vmin)
 
     def height(values: np.ndarray) -> np.ndarray:
         above = np.asarray(values, dtype=float) - low
