@@ -231,6 +231,24 @@ def test_every_ball_is_drawn_in_every_frame_of_the_gif(tmp_path, view):
                     assert _near(frame, colour, centres[k], radius=5) >= 8, (step, racers[k])
 
 
+def test_balls_are_drawn_over_every_trail_and_whole_at_the_edge(tmp_path):
+    """The saddle's point is the ball that stays: momentum's trail crosses it."""
+    race = dl.run("cs231n-saddle", ["sgd(lr=0.05)", "momentum(lr=0.05, momentum=0.9)"],
+                  starts=[(1e-5, 0.5)], steps=60)  # fmt: skip
+    animation = viz.animate(race, "contour", xlim=(-1.5, 1.5), ylim=(-1, 1))
+    fig, artists, update = animation._scene()
+    trails, balls = artists[0:4:2], artists[1:4:2]
+    assert min(b.get_zorder() for b in balls) > max(t.get_zorder() for t in trails)
+    assert not any(b.get_clip_on() for b in balls) and all(t.get_clip_on() for t in trails)
+    frame = list(animation.frames())[-1]
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    update(60)
+    x, y = fig.axes[0].transData.transform(race.positions[0, 0, -1])
+    sgd = colours(race.labels)[0]
+    assert _near(frame, sgd, (x, fig.bbox.height - y), radius=4) >= 12  # not under the trail
+
+
 def test_diverged_and_left_balls_are_told_apart():
     race = dl.run("bowl", ["sgd(lr=0.1)", "sgd(lr=2.0)"], starts=[(1.5, 1.0)], steps=40)
     assert race.diverged_at[1, 0] > 0
