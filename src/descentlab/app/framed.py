@@ -11,9 +11,9 @@ import torch
 
 from ..engine import Race
 from ..landscapes import Landscape
+from ..viz.drawing import clip_segment
 from ..viz.framing import frame, limits, past_domain
-from ..viz.static import START_STYLES
-from ..viz.style import contour_field, evaluate_grid
+from ..viz.style import START_STYLES, contour_field, evaluate_grid
 
 GRID = 120  # landscape samples per axis for the contour map and the surface
 CURVE = 400  # samples of a 1-D landscape's curve
@@ -107,21 +107,6 @@ def _past_span(span: tuple[float, float], domain: tuple[float, float]) -> bool:
     return span[0] < domain[0] or span[1] > domain[1]
 
 
-def _segment(a: np.ndarray, b: np.ndarray, lows: np.ndarray, highs: np.ndarray):
-    """The part t0..t1 of the segment a -> b inside the box (Liang-Barsky), or None."""
-    t0, t1 = 0.0, 1.0
-    for d, p, low, high in zip(b - a, a, lows, highs, strict=True):
-        if d == 0:
-            if p < low or p > high:
-                return None
-            continue
-        ta, tb = sorted(((low - p) / d, (high - p) / d))
-        t0, t1 = max(t0, ta), min(t1, tb)
-        if t0 > t1:
-            return None
-    return t0, t1
-
-
 def _beyond(point: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> list[int]:
     """Per axis, which way a point lies past the box: -1, 0 or +1."""
     return [int(v > h) - int(v < lo) for v, lo, h in zip(point, lows, highs, strict=True)]
@@ -162,7 +147,7 @@ def clipped(result: Race, k: int, s: int, box: Box) -> dict[str, Any]:
     for i in range(end):
         seen = None  # where this step crosses out of the box, if it does
         if i > 0 and good[i - 1] and good[i] and not (inside[i - 1] and inside[i]):
-            part = _segment(path[i - 1], path[i], lows, highs)
+            part = clip_segment(path[i - 1], path[i], lows, highs)
             if part is not None:
                 a, b = path[i - 1], path[i]
                 if not inside[i - 1]:

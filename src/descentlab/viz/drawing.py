@@ -163,7 +163,9 @@ def view_box(ax: Axes) -> Box:
     return (min(x0, x1), max(x0, x1)), (min(y0, y1), max(y0, y1))
 
 
-def _clip_segment(a: np.ndarray, b: np.ndarray, lows: np.ndarray, highs: np.ndarray):
+def clip_segment(
+    a: np.ndarray, b: np.ndarray, lows: np.ndarray, highs: np.ndarray
+) -> tuple[float, float] | None:
     """The part t0..t1 of the segment a -> b inside the box (Liang-Barsky), or None."""
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         return None
@@ -190,7 +192,7 @@ def clip_path(path: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
     points = [path[0] if inside[0] else gap]
     ends = [1]
     for a, b, b_inside in zip(path[:-1], path[1:], inside[1:], strict=True):
-        part = _clip_segment(a, b, lows, highs)
+        part = clip_segment(a, b, lows, highs)
         if part is not None:
             t0, t1 = part
             if t0 > 0:

@@ -34,8 +34,7 @@ from ..landscapes import Landscape
 from .drawing import clip_path, map_image, outward, trajectory
 from .framing import Box, frame, past_domain
 from .race_page import BALL, DIVERGED, LEFT, MARKS, RaceFigure
-from .static import START_STYLES
-from .style import colours, evaluate_grid
+from .style import START_STYLES, colours, evaluate_grid
 from .surfaces import Height, surface_scale
 
 Kind = Literal["surface", "contour"]
