@@ -26,9 +26,13 @@ from descentlab import __version__
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "descentlab"
 AIRFOIL_SHA256 = "74c75fd71783f1e6b71f8a622b993dc592897a97cd689c5090a07147a1b097b3"
-PAGE_MODULES = ("api", "geometry", "loss", "main", "map", "race", "share", "spec", "state", "sweep")
+PAGE_MODULES = ("api", "frame", "geometry", "loss", "main", "map", "marks", "race", "share",
+                "spec", "state", "sweep")  # fmt: skip
+# the interactive races' page, and the partial plotly.js bundles it embeds
+PLOTLY = ("LICENSE", "page.html", "plotly-cartesian.min.js", "plotly-gl3d.min.js")
 DATA = {
     *(f"descentlab/app/static/{name}.js" for name in PAGE_MODULES),
+    *(f"descentlab/viz/plotlyjs/{name}" for name in PLOTLY),
     "descentlab/app/static/index.html",
     "descentlab/app/static/style.css",
     "descentlab/train/data/README.md",
