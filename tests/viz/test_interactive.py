@@ -22,6 +22,7 @@ from descentlab.viz.style import evaluate_grid
 
 interactive = importlib.import_module("descentlab.viz.interactive")
 race_page = importlib.import_module("descentlab.viz.race_page")
+race_layout = importlib.import_module("descentlab.viz.race_layout")
 
 RACERS = ["sgd(lr=1e-3)", "adam(lr=0.1)", "rmsprop(lr=0.01)", "adagrad(lr=0.5)", "adamw(lr=0.1)"]
 KINDS = ["contour", "surface"]
@@ -168,7 +169,7 @@ def test_the_view_is_the_frame_and_the_landscape_is_sampled_over_it(race, kind):
     assert (grid.y[0], grid.y[-1]) == pytest.approx(box[1])
     axes = (figure.layout.scene.xaxis, figure.layout.scene.yaxis) if kind == "surface" else (
         figure.layout.xaxis, figure.layout.yaxis)  # fmt: skip
-    pad = interactive.PAD if kind == "surface" else 0  # room for the marks at the edge
+    pad = race_layout.PAD if kind == "surface" else 0  # room for the marks at the edge
     for axis, (low, high) in zip(axes, box, strict=True):
         room = pad * (high - low)
         assert tuple(axis.range) == pytest.approx((low - room, high + room))
