@@ -123,7 +123,7 @@ def test_view_limits_are_checked_kept_in_the_link_and_reframe_the_map(device, co
     press(page, size, "#race")
     assert page.inner_text("#race-error") == "View: x from (3) must be under x to (1)"
     assert page.locator("#xlim-row input.invalid").count() == 2
-    assert page.evaluate("state.race") is None
+    assert page.evaluate("state.race.view") == [list(auto[0]), list(auto[1])]  # kept
     page.fill("#xlim-hi", "")
     press(page, size, "#race")
     assert page.inner_text("#race-error") == (
@@ -134,7 +134,7 @@ def test_view_limits_are_checked_kept_in_the_link_and_reframe_the_map(device, co
     page.fill("#xlim-lo", "-4")
     page.fill("#xlim-hi", "4")
     press(page, size, "#race")
-    page.wait_for_function("state.race !== null")
+    page.wait_for_function("state.race !== null && state.race.view[0][0] === -4")
     assert page.inner_text("#race-error") == "" and page.locator("input.invalid").count() == 0
     view = page.evaluate("state.race.view")
     assert view[0] == [-4, 4] and view[1] == list(frame(race, xlim=[-4, 4])[1])
@@ -157,6 +157,31 @@ def test_view_limits_are_checked_kept_in_the_link_and_reframe_the_map(device, co
     assert page.evaluate("state.race.view") == [[-4.5, 4.5], [-4.5, 4.5]]
     assert page.is_disabled("#xlim-lo") and page.is_disabled("#ylim-hi")
     assert "frame=domain" in page.evaluate("location.hash")
+
+
+def test_typing_the_limits_field_by_field_reframes_the_race_once_they_make_a_view(device):
+    page, size, _ = device
+    press(page, size, "#race")
+    page.wait_for_function("state.race !== null")
+    before = page.evaluate("state.race.view")
+    for field, value in (("#xlim-lo", "0"), ("#xlim-hi", "3.5"), ("#ylim-lo", "-0.5")):
+        page.fill(field, value)
+        page.dispatch_event(field, "change")  # leaving the field
+        if field != "#xlim-hi":  # a pair half typed waits for its other end
+            assert page.inner_text("#race-error") == ""
+            assert page.evaluate("state.race.view") is not None
+    page.wait_for_function("state.race !== null && state.race.view[0][0] === 0")
+    assert page.evaluate("state.race.view[0]") == [0, 3.5] and before[0] != [0, 3.5]
+    page.fill("#ylim-hi", "2")
+    page.dispatch_event("#ylim-hi", "change")
+    page.wait_for_function("state.race !== null && state.race.view[1][1] === 2")
+    assert page.evaluate("state.race.view") == [[0, 3.5], [-0.5, 2]]
+    assert page.inner_text("#race-error") == ""
+    page.fill("#ylim-hi", "-1")  # refused: said, and the race shown stays
+    page.dispatch_event("#ylim-hi", "change")
+    page.wait_for_function("document.getElementById('race-error').textContent !== ''")
+    assert page.inner_text("#race-error") == "View: y from (-0.5) must be under y to (-1)"
+    assert page.evaluate("state.race.view") == [[0, 3.5], [-0.5, 2]]
 
 
 def test_a_view_past_the_domain_marks_the_domains_edge(device, artifacts):

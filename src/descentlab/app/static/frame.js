@@ -17,6 +17,22 @@ function axesOf(land) {
 /** One axis's [low, high], or null when both fields are blank; an Error saying what is
  * wrong (and the fields marked) when only one is given, one is not a number, or low is
  * not under high. */
+/** An Error about the view's limits: the race shown stays while the limits are fixed. */
+function viewError(message) {
+  const error = new Error(message);
+  error.view = true;
+  return error;
+}
+
+/** Whether a pair is half typed (one end given, the other blank): a view to wait for. */
+export function limitsPending() {
+  if ($("whole-domain").checked) return false;
+  return axesOf(state.landscape).some((axis) => {
+    const blank = inputs(axis).map((f) => !f.validity.badInput && f.value.trim() === "");
+    return blank[0] !== blank[1];
+  });
+}
+
 function readPair(axis) {
   const fields = inputs(axis);
   for (const field of fields) field.classList.remove("invalid");
@@ -26,11 +42,11 @@ function readPair(axis) {
   const bad = values.map((v) => !Number.isFinite(v));
   if (bad.some(Boolean)) {
     fields.forEach((f, i) => f.classList.toggle("invalid", bad[i]));
-    throw new Error(`View: give ${axis} from and to as two numbers, or leave both blank to frame the race`);
+    throw viewError(`View: give ${axis} from and to as two numbers, or leave both blank to frame the race`);
   }
   if (!(values[0] < values[1])) {
     for (const field of fields) field.classList.add("invalid");
-    throw new Error(`View: ${axis} from (${texts[0]}) must be under ${axis} to (${texts[1]})`);
+    throw viewError(`View: ${axis} from (${texts[0]}) must be under ${axis} to (${texts[1]})`);
   }
   return values;
 }

@@ -1,7 +1,7 @@
 /* descentlab playground: pick a landscape, click starts, tick optimizers, race them.
  * The page's entry: wires the controls and loads the catalogs and limits. */
 import { api, loadLimits } from "./api.js";
-import { showLimits } from "./frame.js";
+import { showLimits, limitsPending } from "./frame.js";
 import { nearest } from "./geometry.js";
 import { addStart, buildLandscapeSelect, loadLandscape, onMapClick, setView, startsChanged } from "./map.js";
 import { exportRace, pause, play, runRace, setStep, updateSlider } from "./race.js";
@@ -54,8 +54,13 @@ export function wire() {
     addStart(land.domain.map(([lo, hi]) => +(lo + Math.random() * (hi - lo)).toPrecision(3)));
   });
   $("clear-starts").addEventListener("click", () => { state.starts = []; startsChanged(); });
-  // new limits reframe a race shown (the race checks them); else the link keeps them
-  const reframe = () => { showLimits(state.landscape); if (state.race && !state.busy) runRace(); else writeHash(); };
+  // new limits reframe a race shown once they make a view (a pair half typed waits for
+  // its other end; the race checks them); else the link keeps them
+  const reframe = () => {
+    showLimits(state.landscape);
+    if (limitsPending()) return;
+    if (state.race && !state.busy) runRace(); else writeHash();
+  };
   for (const id of ["xlim-lo", "xlim-hi", "ylim-lo", "ylim-hi", "whole-domain"]) $(id).addEventListener("change", reframe);
   $("sweep-run").addEventListener("click", runSweep);
   $("lr-slider").addEventListener("input", (e) => setLr(Number(e.target.value)));

@@ -106,7 +106,11 @@ export async function runRace() {
   try {
     await landscapeReady();
     config = raceConfig();
-  } catch (e) { error.textContent = e.message; clearRace(); $("race-status").textContent = ""; return false; }
+  } catch (e) {
+    error.textContent = e.message;
+    if (!e.view) { clearRace(); $("race-status").textContent = ""; } // a race shown stays while its view is fixed
+    return false;
+  }
   error.textContent = "";
   blame(null);
   notify("");
