@@ -92,6 +92,21 @@ def test_sweep_and_teaching_figures_keep_text_at_11_px_or_more():
         assert _smallest_px(_drawn(fig)) >= SMALLEST_PX
 
 
+@pytest.mark.parametrize(
+    "make",
+    [lambda r: _animation_figure(r, view="contour"), lambda r: _drawn(viz.trace(r))],
+)
+def test_the_colour_bar_is_as_tall_as_the_map(beale, make):
+    """A map at equal scales is often shorter than its row; the bar follows the map."""
+    fig = make(beale)
+    renderer = fig.canvas.get_renderer()
+    (ax,) = [a for a in fig.axes if a.get_label() != "<colorbar>" and a.child_axes]
+    (bar,) = ax.child_axes
+    map_box, bar_box = ax.get_window_extent(renderer), bar.get_window_extent(renderer)
+    assert abs(map_box.height - bar_box.height) < 1.5 and abs(map_box.y0 - bar_box.y0) < 1.5
+    assert bar_box.x0 > map_box.x1  # beside it, not over it
+
+
 def _overlap(a, b) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 

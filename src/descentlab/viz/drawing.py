@@ -78,9 +78,10 @@ def mark_domain_edge(ax: Axes, land: Landscape, box: Box) -> None:
 
 
 def colorbar(fig: Figure, ax: Axes, filled: object) -> None:
-    """The colour bar of `draw_contour`'s filled contours (decades on a log scale)."""
+    """The colour bar of `draw_contour`'s filled contours (decades on a log scale), as
+    tall as the map: a map at equal scales is often shorter than its row."""
     label = filled.colorbar_label  # type: ignore[attr-defined]
-    bar = fig.colorbar(filled, ax=ax, label=label, pad=0.01)
+    bar = fig.colorbar(filled, cax=ax.inset_axes((1.025, 0.0, 0.04, 1.0)), label=label)
     if isinstance(filled.norm, LogNorm):  # type: ignore[attr-defined]
         bar.locator = LogLocator(base=10)
         bar.formatter = LogFormatterSciNotation(base=10)
