@@ -246,6 +246,19 @@ def test_a_divergence_is_named_and_its_cross_sits_on_the_edge_of_the_view(page, 
     curve = page.evaluate("[loss.data[1].x, loss.data.at(-1).x, loss.data.at(-1).marker.symbol]")
     assert curve == [[0, 1], [1], ["x"]]
     page.screenshot(path=str(artifacts / "divergence.png"))
+    page.click("#add-start")
+    page.click("#add-start")
+    for field, value in (("start 2 x", "0"), ("start 2 y", "2"), ("start 3 x", "1.5"),
+                         ("start 3 y", "-0.5")):  # fmt: skip
+        page.fill(f"[aria-label='{field}']", value)
+        page.dispatch_event(f"[aria-label='{field}']", "change")
+    page.click("#race")
+    page.wait_for_function("state.race !== null && state.race.starts.length === 3")
+    first = min(page.evaluate("state.race.diverged_at[0]"))
+    assert min(page.evaluate("state.race.diverged_at[0]")) > 0  # from every start
+    assert page.inner_text("#race-diverged") == (
+        f"sgd(lr=1) diverged from all 3 starts (first at step {first})."
+    )
 
 
 def test_race_refuses_an_invalid_expression_instead_of_racing_the_old_landscape(page):

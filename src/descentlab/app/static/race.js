@@ -79,12 +79,19 @@ export async function landscapeReady() {
 /** The divergences of a race, in words: "sgd(lr=1) diverged at step 2". */
 export function divergences(race) {
   const lines = [];
-  race.labels.forEach((label, k) => race.starts.forEach((_, s) => {
-    const at = race.diverged_at[k][s];
-    if (at < 0) return;
-    const where = race.starts.length > 1 ? ` from start ${s + 1}` : "";
-    lines.push(at === 0 ? `${label} diverged at its start${where} (f is not finite there)` : `${label} diverged at step ${at}${where}`);
-  }));
+  const many = race.starts.length > 1;
+  race.labels.forEach((label, k) => {
+    const steps = race.diverged_at[k];
+    if (many && steps.every((at) => at > 0)) { // one line for an optimizer that diverged from every start
+      lines.push(`${label} diverged from all ${steps.length} starts (first at step ${Math.min(...steps)})`);
+      return;
+    }
+    steps.forEach((at, s) => {
+      if (at < 0) return;
+      const where = many ? ` from start ${s + 1}` : "";
+      lines.push(at === 0 ? `${label} diverged at its start${where} (f is not finite there)` : `${label} diverged at step ${at}${where}`);
+    });
+  });
   return lines.length > 3 ? `${lines.slice(0, 3).join("; ")}; and ${lines.length - 3} more diverged.` : lines.length ? `${lines.join("; ")}.` : "";
 }
 
