@@ -85,6 +85,20 @@ def test_a_ball_that_leaves_the_view_stays_marked_at_its_edge(device, artifacts)
     page.screenshot(path=str(artifacts / f"left-the-view-surface-{size}.png"), full_page=True)
 
 
+def test_balls_that_leave_at_one_place_nest_by_size(device):
+    page, _, _ = device
+    twins = ["adam(lr=0.05)", "adamw(lr=0.05, weight_decay=0)"]  # one path, two optimizers
+    open_race(page, link("himmelblau", ["0,0"], 80, twins, xlim="-1,2", ylim="-1,2.5"))
+    to_last_step(page)
+    heads = page.evaluate(f"(t => [t.x, t.y, t.marker.symbol, t.marker.size])({HEADS})")
+    (x1, x2), (y1, y2), symbols, sizes = heads
+    assert (x1, y1) == pytest.approx((x2, y2)) and symbols == ["triangle-right-open"] * 2
+    assert sizes[0] > sizes[1], "the first drawn is the larger: both stay seen"
+    page.locator("#step-slider").fill("0")
+    page.wait_for_function("state.step === 0")
+    assert page.evaluate(f"{HEADS}.marker.size") == [12, 12], "balls in view keep one size"
+
+
 def test_several_starts_have_their_own_dash_number_and_legend_entry(device, artifacts):
     page, size, _ = device
     starts = ["0,0", "-1,3", "2,-2"]

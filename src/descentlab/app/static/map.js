@@ -245,7 +245,8 @@ export function renderStep(step) {
   const land = state.landscape;
   const surface = state.view === "surface" && land.dim === 2;
   const xs = [], ys = [], zs = [];
-  const hx = [], hy = [], hz = [], symbols = [], rims = [];
+  const hx = [], hy = [], hz = [], symbols = [], rims = [], sizes = [];
+  const ball = surface ? 7 : 12, count = race.labels.length;
   race.positions.forEach((perStart, k) => {
     perStart.forEach((_, s) => {
       const { points, loss, head, headLoss, out, dead } = shownPath(race, k, s, step);
@@ -257,12 +258,15 @@ export function renderStep(step) {
       if (surface) hz.push(hover(lift(headLoss, land.field)));
       symbols.push(ballSymbol(out, dead, surface));
       rims.push(out && !dead ? race.colours[k] : "#000"); // a hollow mark is drawn in its colour
+      // marks at the edge nest by size, the first optimizer's largest: those that leave
+      // or diverge at one place all stay seen
+      sizes.push(out || dead ? ball + (surface ? 2 : 3) * Math.min(count - 1 - k, 4) : ball);
     });
   });
   const first = state.firstTrail;
   const indices = Array.from({ length: xs.length + 1 }, (_, i) => first + i);
   const update = { x: [...xs, hx], y: [...ys, hy], "marker.symbol": [...xs.map(() => "circle"), symbols],
-    "marker.line.color": [...xs.map(() => "#000"), rims] };
+    "marker.line.color": [...xs.map(() => "#000"), rims], "marker.size": [...xs.map(() => undefined), sizes] };
   if (surface) update.z = [...zs, hz];
   Plotly.restyle("map", update, indices);
   renderLossStep(step);
