@@ -17,6 +17,7 @@ from plotly.offline import get_plotlyjs_version
 
 import descentlab as dl
 from descentlab import viz
+from descentlab.viz.drawing import values_at
 from descentlab.viz.framing import frame, past_domain
 from descentlab.viz.style import evaluate_grid
 
@@ -259,7 +260,7 @@ def on_surface(race, box, lifted=True):
     of f - min f over the view on a log map), lifted by a share of its height range."""
     z = evaluate_grid(race.landscape, interactive.RESOLUTION, box)[2]
     place, scale, _ = interactive.placing(race.landscape, z)
-    return place if lifted else (lambda points: scale(interactive.height(race.landscape, points)))
+    return place if lifted else (lambda points: scale(values_at(race.landscape, points)))
 
 
 def test_a_log_map_gets_a_log_surface(big_race):

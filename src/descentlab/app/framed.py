@@ -13,12 +13,11 @@ from ..engine import Race
 from ..landscapes import Landscape
 from ..viz.drawing import clip_segment
 from ..viz.framing import frame, limits, past_domain
-from ..viz.style import START_STYLES, contour_field, evaluate_grid
+from ..viz.style import contour_field, evaluate_grid, plotly_dash
 
 GRID = 120  # landscape samples per axis for the contour map and the surface
 CURVE = 400  # samples of a 1-D landscape's curve
 TRAIL_WIDTH = 2.5  # px of a trail on the map: matplotlib's dash lengths are in line widths
-NAMED_DASHES = {"-": "solid", "--": "dash", ":": "dot", "-.": "dashdot"}
 
 Box = tuple[tuple[float, float], ...]
 
@@ -31,17 +30,9 @@ def finite(values: Any) -> list[Any]:
     return np.where(np.isfinite(array), array, None).tolist()
 
 
-def dash(style: Any) -> str:
-    """A matplotlib line style of `START_STYLES` as plotly's ``line.dash``."""
-    if isinstance(style, str):
-        return NAMED_DASHES[style]
-    _, pattern = style
-    return ",".join(f"{TRAIL_WIDTH * length:g}px" for length in pattern)
-
-
 def start_dashes(count: int) -> list[str]:
     """One dash per start, in `START_STYLES`' order (repeating past its end)."""
-    return [dash(START_STYLES[s % len(START_STYLES)]) for s in range(count)]
+    return [plotly_dash(s, TRAIL_WIDTH) for s in range(count)]
 
 
 def view_of(result: Race, xlim: Any = None, ylim: Any = None) -> Box:

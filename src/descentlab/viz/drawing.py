@@ -4,6 +4,7 @@ domain's edge."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -230,3 +231,22 @@ def map_image(land: Landscape, box: Box, pixels: int = 720) -> tuple[bytes, obje
     buffer = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buffer)
     return buffer.getvalue(), filled
+
+
+def values_at(land: Landscape, points: np.ndarray) -> np.ndarray:
+    """The landscape's value at points (M, 2), in float64; NaN rows stay NaN."""
+    points = np.asarray(points, dtype=np.float64)
+    xy = torch.as_tensor(np.nan_to_num(points))
+    with torch.no_grad():
+        z = land(xy[:, 0], xy[:, 1]).numpy()
+    return np.where(np.isnan(points[:, 0]), np.nan, z)
+
+
+def domain_ring(land: Landscape, box: Box, per_side: int = 60) -> np.ndarray:
+    """The domain's edge as a closed path, many points a side (so that a line lying on a
+    surface follows it), cut to the box: NaN rows where the box does not show it."""
+    (a0, a1), (b0, b1) = land.domain
+    corners = np.array([(a0, b0), (a1, b0), (a1, b1), (a0, b1), (a0, b0)], dtype=float)
+    sides = [np.linspace(p, q, per_side, endpoint=False) for p, q in itertools.pairwise(corners)]
+    ring, _ = clip_path(np.concatenate([*sides, corners[:1]]), box)
+    return ring

@@ -16,7 +16,6 @@ of each path it shows and how each ball is marked.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,16 +23,15 @@ from typing import Any, Literal
 
 import numpy as np
 import plotly.graph_objects as go
-import torch
 
 from ..checks import one_of, whole_number
 from ..engine import Race
 from ..landscapes import Landscape
-from .drawing import clip_path, outward, trajectory
+from .drawing import clip_path, domain_ring, outward, trajectory, values_at
 from .framing import Box, frame, past_domain
 from .race_layout import frame_axes, map_background, player, slider
 from .race_page import BALL, DIVERGED, LEFT, MARKS, RaceFigure
-from .style import START_STYLES, colours, evaluate_grid
+from .style import START_STYLES, colours, evaluate_grid, plotly_dash
 from .surfaces import Height, surface_scale
 
 Kind = Literal["surface", "contour"]
@@ -46,8 +44,7 @@ LIFT = 0.015
 LINE_WIDTH = 3
 GL_LINE_WIDTH = 5  # WebGL draws lines thinner
 MARK_NAMES = {LEFT: "left the view: marked at the edge", DIVERGED: "diverged"}
-# START_STYLES as plotly dashes; Scatter3d takes named dashes only
-DASHES = {"-": "solid", "--": "dash", ":": "dot", "-.": "dashdot"}
+# Scatter3d takes named dashes only: the patterns of START_STYLES as the nearest
 GL_DASHES = {(5, 1, 1, 1, 1, 1): "longdashdot", (1, 3): "longdash"}
 
 
@@ -105,26 +102,17 @@ def placing(land: Landscape, z: np.ndarray) -> tuple[Place, Height, bool]:
     lift = LIFT * float(np.nanmax(shown) - np.nanmin(shown))
 
     def place(points: np.ndarray) -> np.ndarray:
-        return (scale(height(land, points)) + lift).astype(np.float32)
+        return (scale(values_at(land, points)) + lift).astype(np.float32)
 
     return place, scale, log
-
-
-def height(land: Landscape, points: np.ndarray) -> np.ndarray:
-    """The landscape's value at each point (N, 2), NaN at the gaps."""
-    xy = torch.as_tensor(np.asarray(points, dtype=np.float64))
-    with torch.no_grad():
-        return land(xy[:, 0], xy[:, 1]).numpy()
 
 
 def dash(index: int, kind: Kind) -> str:
     """The plotly dash of the index-th start, after START_STYLES."""
     style = START_STYLES[index % len(START_STYLES)]
-    if isinstance(style, str):
-        return DASHES[style]
-    if kind == "surface":
+    if kind == "surface" and not isinstance(style, str):
         return GL_DASHES[tuple(style[1])]
-    return ",".join(f"{length * LINE_WIDTH:g}px" for length in style[1])
+    return plotly_dash(index, LINE_WIDTH)
 
 
 def interactive(
@@ -223,12 +211,7 @@ def domain_edge(
 ) -> go.Scatter | go.Scatter3d:
     """The domain's edge where the frame shows it: dashed on the map, a line lying on
     the surface."""
-    (a0, a1), (b0, b1) = land.domain
-    corners = np.array([(a0, b0), (a1, b0), (a1, b1), (a0, b1), (a0, b0)], dtype=float)
-    # many points per side, so that the line follows the surface
-    sides = [np.linspace(p, q, 60, endpoint=False) for p, q in itertools.pairwise(corners)]
-    ring = np.concatenate([*sides, corners[:1]])
-    points, _ = clip_path(ring, box)
+    points = domain_ring(land, box)
     common = dict(name="domain's edge", mode="lines", hoverinfo="skip", legendrank=3000)
     if kind == "surface":
         return go.Scatter3d(x=points[:, 0], y=points[:, 1], z=place(points),

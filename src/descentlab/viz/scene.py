@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -22,7 +21,7 @@ from matplotlib.patheffects import Normal, Stroke
 from matplotlib.textpath import text_to_path
 from mpl_toolkits.mplot3d import proj3d
 
-from .drawing import clip_path, colorbar, draw_contour, outward, view_box
+from .drawing import clip_path, colorbar, draw_contour, outward, values_at, view_box
 from .framing import Box
 from .overlay import overlay_artists
 from .style import START_STYLES, colours, halo, math
@@ -150,11 +149,8 @@ def lifter(land: object, heights: Height | None) -> Lift:
     """Points (M, 2) to their heights on the drawn surface; NaN rows stay NaN."""
 
     def lift(points: np.ndarray) -> np.ndarray:
-        xy = torch.as_tensor(np.nan_to_num(points), dtype=torch.float64)
-        with torch.no_grad():
-            z = land(xy[:, 0], xy[:, 1]).numpy().astype(float)  # type: ignore[operator]
-        z = heights(z) if heights is not None else z
-        return np.where(np.isnan(points[:, 0]), np.nan, z)
+        z = values_at(land, points)  # type: ignore[arg-type]
+        return heights(z) if heights is not None else z
 
     return lift
 
@@ -212,6 +208,30 @@ def number_starts(
     return drawn
 
 
+def key_entries(
+    race: object, picked: list[int], *, left: bool, diverged: bool
+) -> tuple[list[Line2D], list[str]]:
+    """Legend entries beside the optimizers': each picked start by its line style (when
+    there are several), and the marks of a ball that left the view or diverged."""
+    handles: list[Line2D] = []
+    labels: list[str] = []
+    if len(picked) > 1:
+        for index, s in enumerate(picked):
+            style = START_STYLES[index % len(START_STYLES)]
+            handles.append(Line2D([], [], color="0.25", linewidth=1.8, linestyle=style))
+            where = ", ".join(f"{v:.3g}" for v in np.asarray(race.starts[s], dtype=float))  # type: ignore[attr-defined]
+            labels.append(f"start {s + 1}: ({where})")
+    if left:
+        mark = {**EDGE, "marker": TIP, "markersize": 12, "linestyle": "none"}
+        handles.append(Line2D([], [], color="0.25", **mark))
+        labels.append("left the view here")
+    if diverged:
+        handles.append(Line2D([], [], marker="X", color="0.25", markeredgecolor="black",
+                              markersize=10, linestyle="none"))  # fmt: skip
+        labels.append("diverged")
+    return handles, labels
+
+
 def _legend(fig: Figure, animation: Animation, tracks: dict) -> None:
     """Below the panels (or beside a map about as tall as wide): the optimizers, each
     start (named by its line style), and the marks of a ball that left the view or
@@ -222,11 +242,6 @@ def _legend(fig: Figure, animation: Animation, tracks: dict) -> None:
         for colour in colours(race.labels)
     ]
     labels = list(race.labels)
-    if race.positions.shape[1] > 1:
-        for s, start in enumerate(np.asarray(race.starts, dtype=float)):
-            style = START_STYLES[s % len(START_STYLES)]
-            handles.append(Line2D([], [], color="0.25", linewidth=1.8, linestyle=style))
-            labels.append(f"start {s + 1}: ({', '.join(f'{v:.3g}' for v in start)})")
     shown = int(animation.steps[-1])
     diverged = ((race.diverged_at >= 0) & (race.diverged_at <= shown)).any()
     left = any(
@@ -234,14 +249,10 @@ def _legend(fig: Figure, animation: Animation, tracks: dict) -> None:
         for (k, s, _), (_, _, ends, seen, _) in tracks.items()
         if not 0 <= race.diverged_at[k, s] <= shown
     )
-    if left:
-        mark = {**EDGE, "marker": TIP, "markersize": 12, "linestyle": "none"}
-        handles.append(Line2D([], [], color="0.25", **mark))
-        labels.append("left the view here")
-    if diverged:
-        handles.append(Line2D([], [], marker="X", color="0.25", markeredgecolor="black",
-                              markersize=10, linestyle="none"))  # fmt: skip
-        labels.append("diverged")
+    keys, names = key_entries(race, list(range(race.positions.shape[1])), left=left,
+                              diverged=bool(diverged))  # fmt: skip
+    handles += keys
+    labels += names
     # as many columns as the widest entry allows (2.6 em of line, 0.8 em to its text,
     # 2 em between columns)
     font = FontProperties(size=SMALL)

@@ -220,18 +220,15 @@ def surface(
 
 def _name_marks(ax: Axes, race: Race, picked: list[int], *, left: bool, starts: bool) -> None:
     """Legend entries for each start's line style and for the marks drawn."""
-    if starts:
-        for index, s in enumerate(picked):
-            where = ", ".join(f"{v:.3g}" for v in race.starts[s])
-            ax.plot([], [], color="0.25", linestyle=START_STYLES[index % len(START_STYLES)],
-                    linewidth=1.6, label=f"start {s + 1}: ({where})")  # fmt: skip
-    if left:
-        ax.plot([], [], color="0.25", linestyle="none",
-                **{**scene.EDGE, "marker": scene.TIP, "markersize": 11},
-                label="left the view here")  # fmt: skip
-    if (race.diverged_at[:, picked] >= 0).any():
-        ax.plot([], [], marker="X", color="0.25", markeredgecolor="black", markersize=9,
-                linestyle="none", label="diverged")  # fmt: skip
+    diverged = bool((race.diverged_at[:, picked] >= 0).any())
+    keys, labels = scene.key_entries(race, picked if starts else [], left=left, diverged=diverged)
+    empty = ([], [], []) if ax.name == "3d" else ([], [])
+    for key, label in zip(keys, labels, strict=True):
+        (line,) = ax.plot(*empty)  # a line of the axes' own kind, styled as the key
+        line.update_from(key)
+        # a line with no points is placed at the figure's corner: kept out of the layout,
+        # which shrank the map to reach it
+        line.set(label=label, in_layout=False)
 
 
 def loss_curves(

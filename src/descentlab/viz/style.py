@@ -20,6 +20,8 @@ OPTIMIZER_COLOURS = {name: optim.info(name).colour for name in optim.available()
 # marks divergence (tests/viz/test_colours.py holds all of them to the same contrasts)
 # several starts are told apart by line style (the colour stays the optimizer's)
 START_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
+# the named ones plotly knows; patterns become pixel lengths (see `plotly_dash`)
+PLOTLY_DASHES = {"-": "solid", "--": "dash", ":": "dot", "-.": "dashdot"}
 _SPARE = ["#000000", "#a5fff0", "#b4d296", "#78004b", "#78ffb4", "#3c0000", "#f0c3ff"]
 
 
@@ -53,6 +55,15 @@ def underlay(
     draw first: a stroke around each small marker would turn it into a ring of the halo."""
     ax.plot(*coordinates, linestyle=linestyle, color=outline(colour),
             linewidth=linewidth + 1.0, solid_capstyle="round")  # fmt: skip
+
+
+def plotly_dash(index: int, width: float) -> str:
+    """The index-th start's line style (`START_STYLES`, repeating) as plotly's
+    ``line.dash`` for a line ``width`` px wide: matplotlib's dash lengths are in widths."""
+    style = START_STYLES[index % len(START_STYLES)]
+    if isinstance(style, str):
+        return PLOTLY_DASHES[style]
+    return ",".join(f"{length * width:g}px" for length in style[1])
 
 
 def optimizer_name(label: str) -> str:

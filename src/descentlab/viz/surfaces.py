@@ -14,7 +14,7 @@ from matplotlib.colors import LightSource, LogNorm
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..landscapes import Landscape
-from .drawing import MINIMUM, clip_path
+from .drawing import MINIMUM, domain_ring, values_at
 from .framing import Box, past_domain
 from .style import contour_field, evaluate_grid
 
@@ -133,15 +133,7 @@ def _readable_axes(ax: Axes, log: bool, label: str) -> None:
 
 def _edge_on_surface(ax: Axes, land: Landscape, height: Height, box: Box) -> None:
     """The domain's edge drawn on the surface, dashed, where the box shows it."""
-    import torch
-
-    (a0, a1), (b0, b1) = land.domain
-    t = np.linspace(0.0, 1.0, 60)
-    xs = np.concatenate([a0 + (a1 - a0) * t, np.full(60, a1), a1 - (a1 - a0) * t, np.full(60, a0)])
-    ys = np.concatenate([np.full(60, b0), b0 + (b1 - b0) * t, np.full(60, b1), b1 - (b1 - b0) * t])
-    edge, _ = clip_path(np.column_stack([xs, ys]), box)
-    with torch.no_grad():
-        f = land(*torch.as_tensor(np.nan_to_num(edge)).T).numpy()
-    z = np.where(np.isnan(edge[:, 0]), np.nan, height(f))
+    edge = domain_ring(land, box)
+    z = height(values_at(land, edge))
     ax.plot(edge[:, 0], edge[:, 1], z, color="white", linewidth=1.2, linestyle=(0, (5, 3)),
             zorder=2)  # fmt: skip
