@@ -199,7 +199,12 @@ def test_hyperparameter_names_and_defaults_match_torch(case):
     ours = inspect.signature(case.ours.__init__).parameters
     theirs = inspect.signature(case.reference.__init__).parameters
     names = [n for n in theirs if n not in torch_only]
-    assert list(ours) == names
+    # the implementation switches torch has, ours takes too, keyword-only, default None
+    switches = [n for n in ("foreach", "fused") if n in ours]
+    assert switches == list(case.ours.switches)
+    assert list(ours) == names + switches
+    for name in switches:
+        assert ours[name].kind == inspect.Parameter.KEYWORD_ONLY and ours[name].default is None
     for name in names:
         assert ours[name].default == theirs[name].default, name
     # positionally, ours agree with torch up to torch's first torch-only argument

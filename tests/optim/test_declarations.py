@@ -31,7 +31,8 @@ def signature_defaults(cls: type) -> dict[str, Any]:
 def test_declared_defaults_are_the_signature_and_torch_ones(name):
     entry = optim.info(name)
     declared = {h.name: h.default for h in entry.cls.hyper}
-    assert declared == signature_defaults(entry.cls)
+    switches = dict.fromkeys(entry.cls.switches)  # foreach and fused, default None
+    assert {**declared, **switches} == signature_defaults(entry.cls)
     assert entry.defaults == {**declared, **entry.preset}
     assert [h.name for h in entry.hyper] == list(entry.hyperparameters) == list(declared)
     theirs = getattr(torch.optim, entry.cls.__name__, None)
@@ -220,9 +221,9 @@ def test_a_class_without_declarations_still_passes_its_defaults_dict():
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_the_signature_is_the_declarations_and_takes_arguments_like_torch(cls):
     ours = list(inspect.signature(cls).parameters.values())
-    assert [p.name for p in ours] == ["params", *(h.name for h in cls.hyper)]
+    assert [p.name for p in ours] == ["params", *(h.name for h in cls.hyper), *cls.switches]
     keyword_only = [p.name for p in ours if p.kind is inspect.Parameter.KEYWORD_ONLY]
-    assert keyword_only == [h.name for h in cls.hyper if h.keyword_only]
+    assert keyword_only == [h.name for h in cls.hyper if h.keyword_only] + list(cls.switches)
     theirs = getattr(torch.optim, cls.__name__, None)
     if theirs is not None:  # what ours takes by place, torch takes at the same places
         torch_parameters = list(inspect.signature(theirs).parameters.values())

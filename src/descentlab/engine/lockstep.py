@@ -187,6 +187,12 @@ class Lockstep:
         self._probed = None
         self._check_divergence()
 
+    def moved(self, steps: int) -> None:
+        """Count ``steps`` taken outside `step` (by a compiled sweep); the next probe is
+        taken afresh at the points they reached."""
+        self.step_count += steps
+        self._probed = None
+
     def _draw_noise(self) -> Tensor:
         d, n = self.buffer.shape
         dtype = self.buffer.dtype

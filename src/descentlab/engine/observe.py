@@ -42,6 +42,30 @@ def _observe(
     place (in place, a compiled kernel allocates nothing)."""
     coords = points.unbind(0)
     grads.copy_(torch.stack(land.gradient(*coords)))
+    track(land, bounds, target, tol, sign, coords, best, steps_to_tol, diverged_at, t)
+
+
+def tracker(land: Landscape, tol: float, maximize: bool) -> Callable[..., None]:
+    """``track(coords, best, steps_to_tol, diverged_at, t)``: the summaries part of the
+    probe, for a compiled sweep that takes the gradient itself."""
+    sign, target = (-1.0, None) if maximize else (1.0, land.min_value)
+    return functools.partial(track, land, divergence_bounds(land), target, tol, sign)
+
+
+def track(
+    land: Landscape,
+    bounds: list[tuple[float, float]],
+    target: float | None,
+    tol: float,
+    sign: float,
+    coords: tuple[torch.Tensor, ...],
+    best: torch.Tensor,
+    steps_to_tol: torch.Tensor,
+    diverged_at: torch.Tensor,
+    t: torch.Tensor,
+) -> None:
+    """Update the running summaries in place with the points ``coords`` reached at step
+    ``t``: the best loss, the first step within ``tol`` of the target, divergence."""
     loss = land(*coords)
     # False for far-out and non-finite points, and where f itself is not finite
     inside = (excursion(coords, bounds) <= 1) & (loss.abs() < math.inf)

@@ -10,6 +10,7 @@ import torch
 
 from ..landscapes import Landscape
 from .checks import is_vectorisable
+from .compiled_steps import STEPS_PER_CALL, can_compile_steps, stepper
 from .grid import per_column
 from .lockstep import Lockstep
 from .observe import basins, observer
@@ -126,15 +127,52 @@ def _run_columns(
 
     engine.probe()  # the starts count as step 0
     every = max(1, steps // 100)
-    for t in range(steps + 1):
-        if t:
+    reported = 0
+
+    def report(t: int) -> None:
+        nonlocal reported
+        if on_steps is not None and (t // every > reported // every or t == steps):
+            on_steps(t - reported)
+            reported = t
+
+    advance = _compiled_steps(plan, engine, running)
+    # after the first step, calls of `per_call` steps take the rest exactly
+    per_call = max(k for k in range(1, STEPS_PER_CALL + 1) if (steps - 1) % k == 0)
+    t = 0
+    while t < steps:
+        if advance is not None and t:
+            advance(torch.tensor(float(t + 1), dtype=dtype), per_call)
+            engine.moved(per_call)
+            t += per_call
+        else:  # the first step makes the optimizer's state (SGD's momentum buffer, say)
             engine.step()  # each step ends with the probe (and summary) at the new points
-        if averaging:
-            at = torch.tensor(float(t), dtype=dtype)
-            observe(engine.evaluation_points(), unused, *running.values(), at)
-        if t and on_steps is not None and (t % every == 0 or t == steps):
-            on_steps(every if t % every == 0 else t % every)
+            t += 1
+            if averaging:
+                at = torch.tensor(float(t), dtype=dtype)
+                observe(engine.evaluation_points(), unused, *running.values(), at)
+        report(t)
     return _final(land, engine.evaluation_points(), running, plan.maximize)
+
+
+def _compiled_steps(
+    plan: SweepPlan, engine: Lockstep, running: dict[str, torch.Tensor]
+) -> Callable[[torch.Tensor, int], None] | None:
+    """``advance(first_step, count)`` of a compiled sweep, or None when its steps run
+    eagerly (not compiling, or an optimizer or noise `can_compile_steps` refuses)."""
+    if not plan.compile or len(engine.units) != 1:
+        return None
+    unit = engine.units[0]
+    if not unit.shared or not can_compile_steps(unit.optimizer, plan.noise):
+        return None
+    summaries = (running["best"], running["steps_to_tol"], running["diverged_at"])
+    kernel: list[Callable[..., None]] = []  # made at the first call: the state exists then
+
+    def advance(first: torch.Tensor, count: int) -> None:
+        if not kernel:
+            kernel.append(stepper(plan.land, plan.tol, plan.maximize, unit.optimizer, unit.param))
+        kernel[0](summaries, first, count)
+
+    return advance
 
 
 def _final(

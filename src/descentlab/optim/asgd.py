@@ -9,7 +9,7 @@ from torch import Tensor
 
 from .base import Optimizer, per_run_scalar, step_counter, zeros_like
 from .hyper import flag, number
-from .ops import add_scaled_, coupled_weight_decay, next_step
+from .ops import add_scaled_, coupled_weight_decay, next_step, scalar
 
 
 class ASGD(Optimizer):
@@ -53,18 +53,19 @@ class ASGD(Optimizer):
         t = next_step(state)  # t <- t + 1
         grad = coupled_weight_decay(grad, param, wd)  # g_t + lambda theta_{t-1}
 
-        eta_t = eta.item() if eta.numel() == 1 else eta.to(param.dtype)
+        eta_t = scalar(eta) if eta.numel() == 1 else eta.to(param.dtype)
         param.mul_(1 - lambd * eta_t)  # decay towards zero
         add_scaled_(param, -eta_t, grad)
 
-        if bool(mu.eq(1).all()):  # before t0 the "average" is the iterate itself
+        compiled = torch.compiler.is_compiling()  # which reads no state back to branch on
+        if not compiled and bool(mu.eq(1).all()):  # before t0 the "average" is the iterate
             ax.copy_(param)
         else:
             mu_t = mu.to(param.dtype)
             ax.copy_(torch.where(mu_t == 1, param, ax + (param - ax) * mu_t))
 
         eta.copy_(torch.as_tensor(lr / (1 + lambd * lr * t) ** alpha))
-        if isinstance(t0, Tensor):
-            mu.copy_(1 / torch.clamp(t - t0, min=1))
+        if isinstance(t0, Tensor) or compiled:
+            mu.copy_(1 / torch.clamp(torch.as_tensor(t - t0), min=1))
         else:
             mu.copy_(torch.as_tensor(1 / max(1, t - t0)))

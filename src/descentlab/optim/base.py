@@ -19,7 +19,10 @@ from ..errors import GradientError, HyperparameterError
 from .hyper import Hyperparameter, check_signature, declared_init, document
 from .ops import is_nonzero as is_nonzero  # re-exported: it used to live here
 from .saved import check_state_dict
-from .validation import check_flag, plain_value
+from .validation import check_flag, check_switches, plain_value
+
+#: torch's implementation switches: they choose how a step runs, never what it computes
+SWITCHES = ("foreach", "fused")
 
 
 def as_taken(optimizer: torch.optim.Optimizer, grad: Tensor) -> Tensor:
@@ -131,9 +134,16 @@ class Optimizer(torch.optim.Optimizer):
     also_sparse: ClassVar[bool] = False
     #: Scalar state kept in its own dtype (torch.optim would cast it on load).
     scalar_state: ClassVar[frozenset[str]] = frozenset()
+    #: Keyword-only switches taken besides the hyperparameters: `SWITCHES` for every
+    #: elementwise optimizer whose step is `update` on each tensor (see `fused`).
+    switches: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        steps_each_tensor = cls.step_group is Optimizer.step_group
+        declared_only = "__init__" not in cls.__dict__  # a hand-written one takes no switches
+        if cls.elementwise and not cls.sparse_gradients and steps_each_tensor and declared_only:
+            cls.switches = SWITCHES
         if cls.hyper:
             if "__init__" in cls.__dict__:
                 check_signature(cls, cls.hyper)  # written by hand: it must say the same
@@ -149,6 +159,7 @@ class Optimizer(torch.optim.Optimizer):
         # declarations hands over its defaults dict
         if self.hyper:
             defaults = {h.name: h.normalise(plain_value(arguments[h.name])) for h in self.hyper}
+            defaults.update({name: arguments[name] for name in self.switches})
             defaults.update(self.fixed)
             self._check_group(defaults)  # before the parameters are read, as torch checks
         else:
@@ -209,6 +220,7 @@ class Optimizer(torch.optim.Optimizer):
         if self.hyper:
             for h in self.hyper:
                 h.check(self.name, group[h.name])
+            check_switches(self.name, {name: group.get(name) for name in self.switches})
         else:
             for flag in self.flags:
                 check_flag(self.name, flag, group[flag])
@@ -269,8 +281,15 @@ class Optimizer(torch.optim.Optimizer):
 
     def step_group(self, group: dict[str, Any]) -> None:
         """One step of every parameter of ``group`` that has a gradient: its state is
-        made on its first step, then `update` runs. Optimizers with group-level
-        quantities (a step size shared by the group) compute them around this."""
+        made on its first step, then `update` runs, on each tensor in turn or, with
+        ``fused`` or ``foreach``, compiled into one pass over them all (see `fused`).
+        Optimizers with group-level quantities (a step size shared by the group)
+        compute them around this."""
+        if group.get("fused") or group.get("foreach"):
+            from .fused import step_fused  # torch.compile is imported only when asked for
+
+            step_fused(self, group)
+            return
         hyper, cast_for = group, None
         has_tensors = _holds_tensor(group)
         for p in group["params"]:

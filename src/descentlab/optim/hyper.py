@@ -224,16 +224,22 @@ ANNOTATIONS = {"number": "float | Tensor", "pair": "tuple[float | Tensor, float 
                "flag": "bool"}  # fmt: skip
 
 
-def signature(declared: tuple[Hyperparameter, ...]) -> inspect.Signature:
-    """``(self, params, <each hyperparameter with its default>)``: the signature of an
-    optimizer's ``__init__``, read from its declarations."""
+def signature(
+    declared: tuple[Hyperparameter, ...], switches: tuple[str, ...] = ()
+) -> inspect.Signature:
+    """``(self, params, <each hyperparameter with its default>, *, <each switch>=None)``:
+    the signature of an optimizer's ``__init__``, read from its declarations and its
+    implementation switches (torch's ``foreach`` and ``fused``)."""
     positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = [inspect.Parameter("self", positional), inspect.Parameter("params", positional)]
     for h in declared:
-        kind = inspect.Parameter.KEYWORD_ONLY if h.keyword_only else positional
+        kind = keyword if h.keyword_only else positional
         parameters.append(
             inspect.Parameter(h.name, kind, default=h.default, annotation=ANNOTATIONS[h.kind])
         )
+    for name in switches:
+        parameters.append(inspect.Parameter(name, keyword, default=None, annotation="bool | None"))
     return inspect.Signature(parameters, return_annotation="None")
 
 
@@ -241,9 +247,9 @@ def declared_init(cls: Any, base_init: Callable[[Any, Any, dict[str, Any]], None
     """An ``__init__`` for an optimizer class whose signature is its declarations:
     ``Adam(params, lr=1e-3, betas=(0.9, 0.999), ...)``, as `help` and `inspect` show it.
     It binds the arguments as that signature would and hands them to ``base_init``."""
-    declared = signature(cls.hyper)
+    declared = signature(cls.hyper, cls.switches)
     arguments = declared.replace(parameters=list(declared.parameters.values())[1:])
-    names = [h.name for h in cls.hyper]
+    names = [h.name for h in cls.hyper] + list(cls.switches)
 
     def __init__(self: Any, params: Any, *args: Any, **kwargs: Any) -> None:
         for name in kwargs:

@@ -13,6 +13,7 @@ from .ops import (
     add_quotient_,
     bias_correction,
     next_step,
+    scalar,
     weight_decay,
 )
 
@@ -61,7 +62,7 @@ class NAdam(Optimizer):
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         stored = state["mu_product"].mul_(mu)  # kept in its stored dtype, as torch does
-        mu_product = stored.item() if stored.numel() == 1 else stored.to(param.dtype)
+        mu_product = scalar(stored) if stored.numel() == 1 else stored.to(param.dtype)
         mu_product_next = mu_product * mu_next
 
         adam_moments_(m, v, grad, beta1, beta2)  # m_t, v_t: running mean of g and of g^2

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import Tensor
 
 Coefficient = float | Tensor
 
 
 def is_nonzero(value: Coefficient) -> bool:
-    """True when a number, or any entry of a tensor, is not zero."""
+    """True when a number, or any entry of a tensor, is not zero. A compiled step takes
+    a tensor as nonzero without reading it: its zero entries then add a zero term."""
     if isinstance(value, Tensor):
-        return bool(value.ne(0).any())
+        return torch.compiler.is_compiling() or bool(value.ne(0).any())
     return value != 0
 
 
@@ -88,11 +90,18 @@ def weight_decay(
     return coupled_weight_decay(grad, param, wd)
 
 
-def next_step(state: dict[str, Any]) -> float:
-    """Advance the step counter of a parameter's state, ``t <- t + 1``; the new t (a
-    float, as torch keeps it)."""
+def next_step(state: dict[str, Any]) -> float | Tensor:
+    """Advance the step counter of a parameter's state, ``t <- t + 1``; the new t, read
+    as `scalar` reads it."""
     state["step"] += 1
-    return state["step"].item()
+    return scalar(state["step"])
+
+
+def scalar(value: Tensor) -> float | Tensor:
+    """0-d state as a rule reads it: a Python number on the default path, as torch.optim
+    reads it there (its scalar factors are then float64 arithmetic, bit for bit as
+    torch's); the tensor itself in a compiled step, which then reads nothing back."""
+    return value if torch.compiler.is_compiling() else value.item()
 
 
 def adam_moments_(

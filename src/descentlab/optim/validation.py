@@ -138,6 +138,20 @@ def check_flag(owner: str, name: str, value: object) -> None:
         )
 
 
+def check_switches(owner: str, switches: dict[str, object]) -> None:
+    """Raise unless each implementation switch (``foreach``, ``fused``) is None, True or
+    False, and not both are True (torch refuses that too)."""
+    for name, value in switches.items():
+        if value is not None and not isinstance(value, bool):
+            raise HyperparameterTypeError(
+                owner, name, f"{name} must be True, False or None, got {describe(value)}"
+            )
+    if switches.get("foreach") and switches.get("fused"):
+        raise HyperparameterError(
+            owner, "fused", "fused=True and foreach=True cannot be used together; choose one"
+        )
+
+
 @contextmanager
 def too_large_for_dtype(optimizer: torch.optim.Optimizer, dtype: torch.dtype) -> Iterator[None]:
     """Turn torch's overflow error for a hyperparameter beyond the dtype's range (say

@@ -1,0 +1,108 @@
+"""The fast path of every elementwise optimizer, derived from its per-tensor rule.
+
+With ``fused=True`` (or torch's ``foreach=True``, which asks for the same thing here)
+a group's step is its optimizer's own `update`, traced by torch.compile over all of
+the group's tensors at once. Inductor fuses each tensor's whole update into one loop
+that reads the parameter, its gradient and its state once and writes them once, where
+the per-tensor path makes a pass per operation. There is no second copy of any rule:
+the compiled step is the rule, and it equals the default path within rounding (the
+default path computes scalar factors such as bias corrections in Python's float64
+from the step count, as torch.optim's does; the compiled one computes them on the
+device, from the step tensor, as torch's fused kernels do).
+
+A kernel is compiled once per optimizer class and set of shapes and dtypes, on the
+first fused step (seconds; a changed lr or beta is an input, not a recompile).
+Inductor keeps what it compiled in its on-disk cache (``TORCHINDUCTOR_CACHE_DIR``), so
+a later run with the same shapes only traces. A tensor's first step runs the rule as
+written, since it may make state (SGD's momentum buffer) that later steps then use.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..errors import GradientError
+
+_KERNELS: dict[type, Callable[..., None]] = {}
+
+
+def _each_tensor(
+    update: Callable[..., None],
+    params: list[Tensor],
+    grads: list[Tensor],
+    states: list[dict[str, Any]],
+    hyper: dict[str, Any],
+    maximize: bool,
+) -> None:
+    for param, grad, state in zip(params, grads, states, strict=True):
+        update(param, -grad if maximize else grad, state, hyper)
+
+
+def kernel(cls: type) -> Callable[..., None]:
+    """The compiled step of ``cls``'s rule over a list of tensors. Each class gets a code
+    object of its own, so its shape sets count against their own recompile limit."""
+    if cls not in _KERNELS:
+        code = _each_tensor.__code__.replace(co_name=f"{cls.__name__}_fused_step")
+        function = types.FunctionType(code, _each_tensor.__globals__, code.co_name)
+        _KERNELS[cls] = torch.compile(function, fullgraph=True)
+    return _KERNELS[cls]
+
+
+def step_fused(optimizer: Any, group: dict[str, Any]) -> None:
+    """One step of every parameter of ``group`` that has a gradient, compiled as one
+    pass per device and dtype."""
+    buckets: dict[tuple[torch.device, torch.dtype], list[Tensor]] = {}
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        if p.grad.is_sparse:
+            raise GradientError(optimizer.name, "fused=True does not take sparse gradients")
+        buckets.setdefault((p.device, p.dtype), []).append(p)
+    maximize = bool(group.get("maximize", False))
+    for params in buckets.values():
+        hyper = optimizer.hyperparameters(group, params[0])
+        steady = []
+        for p in params:
+            state = optimizer.state[p]
+            if not state:
+                optimizer.init_state(p, state, hyper)
+                optimizer.update(p, -p.grad if maximize else p.grad, state, hyper)
+                _keep_steps_on(state, p.device)
+            else:
+                steady.append(p)
+        if steady:
+            states = [optimizer.state[p] for p in steady]
+            for state, p in zip(states, steady, strict=True):
+                _keep_steps_on(state, p.device)
+            grads = [p.grad for p in steady]
+            inputs = as_inputs(hyper)
+            kernel(type(optimizer))(optimizer.update, steady, grads, states, inputs, maximize)
+
+
+def as_inputs(hyper: dict[str, Any]) -> dict[str, Any]:
+    """Hyperparameters as a compiled step takes them (see `_as_input`)."""
+    return {key: _as_input(value) for key, value in hyper.items()}
+
+
+def _as_input(value: Any) -> Any:
+    """A hyperparameter as the kernel takes it: a nonzero number as a 0-d float64
+    tensor, so a new lr or beta is a new input rather than a recompile. Zero stays a
+    number: whether a term (weight decay, momentum) exists at all is the kernel's shape."""
+    if isinstance(value, tuple):
+        return tuple(_as_input(item) for item in value)
+    if isinstance(value, float | int) and not isinstance(value, bool) and value != 0:
+        return torch.tensor(float(value), dtype=torch.float32)
+    return value
+
+
+def _keep_steps_on(state: dict[str, Any], device: torch.device) -> None:
+    """Scalar state on the parameter's device, as torch's fused kernels keep ``step``:
+    the kernel then reads nothing back to the host."""
+    for key, value in state.items():
+        if isinstance(value, Tensor) and value.ndim == 0 and value.device != device:
+            state[key] = value.to(device)
