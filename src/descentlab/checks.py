@@ -60,6 +60,40 @@ def float_dtype(value: Any) -> Any:
     return value
 
 
+def device(value: Any) -> Any:
+    """``value`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``, a torch.device) as a
+    torch.device this machine has."""
+    import torch
+
+    try:
+        place = torch.device(value)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device must be one torch accepts, such as 'cpu', 'cuda' or 'mps', got {value!r}"
+        ) from None
+    if place.type == "cpu":
+        return place
+    if place.type == "meta":
+        raise ValueError("device 'meta' holds no numbers; use 'cpu', 'cuda' or 'mps'")
+    try:
+        torch.empty(1, device=place)
+    except (RuntimeError, AssertionError, ValueError):
+        raise ValueError(
+            f"device {str(place)!r} is not available on this machine "
+            f"(torch {torch.__version__}); use 'cpu'{_available_besides()}"
+        ) from None
+    return place
+
+
+def _available_besides() -> str:
+    import torch
+
+    found = [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        found.append("mps")
+    return "".join(f" or {name!r}" for name in found)
+
+
 def seed(value: Any) -> int:
     """A seed for torch's generators: a whole number from 0 to 2^63 - 1."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from ..landscapes import Landscape
+from ..optim.fused import own_code
 
 KEEP = 8  # compiled probes kept at most; the oldest goes first
 
@@ -27,8 +28,14 @@ def compiled(
     if key not in _CACHE:
         while len(_CACHE) >= KEEP:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (land, torch.compile(function, dynamic=False))
+        _CACHE[key] = (land, torch.compile(own_code(function), dynamic=False))
     return _CACHE[key][1]
+
+
+
+def holds(land: Landscape, settings: tuple[Hashable, ...]) -> bool:
+    """Whether a kernel for (landscape, settings) is compiled already."""
+    return (id(land), *settings) in _CACHE
 
 
 def clear() -> None:

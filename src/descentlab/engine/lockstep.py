@@ -117,7 +117,9 @@ class Lockstep:
         self.generators = [torch.Generator().manual_seed(_stream_seed(seed, i)) for i in ids]
         self.units: list[Unit] = []
         self.step_count = 0
-        self.diverged_at = torch.full((self.buffer.shape[1],), -1, dtype=torch.long)
+        self.diverged_at = torch.full(
+            (self.buffer.shape[1],), -1, dtype=torch.long, device=self.buffer.device
+        )
         self.freeze = freeze
         self.frozen = self.buffer.clone() if freeze else None
         self._any_diverged = False
@@ -194,14 +196,15 @@ class Lockstep:
         self._probed = None
 
     def _draw_noise(self) -> Tensor:
+        # drawn on the CPU, so a trajectory meets the same noise on every device
         d, n = self.buffer.shape
-        dtype = self.buffer.dtype
+        dtype, device = self.buffer.dtype, self.buffer.device
         if self.noise_streams is None:
-            return torch.randn((d, n), generator=self.generators[0], dtype=dtype)
+            return torch.randn((d, n), generator=self.generators[0], dtype=dtype).to(device)
         per_stream = torch.stack(
             [torch.randn(d, generator=g, dtype=dtype) for g in self.generators], dim=1
         )
-        return per_stream[:, self.noise_streams]
+        return per_stream[:, self.noise_streams].to(device)
 
     def _finish_gradient(self, grads: Tensor, columns: slice) -> Tensor:
         """Sign (for maximizing) and noise, applied in place to a fresh gradient."""

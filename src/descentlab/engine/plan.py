@@ -16,9 +16,21 @@ from ..optim.spec import OptimizerSpec
 from ..specs import SpecLike
 from . import memory
 from .checks import as_starts, is_vectorisable
+from .compiled import holds
 from .grid import combinations, grid_starts
 
-COMPILE_FROM = 50_000_000  # trajectory-steps from which a sweep compiles by default
+# what compiling a sweep costs and gives, measured by bench/engine.py on a 2-core CPU:
+EAGER_RATE = 5e7  # trajectory-steps a second, stepped eagerly
+COMPILED_RATE = 5e8  # trajectory-steps a second, compiled
+COMPILE_SECONDS = 8.0  # the first compile of a sweep's kernels in a process
+
+
+def worth_compiling(work: float, compiled_before: bool) -> bool:
+    """Whether compiling ``work`` trajectory-steps pays: the seconds they would take
+    eagerly against the compile's (none when this process compiled the same kernels
+    before) plus the compiled run's."""
+    cost = 0.0 if compiled_before else COMPILE_SECONDS
+    return work / EAGER_RATE > cost + work / COMPILED_RATE
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,6 +50,7 @@ class SweepPlan:
     maximize: bool
     compile: bool
     vectorised: bool
+    device: torch.device
 
     @property
     def trajectories(self) -> int:
@@ -63,6 +76,7 @@ def plan(
     maximize: bool,
     chunk: int,
     compile: bool | None,
+    device: Any = "cpu",
 ) -> SweepPlan:
     """Check a sweep's arguments and its memory need (`JobTooLarge` when over the limit)."""
     land = landscapes.get(landscape)
@@ -75,6 +89,7 @@ def plan(
     seed = checks.seed(seed)
     chunk = checks.whole_number("chunk", chunk, low=1)
     dtype = checks.float_dtype(dtype)
+    device = checks.device(device)
     checks.switch("maximize", maximize)
     if compile is not None:
         checks.switch("compile", compile)
@@ -96,9 +111,10 @@ def plan(
         "use fewer starts or settings",
     )  # fmt: skip
     if compile is None:
-        compile = vectorised and n * steps >= COMPILE_FROM
+        key = ("steps", spec.cls, tol, bool(maximize))
+        compile = vectorised and worth_compiling(n * steps * land.dim / 2, holds(land, key))
     return SweepPlan(
         land=land, spec=spec, combos=combos, points=points, steps=steps, tol=tol,
         noise=noise, seed=seed, chunk=chunk, dtype=dtype, maximize=bool(maximize),
-        compile=bool(compile), vectorised=vectorised,
+        compile=bool(compile), vectorised=vectorised, device=device,
     )  # fmt: skip

@@ -158,6 +158,7 @@ def run(
     maximize: bool = False,
     vectorize: bool = True,
     record_state: bool = False,
+    device: str | torch.device = "cpu",
     on_progress: OnProgress | None = None,
 ) -> Race:
     """Race every optimizer from every start on a landscape.
@@ -175,6 +176,8 @@ def run(
         both give the same trajectories).
     record_state : also record, per step, the gradient used and the optimizer's state
         (momentum, second moments, ...) in ``Race.states``.
+    device : where the trajectories are stepped (anything torch accepts: "cpu", "cuda",
+        "mps"); the race comes back on the CPU.
     on_progress : called as ``on_progress("race on <landscape>", done, steps)`` every
         hundredth of the steps (see `descentlab.progress`).
 
@@ -192,6 +195,7 @@ def run(
     noise = checks.real_number("noise", noise)
     seed = checks.seed(seed)
     dtype = checks.float_dtype(dtype)
+    device = checks.device(device)
     checks.switch("maximize", maximize)
     checks.switch("vectorize", vectorize)
     checks.switch("record_state", record_state)
@@ -204,12 +208,15 @@ def run(
         # a schedule driven by the loss must see each trajectory's own loss
         vectorize = vectorize and not optim.is_metric_driven(schedule)
 
-    engine = build_engine(land, specs, points, noise, seed, dtype, maximize, vectorize, schedule)
+    engine = build_engine(
+        land, specs, points, noise, seed, dtype, maximize, vectorize, schedule, device
+    )
     advance = reporter(on_progress, f"race on {land.name}", steps)
     record, states = step_all(engine, steps, dtype, record_state, advance)
+    record, states = record.cpu(), {key: value.cpu() for key, value in states.items()}
 
     losses = land(*record.unbind(1))  # (T+1, K*S)
-    diverged_at = freeze_undefined(record, losses, engine.diverged_at.clone())
+    diverged_at = freeze_undefined(record, losses, engine.diverged_at.cpu())
     options = {
         "steps": steps,
         "noise": float(noise),

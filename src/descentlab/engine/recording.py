@@ -26,10 +26,12 @@ def build_engine(
     maximize: bool,
     vectorize: bool,
     schedule: Any,
+    device: torch.device,
 ) -> Lockstep:
-    """Every optimizer from every start as columns of one engine (optimizer-major)."""
+    """Every optimizer from every start as columns of one engine (optimizer-major), on
+    ``device``."""
     k, s = len(specs), len(points)
-    columns = torch.as_tensor(points, dtype=dtype).T.repeat(1, k)  # (D, K*S)
+    columns = torch.as_tensor(points, dtype=dtype).T.repeat(1, k).to(device)  # (D, K*S)
     # every optimizer meets the same noise from the same start: one stream per start
     streams = torch.arange(s).repeat(k)
     engine = Lockstep(
@@ -55,7 +57,7 @@ def step_all(
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Every recorded point (T+1, D, N) and, if asked, the per-step states."""
     first = engine.evaluation_points()
-    record = torch.empty((steps + 1, *first.shape), dtype=dtype)
+    record = torch.empty((steps + 1, *first.shape), dtype=dtype, device=first.device)
     record[0] = first
     shape = (steps + 1, first.shape[0], first.shape[1])
     states: dict[str, torch.Tensor] = {}
@@ -104,7 +106,8 @@ def _record_state(
         for key, value in entries.items():
             if isinstance(value, torch.Tensor) and value.shape == unit.param.shape:
                 if key not in states:
-                    states[key] = torch.full(shape, float("nan"), dtype=dtype)
+                    states[key] = torch.full(shape, float("nan"), dtype=dtype,
+                                             device=value.device)  # fmt: skip
                 states[key][t, :, unit.columns] = value.detach()
 
 

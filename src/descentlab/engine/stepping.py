@@ -48,7 +48,7 @@ def _pieces(plan: SweepPlan) -> Iterator[tuple[np.ndarray, Adder, int]]:
         start_of_column = np.tile(np.arange(s), len(combos))
         for first in range(0, plan.trajectories, plan.chunk):
             part = slice(first, min(first + plan.chunk, plan.trajectories))
-            hyper = {k: _take(v, part) for k, v in tensors.items()}
+            hyper = {k: _take(v, part, plan.device) for k, v in tensors.items()}
 
             def add(engine: Lockstep, hyper: dict[str, Any] = hyper) -> None:
                 engine.add(lambda p: spec.cls(p, **{**base, **hyper}), slice(None), shared=True)
@@ -76,11 +76,11 @@ def _seed(seed: int, first_column: int) -> int:
     return int(np.random.SeedSequence([seed, first_column]).generate_state(1, np.uint64)[0] >> 1)
 
 
-def _take(value: Any, part: slice) -> Any:
+def _take(value: Any, part: slice, device: torch.device) -> Any:
     if isinstance(value, torch.Tensor):
-        return value[part]
+        return value[part].to(device)
     if isinstance(value, tuple):
-        return tuple(_take(v, part) for v in value)
+        return tuple(_take(v, part, device) for v in value)
     return value
 
 
@@ -95,13 +95,14 @@ def _run_columns(
     """Step one column per row of ``points`` and summarise each trajectory; report
     progress to ``on_steps`` every hundredth of the steps (no device sync)."""
     land, dtype, steps = plan.land, plan.dtype, plan.steps
-    columns = torch.as_tensor(points, dtype=dtype).T.contiguous()  # (D, N)
+    device = plan.device
+    columns = torch.as_tensor(points, dtype=dtype).T.contiguous().to(device)  # (D, N)
     n = columns.shape[1]
     # running summaries; all floats, which a compiled observer handles best
     running = {
-        "best": torch.full((n,), float("inf"), dtype=dtype),
-        "steps_to_tol": torch.full((n,), -1.0, dtype=dtype),
-        "diverged_at": torch.full((n,), -1.0, dtype=dtype),
+        "best": torch.full((n,), float("inf"), dtype=dtype, device=device),
+        "steps_to_tol": torch.full((n,), -1.0, dtype=dtype, device=device),
+        "diverged_at": torch.full((n,), -1.0, dtype=dtype, device=device),
     }
     observe = observer(land, plan.tol, plan.maximize, plan.compile)
     grads = torch.empty_like(columns)  # refilled by every probe, read by the next step
@@ -112,7 +113,7 @@ def _run_columns(
     scratch = {key: value.clone() for key, value in running.items()}
 
     def probe(current: torch.Tensor) -> tuple[torch.Tensor, None]:
-        t = torch.tensor(float(engine.step_count), dtype=dtype)
+        t = torch.tensor(float(engine.step_count), dtype=dtype, device=device)
         observe(current, grads, *summarised.values(), t)  # fills grads, updates summary
         return grads, None  # divergence is part of the summary
 
@@ -141,17 +142,18 @@ def _run_columns(
     t = 0
     while t < steps:
         if advance is not None and t:
-            advance(torch.tensor(float(t + 1), dtype=dtype), per_call)
+            advance(torch.tensor(float(t + 1), dtype=dtype, device=device), per_call)
             engine.moved(per_call)
             t += per_call
         else:  # the first step makes the optimizer's state (SGD's momentum buffer, say)
             engine.step()  # each step ends with the probe (and summary) at the new points
             t += 1
             if averaging:
-                at = torch.tensor(float(t), dtype=dtype)
+                at = torch.tensor(float(t), dtype=dtype, device=device)
                 observe(engine.evaluation_points(), unused, *running.values(), at)
         report(t)
-    return _final(land, engine.evaluation_points(), running, plan.maximize)
+    summaries = {key: value.cpu() for key, value in running.items()}
+    return _final(land, engine.evaluation_points().cpu(), summaries, plan.maximize)
 
 
 def _compiled_steps(

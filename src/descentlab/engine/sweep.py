@@ -122,6 +122,7 @@ def sweep(
     maximize: bool = False,
     chunk: int = DEFAULT_CHUNK,
     compile: bool | None = None,
+    device: str | torch.device = "cpu",
     on_progress: OnProgress | None = None,
 ) -> Sweep:
     """Run one optimizer over every (hyperparameters, start) pair and summarise each.
@@ -138,9 +139,13 @@ def sweep(
     rows depend on the chunk size. Climbing (``maximize``), the best loss is the
     highest value and steps to tolerance and basin are -1.
 
-    ``compile`` fuses the landscape's gradient, value and divergence test into one
-    compiled kernel (torch.compile); by default it is used for sweeps of at least
-    `plan.COMPILE_FROM` trajectory-steps, where the seconds it takes to compile pay off.
+    ``compile`` traces the landscape's gradient, the optimizer's update, the divergence
+    test and the summaries into one kernel (torch.compile), several steps per call. By
+    default a sweep compiles when the seconds its compile takes (none when this process
+    compiled the same kernels before) would be won back: see `plan.worth_compiling`.
+
+    ``device`` is where the trajectories are stepped (anything torch accepts: "cpu",
+    "cuda", "mps"); the summaries come back on the CPU.
 
     ``on_progress("sweep <spec>", done, total)`` hears of the steps done, summed over
     chunks (see `descentlab.progress`).
@@ -151,7 +156,7 @@ def sweep(
     """
     job = plan(
         landscape, optimizer, grid, starts, steps, tol=tol, noise=noise, seed=seed,
-        dtype=dtype, maximize=maximize, chunk=chunk, compile=compile,
+        dtype=dtype, maximize=maximize, chunk=chunk, compile=compile, device=device,
     )  # fmt: skip
     advance = reporter(on_progress, f"sweep {job.spec.label}", job.pieces * job.steps)
     return summarise(job, run_plan(job, advance))

@@ -19,6 +19,7 @@ written, since it may make state (SGD's momentum buffer) that later steps then u
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Callable
 from typing import Any
@@ -47,10 +48,20 @@ def kernel(cls: type) -> Callable[..., None]:
     """The compiled step of ``cls``'s rule over a list of tensors. Each class gets a code
     object of its own, so its shape sets count against their own recompile limit."""
     if cls not in _KERNELS:
-        code = _each_tensor.__code__.replace(co_name=f"{cls.__name__}_fused_step")
-        function = types.FunctionType(code, _each_tensor.__globals__, code.co_name)
+        function = own_code(_each_tensor, f"{cls.__name__}_fused_step")
         _KERNELS[cls] = torch.compile(function, fullgraph=True)
     return _KERNELS[cls]
+
+
+def own_code(function: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
+    """``function`` with a code object of its own: torch.compile keeps its compiled
+    graphs, and its limit of recompiles, per code object, so kernels that share a
+    Python function (one per landscape, say) would otherwise evict one another."""
+    if isinstance(function, functools.partial):
+        return functools.partial(own_code(function.func, name), *function.args,
+                                 **function.keywords)  # fmt: skip
+    code = function.__code__.replace(co_name=name or function.__code__.co_name)
+    return types.FunctionType(code, function.__globals__, code.co_name, function.__defaults__)
 
 
 def step_fused(optimizer: Any, group: dict[str, Any]) -> None:

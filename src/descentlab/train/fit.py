@@ -31,6 +31,7 @@ def compare(
     resume: bool = False,
     on_progress: OnProgress | None = None,
     dtype: torch.dtype = torch.float32,
+    device: str | torch.device = "cpu",
 ) -> Training:
     """Train one model per optimizer, every one from the same initial weights and with
     the same data order (both drawn from ``seed``). See `fit` for the arguments.
@@ -40,7 +41,7 @@ def compare(
     """
     settings = TrainingSettings.of(
         task, epochs, batch_size, seed=seed, scheduler=scheduler, dtype=dtype,
-        checkpoint_dir=checkpoint_dir, resume=resume,
+        checkpoint_dir=checkpoint_dir, resume=resume, device=device,
     )  # fmt: skip
     if isinstance(specs, str) or not isinstance(specs, Sequence) or not specs:
         raise ValueError("compare takes a list of one or more optimizer specs")
@@ -57,8 +58,9 @@ def _train(
     if folder is not None:
         paths = [checkpoint_path(folder, task.name, label, settings.seed) for label in labels]
     found = resumable(folder, paths) if settings.resume else [False] * len(labels)
-    train = cast(task.train, settings.dtype)
-    data = train, cast(task.validation, settings.dtype) if task.validation else None
+    train = cast(task.train, settings.dtype, settings.device)
+    validation = cast(task.validation, settings.dtype, settings.device) if task.validation else None
+    data = train, validation
     with torch.random.fork_rng(devices=[]):  # the caller's global generator is left alone
         # every run is built and every checkpoint checked before any run trains
         loops = []
@@ -86,6 +88,7 @@ def fit(
     resume: bool = False,
     on_progress: OnProgress | None = None,
     dtype: torch.dtype = torch.float32,
+    device: str | torch.device = "cpu",
 ) -> TrainingRun:
     """Train a task's model with one optimizer and record its curve.
 
@@ -110,12 +113,15 @@ def fit(
     on_progress : called as ``on_progress("<task> <label>", done, total)`` after every
         batch (a resumed run first reports the batches it had done).
     dtype : torch.float32 or torch.float64 for the model and the data.
+    device : where the model trains (anything torch accepts: "cpu", "cuda", "mps"); the
+        weights are drawn on the CPU, so they are the same on every device, and the
+        trained model and the curve come back on the CPU.
 
     A run whose loss stops being finite ends there, with ``diverged_at`` set; it does
     not raise.
     """
     settings = TrainingSettings.of(
         task, epochs, batch_size, seed=seed, scheduler=scheduler, dtype=dtype,
-        checkpoint_dir=checkpoint_dir, resume=resume,
+        checkpoint_dir=checkpoint_dir, resume=resume, device=device,
     )  # fmt: skip
     return _train(settings, [parse(spec)], on_progress).runs[0]

@@ -23,9 +23,11 @@ from .settings import TrainingSettings
 OnBatch = Callable[[int], None]
 
 
-def cast(pair: tuple[torch.Tensor, torch.Tensor], dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
-    """The pair with its floating-point tensors in ``dtype``."""
-    return tuple(t.to(dtype) if t.is_floating_point() else t for t in pair)
+def cast(
+    pair: tuple[torch.Tensor, torch.Tensor], dtype: torch.dtype, device: torch.device
+) -> tuple[torch.Tensor, ...]:
+    """The pair on ``device``, with its floating-point tensors in ``dtype``."""
+    return tuple((t.to(dtype) if t.is_floating_point() else t).to(device) for t in pair)
 
 
 def _shuffle(n: int) -> torch.Tensor:
@@ -66,7 +68,7 @@ class Loop:
         model = task.model()
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"task {task.name!r}: model() returned {type(model).__name__}")
-        self.model = model.to(dtype)
+        self.model = model.to(dtype).to(settings.device)  # drawn on the CPU: alike everywhere
         batch_norm = (torch.nn.modules.batchnorm._BatchNorm,)
         if task.examples % batch_size == 1 and any(
             isinstance(m, batch_norm) for m in model.modules()
@@ -206,5 +208,5 @@ class Loop:
             curve=as_curve(pd.DataFrame(self.rows, columns=list(CURVE_COLUMNS))),
             options=self.options,
             diverged_at=self.diverged_at,
-            model=self.model,
+            model=self.model.cpu(),  # results come back on the CPU
         )

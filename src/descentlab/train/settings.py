@@ -12,6 +12,8 @@ from ..checks import float_dtype, whole_number
 from ..optim.schedule import SchedulerFactory, parse_scheduler
 from .tasks import Task, get
 
+CPU = torch.device("cpu")
+
 
 @dataclass(frozen=True)
 class TrainingSettings:
@@ -25,6 +27,7 @@ class TrainingSettings:
     dtype: torch.dtype = torch.float32
     checkpoint_dir: str | Path | None = None
     resume: bool = False
+    device: torch.device = CPU
 
     @classmethod
     def of(
@@ -38,6 +41,7 @@ class TrainingSettings:
         dtype: torch.dtype = torch.float32,
         checkpoint_dir: str | Path | None = None,
         resume: bool = False,
+        device: str | torch.device = "cpu",
     ) -> TrainingSettings:
         """Checked settings; epochs and batch size default to the task's."""
         task = get(task)
@@ -46,6 +50,7 @@ class TrainingSettings:
         batch_size = whole_number("batch_size", batch_size, low=1)
         seed = checks.seed(seed)
         float_dtype(dtype)
+        place = checks.device(device)
         if scheduler is not None:
             parse_scheduler(scheduler)  # a bad spec fails before any training
         if resume and checkpoint_dir is None:
@@ -53,5 +58,5 @@ class TrainingSettings:
         return cls(
             task=task, epochs=epochs, batch_size=batch_size, seed=int(seed),
             scheduler=scheduler, dtype=dtype, checkpoint_dir=checkpoint_dir,
-            resume=bool(resume),
+            resume=bool(resume), device=place,
         )  # fmt: skip

@@ -107,6 +107,7 @@ def tune(
     study_name: str = "descentlab",
     sampler: str = "qmc",
     folder: str | Path = "tuning",
+    device: str = "cpu",
     on_progress: OnProgress | None = None,
 ) -> Tuning:
     """Tune every search space on every task with ``budget`` trials, rerun each best
@@ -119,9 +120,10 @@ def tune(
     call on other machines with the same ``storage`` and ``study_name``, share it. The
     trials and their results are the same whatever the number of workers with the
     default ``sampler="qmc"``; "tpe" adapts to results as they come, so its trials
-    depend on their order.
+    depend on their order. ``device`` is where this call's trials train ("cpu", "cuda",
+    "mps"; the workers it starts use it too).
     """
-    jobs, protocol = _jobs(tasks, specs, budget, seeds, seed, sampler, study_name)
+    jobs, protocol = _jobs(tasks, specs, budget, seeds, seed, sampler, study_name, device)
     workers = checks.whole_number("workers", workers, low=1)
     folder = Path(folder)
     place = shown(storage, folder)
@@ -155,7 +157,8 @@ def tune(
 
 
 def _jobs(
-    tasks: Any, specs: Any, budget: int, seeds: int, seed: int, sampler: str, name: str
+    tasks: Any, specs: Any, budget: int, seeds: int, seed: int, sampler: str, name: str,
+    device: Any = "cpu",
 ) -> tuple[list[Job], Protocol]:
     """Every argument checked, before any study is touched."""
     budget = checks.whole_number("budget", budget, low=1)
@@ -177,7 +180,8 @@ def _jobs(
             if a.same_search(b)]  # fmt: skip
     if same:
         raise ValueError(f"search spaces {same[0][0]!r} and {same[0][1]!r} search the same")
-    jobs = [Job(name, task, space) for task in loaded for space in spaces]
+    place = str(checks.device(device))
+    jobs = [Job(name, task, space, place) for task in loaded for space in spaces]
     return jobs, Protocol(budget, seeds, seed, sampler)
 
 
@@ -216,7 +220,8 @@ def _short(label: str, width: int = 14) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-Portable = list[tuple[str, str | Task, str]]  # (benchmark, task name or Task, space text)
+# (benchmark, task name or Task, space text, device)
+Portable = list[tuple[str, str | Task, str, str]]
 
 
 def _portable(jobs: list[Job], place: str) -> Portable:
@@ -226,7 +231,7 @@ def _portable(jobs: list[Job], place: str) -> Portable:
     plans: Portable = []
     for job in jobs:
         task: str | Task = job.task.name if job.task.name in tasks.available() else job.task
-        plans.append((job.benchmark, task, job.space.text))
+        plans.append((job.benchmark, task, job.space.text, job.device))
     try:
         pickle.dumps(plans)
     except (pickle.PicklingError, AttributeError, TypeError):
@@ -253,7 +258,10 @@ def _worker(
 ) -> None:
     """A worker process: the same jobs, queues and storage."""
     _quiet_optuna()
-    jobs = [Job(benchmark, get(task), parse_space(text)) for benchmark, task, text in plans]
+    jobs = [
+        Job(benchmark, get(task), parse_space(text), device)
+        for benchmark, task, text, device in plans
+    ]
     # interrupted, its trial is back in the queue; the main process reports it
     with contextlib.suppress(KeyboardInterrupt):
         study.work(open_storage(storage, Path(folder), name), jobs, protocol, lambda: None)

@@ -32,14 +32,14 @@ class Outcome:
         return bool(self.reason)
 
 
-def evaluate(task: Task, spec: str, seed: int) -> Outcome:
-    """Train ``task`` with ``spec`` from ``seed``; the final and best value of its metric
-    and when it first reached the task's target (examples seen)."""
+def evaluate(task: Task, spec: str, seed: int, device: str = "cpu") -> Outcome:
+    """Train ``task`` with ``spec`` from ``seed`` on ``device``; the final and best value
+    of its metric and when it first reached the task's target (examples seen)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     started = time.perf_counter()
     try:
-        run = fit(task, spec, seed=seed)
+        run = fit(task, spec, seed=seed, device=device)
     finally:
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - started

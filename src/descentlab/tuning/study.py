@@ -36,6 +36,9 @@ class Job:
     benchmark: str
     task: Task
     space: SearchSpace
+    #: where its trials train; not part of the study's identity, so machines with and
+    #: without a GPU may share one study
+    device: str = "cpu"
 
     def name(self, phase: str) -> str:
         """The Optuna study of this job's phase: ``<benchmark>/<task>/<space>/<phase>``."""
@@ -255,7 +258,7 @@ def _run(study: Any, trial_id: int, job: Job, trial: Any = None) -> None:
     params = {d.name: _suggest(trial, d) for d in job.space.dimensions}
     seed = trial.user_attrs["seed"]
     try:
-        outcome = evaluate(job.task, job.space.spec(params), seed)
+        outcome = evaluate(job.task, job.space.spec(params), seed, job.device)
     except KeyboardInterrupt:
         _requeue(study, trial.number)
         raise
