@@ -32,7 +32,6 @@ def compiled(
     return _CACHE[key][1]
 
 
-
 def holds(land: Landscape, settings: tuple[Hashable, ...]) -> bool:
     """Whether a kernel for (landscape, settings) is compiled already."""
     return (id(land), *settings) in _CACHE

@@ -69,7 +69,7 @@ def stepper(
     track = tracker(land, tol, maximize)
 
     def advance(summaries: Summaries, first: Tensor, count: int) -> None:
-        hyper = as_inputs(optimizer.hyperparameters(group, param))
+        hyper = as_inputs(optimizer.hyperparameters(group, param), param.dtype)
         hypers = [_row_values(hyper, d, param) for d in range(len(rows))]
         with torch.no_grad():
             kernel(optimizer.update, land.gradient, track, rows, states, hypers, climbing,

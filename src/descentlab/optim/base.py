@@ -323,7 +323,11 @@ class Optimizer(torch.optim.Optimizer):
             for key, value in saved.items()
             if key in self.scalar_state and isinstance(value, Tensor)
         }
+        # the switches say how this optimizer steps, not what it computes: they stay
+        switches = [{name: g[name] for name in self.switches} for g in self.param_groups]
         super().load_state_dict(state_dict)
+        for group, kept in zip(self.param_groups, switches, strict=True):
+            group.update(kept)
         # torch casts every state tensor but `step` to its parameter's dtype; scalar
         # state such as NAdam's mu_product keeps its own, so a resumed run is bitwise
         # equal to an uninterrupted one.

@@ -10,8 +10,9 @@ default path computes scalar factors such as bias corrections in Python's float6
 from the step count, as torch.optim's does; the compiled one computes them on the
 device, from the step tensor, as torch's fused kernels do).
 
-A kernel is compiled once per optimizer class and set of shapes and dtypes, on the
-first fused step (seconds; a changed lr or beta is an input, not a recompile).
+A kernel is compiled once per optimizer class and set of tensors stepped (their shapes
+and dtypes), on the first fused step (seconds; a changed lr or beta is an input, not a
+recompile).
 Inductor keeps what it compiled in its on-disk cache (``TORCHINDUCTOR_CACHE_DIR``), so
 a later run with the same shapes only traces. A tensor's first step runs the rule as
 written, since it may make state (SGD's momentum buffer) that later steps then use.
@@ -26,10 +27,13 @@ from typing import Any
 
 import torch
 from torch import Tensor
+from torch.utils.weak import WeakIdKeyDictionary
 
 from ..errors import GradientError
 
-_KERNELS: dict[type, Callable[..., None]] = {}
+KEEP = 64  # compiled kernels kept at most; the oldest goes first
+
+_KERNELS: dict[tuple[Any, ...], Callable[..., None]] = {}
 
 
 def _each_tensor(
@@ -44,13 +48,19 @@ def _each_tensor(
         update(param, -grad if maximize else grad, state, hyper)
 
 
-def kernel(cls: type) -> Callable[..., None]:
-    """The compiled step of ``cls``'s rule over a list of tensors. Each class gets a code
-    object of its own, so its shape sets count against their own recompile limit."""
-    if cls not in _KERNELS:
+def kernel(cls: type, params: list[Tensor], states: list[dict[str, Any]]) -> Callable[..., None]:
+    """The compiled step of ``cls``'s rule over these tensors. Each set of tensors (their
+    shapes, strides, dtypes and state keys: a layer frozen, a gradient dropped) gets a
+    kernel with a code object of its own, so none evicts another from torch.compile's
+    cache, whose limit of recompiles is per code object."""
+    tensors = zip(params, states, strict=True)
+    key = (cls, *((p.shape, p.stride(), p.dtype, *state.keys()) for p, state in tensors))
+    if key not in _KERNELS:
+        while len(_KERNELS) >= KEEP:
+            _KERNELS.pop(next(iter(_KERNELS)))
         function = own_code(_each_tensor, f"{cls.__name__}_fused_step")
-        _KERNELS[cls] = torch.compile(function, fullgraph=True)
-    return _KERNELS[cls]
+        _KERNELS[key] = torch.compile(function, fullgraph=True, dynamic=False)
+    return _KERNELS[key]
 
 
 def own_code(function: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
@@ -75,40 +85,42 @@ def step_fused(optimizer: Any, group: dict[str, Any]) -> None:
             raise GradientError(optimizer.name, "fused=True does not take sparse gradients")
         buckets.setdefault((p.device, p.dtype), []).append(p)
     maximize = bool(group.get("maximize", False))
-    for params in buckets.values():
+    stepped = optimizer.__dict__.setdefault("_stepped_before", WeakIdKeyDictionary())
+    for (_, dtype), params in buckets.items():
         hyper = optimizer.hyperparameters(group, params[0])
         steady = []
         for p in params:
             state = optimizer.state[p]
             if not state:
                 optimizer.init_state(p, state, hyper)
+            if p not in stepped:  # a first step as written: it may make state
                 optimizer.update(p, -p.grad if maximize else p.grad, state, hyper)
-                _keep_steps_on(state, p.device)
+                stepped[p] = True
             else:
                 steady.append(p)
+            _keep_steps_on(state, p.device)
         if steady:
             states = [optimizer.state[p] for p in steady]
-            for state, p in zip(states, steady, strict=True):
-                _keep_steps_on(state, p.device)
             grads = [p.grad for p in steady]
-            inputs = as_inputs(hyper)
-            kernel(type(optimizer))(optimizer.update, steady, grads, states, inputs, maximize)
+            inputs = as_inputs(hyper, dtype)
+            step = kernel(type(optimizer), steady, states)
+            step(optimizer.update, steady, grads, states, inputs, maximize)
 
 
-def as_inputs(hyper: dict[str, Any]) -> dict[str, Any]:
-    """Hyperparameters as a compiled step takes them (see `_as_input`)."""
-    return {key: _as_input(value) for key, value in hyper.items()}
+def as_inputs(hyper: dict[str, Any], dtype: torch.dtype) -> dict[str, Any]:
+    """Hyperparameters as a compiled step takes them: each nonzero number as a 0-d
+    tensor in the parameters' ``dtype``, so a new lr or beta is a new input rather than
+    a recompile. Zero stays a number: whether a term (weight decay, momentum) exists at
+    all is part of the kernel's shape."""
 
+    def as_input(value: Any) -> Any:
+        if isinstance(value, tuple):
+            return tuple(as_input(item) for item in value)
+        if isinstance(value, float | int) and not isinstance(value, bool) and value != 0:
+            return torch.tensor(float(value), dtype=dtype)
+        return value
 
-def _as_input(value: Any) -> Any:
-    """A hyperparameter as the kernel takes it: a nonzero number as a 0-d float64
-    tensor, so a new lr or beta is a new input rather than a recompile. Zero stays a
-    number: whether a term (weight decay, momentum) exists at all is the kernel's shape."""
-    if isinstance(value, tuple):
-        return tuple(_as_input(item) for item in value)
-    if isinstance(value, float | int) and not isinstance(value, bool) and value != 0:
-        return torch.tensor(float(value), dtype=torch.float32)
-    return value
+    return {key: as_input(value) for key, value in hyper.items()}
 
 
 def _keep_steps_on(state: dict[str, Any], device: torch.device) -> None:

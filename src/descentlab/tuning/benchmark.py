@@ -157,7 +157,13 @@ def tune(
 
 
 def _jobs(
-    tasks: Any, specs: Any, budget: int, seeds: int, seed: int, sampler: str, name: str,
+    tasks: Any,
+    specs: Any,
+    budget: int,
+    seeds: int,
+    seed: int,
+    sampler: str,
+    name: str,
     device: Any = "cpu",
 ) -> tuple[list[Job], Protocol]:
     """Every argument checked, before any study is touched."""
