@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -59,7 +60,9 @@ def kernel(cls: type, params: list[Tensor], states: list[dict[str, Any]]) -> Cal
         while len(_KERNELS) >= KEEP:
             _KERNELS.pop(next(iter(_KERNELS)))
         function = own_code(_each_tensor, f"{cls.__name__}_fused_step")
-        _KERNELS[key] = torch.compile(function, fullgraph=True, dynamic=False)
+        # the guards dynamo keeps check every input's size already
+        options = {"size_asserts": False}
+        _KERNELS[key] = torch.compile(function, fullgraph=True, dynamic=False, options=options)
     return _KERNELS[key]
 
 
@@ -74,6 +77,29 @@ def own_code(function: Callable[..., Any], name: str | None = None) -> Callable[
     return types.FunctionType(code, function.__globals__, code.co_name, function.__defaults__)
 
 
+@dataclass
+class _Plan:
+    """How a set of tensors that have all stepped before is stepped: their states, the
+    kernel, and the inputs last made from the hyperparameters (kept while they stay)."""
+
+    params: list[Tensor]
+    states: list[dict[str, Any]]
+    step: Callable[..., None]
+    values: tuple[Any, ...] = ()
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def holds(self, state: dict[Tensor, dict[str, Any]]) -> bool:
+        """Whether every state is still the one planned for (load_state_dict replaces them)."""
+        return all(state[p] is s for p, s in zip(self.params, self.states, strict=True))
+
+    def run(self, optimizer: Any, hyper: dict[str, Any], maximize: bool) -> None:
+        values = _identity(hyper)
+        if values != self.values:
+            self.values, self.inputs = values, as_inputs(hyper, self.params[0].dtype)
+        grads = [p.grad for p in self.params]
+        self.step(optimizer.update, self.params, grads, self.states, self.inputs, maximize)
+
+
 def step_fused(optimizer: Any, group: dict[str, Any]) -> None:
     """One step of every parameter of ``group`` that has a gradient, compiled as one
     pass per device and dtype."""
@@ -85,26 +111,54 @@ def step_fused(optimizer: Any, group: dict[str, Any]) -> None:
             raise GradientError(optimizer.name, "fused=True does not take sparse gradients")
         buckets.setdefault((p.device, p.dtype), []).append(p)
     maximize = bool(group.get("maximize", False))
-    stepped = optimizer.__dict__.setdefault("_stepped_before", WeakIdKeyDictionary())
-    for (_, dtype), params in buckets.items():
+    plans: dict[tuple[int, ...], _Plan] = optimizer.__dict__.setdefault("_fused_plans", {})
+    for params in buckets.values():
         hyper = optimizer.hyperparameters(group, params[0])
-        steady = []
-        for p in params:
-            state = optimizer.state[p]
-            if not state:
-                optimizer.init_state(p, state, hyper)
-            if p not in stepped:  # a first step as written: it may make state
-                optimizer.update(p, -p.grad if maximize else p.grad, state, hyper)
-                stepped[p] = True
-            else:
-                steady.append(p)
-            _keep_steps_on(state, p.device)
-        if steady:
+        key = tuple(map(id, params))
+        plan = plans.get(key)
+        if plan is None or not plan.holds(optimizer.state):
+            steady = _first_steps(optimizer, params, hyper, maximize)
+            if not steady:
+                continue
             states = [optimizer.state[p] for p in steady]
-            grads = [p.grad for p in steady]
-            inputs = as_inputs(hyper, dtype)
-            step = kernel(type(optimizer), steady, states)
-            step(optimizer.update, steady, grads, states, inputs, maximize)
+            plan = _Plan(steady, states, kernel(type(optimizer), steady, states))
+            if len(steady) == len(params):  # kept once every tensor is past its first step
+                while len(plans) >= KEEP:
+                    plans.pop(next(iter(plans)))
+                plans[key] = plan
+        plan.run(optimizer, hyper, maximize)
+
+
+def _first_steps(
+    optimizer: Any, params: list[Tensor], hyper: dict[str, Any], maximize: bool
+) -> list[Tensor]:
+    """Step the tensors taking their first step as the rule is written (it may make
+    state, as SGD's momentum buffer); the others, which the kernel steps."""
+    stepped = optimizer.__dict__.setdefault("_stepped_before", WeakIdKeyDictionary())
+    steady = []
+    for p in params:
+        state = optimizer.state[p]
+        if not state:
+            optimizer.init_state(p, state, hyper)
+        if p in stepped:
+            steady.append(p)
+        else:
+            optimizer.update(p, -p.grad if maximize else p.grad, state, hyper)
+            stepped[p] = True
+        _keep_steps_on(state, p.device)
+    return steady
+
+
+def _identity(value: Any) -> Any:
+    """A hashable stand-in for hyperparameter values: numbers as they are, tensors by
+    identity (a tensor hyperparameter changed in place is the same input)."""
+    if isinstance(value, dict):
+        return tuple((key, _identity(item)) for key, item in value.items())
+    if isinstance(value, tuple | list):
+        return tuple(_identity(item) for item in value)
+    if isinstance(value, Tensor):
+        return ("tensor", id(value))
+    return value
 
 
 def as_inputs(hyper: dict[str, Any], dtype: torch.dtype) -> dict[str, Any]:
