@@ -76,7 +76,12 @@ def _tensors_in(value: Any) -> Iterable[Tensor]:
 
 
 def _holds_tensor(group: dict[str, Any]) -> bool:
-    return any(any(True for _ in _tensors_in(v)) for k, v in group.items() if k != "params")
+    for key, value in group.items():
+        if isinstance(value, Tensor) and key != "params":
+            return True
+        if isinstance(value, tuple) and any(isinstance(item, Tensor) for item in value):
+            return True
+    return False
 
 
 def _cast(value: Any, like: Tensor) -> Any:
