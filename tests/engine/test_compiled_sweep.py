@@ -19,6 +19,9 @@ SPECS = [
     "nadam(lr=0.05)",
     "adagrad(lr=0.5)",
     "lion(lr=0.02)",
+    "asgd(lr=0.005, t0=10)",  # 0-d state (eta, mu) the rule updates in place
+    "rprop(lr=0.01)",
+    "radam(lr=0.002)",
 ]
 
 
@@ -59,18 +62,13 @@ def test_a_grid_divergence_and_climbing_compile_alike():
 
 def test_the_kernel_steps_many_steps_per_call(monkeypatch):
     calls = []
-    original = compiled_steps.stepper
+    original = compiled_steps.Stepper.advance
 
-    def counting(*args: object) -> object:
-        advance = original(*args)
+    def counted(self: object, summaries: object, first: torch.Tensor, count: int) -> None:
+        calls.append((int(first), count))
+        original(self, summaries, first, count)
 
-        def counted(summaries: object, first: torch.Tensor, count: int) -> None:
-            calls.append((int(first), count))
-            advance(summaries, first, count)
-
-        return counted
-
-    monkeypatch.setattr("descentlab.engine.stepping.stepper", counting)
+    monkeypatch.setattr(compiled_steps.Stepper, "advance", counted)
     dl.sweep("himmelblau", "adam", starts=[[0.0, 0.0]], steps=41, compile=True)
     # step 1 as written (it makes the state), then the 40 others, 4 per call
     assert calls == [(2 + 4 * i, 4) for i in range(10)]

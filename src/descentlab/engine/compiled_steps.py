@@ -55,45 +55,69 @@ def can_compile_steps(optimizer: torch.optim.Optimizer, noise: float) -> bool:
     return bool(getattr(optimizer, "switches", ())) and not noise
 
 
-def stepper(
-    land: Landscape, tol: float, maximize: bool, optimizer: Any, param: Tensor
-) -> Callable[[Summaries, Tensor, int], None]:
-    """``advance(summaries, first_step, count)``: ``count`` compiled steps of a sweep's
-    single optimizer over ``param`` (D, N), whose state its first (eager) step made;
-    the kernel is cached with the landscape and the settings."""
-    group = optimizer.param_groups[0]
-    kernel = compiled(land, ("steps", type(optimizer), tol, maximize), _advance)
-    climbing = maximize != bool(group.get("maximize", False))  # the sweep's sign and its own
-    rows = list(param.detach().unbind(0))
-    states = row_states(optimizer.state[param], param)
-    track = tracker(land, tol, maximize)
+class Stepper:
+    """Compiled steps of a sweep's single optimizer over ``param`` (D, N), whose state its
+    first (eager) step made; the kernel is cached with the landscape and the settings.
 
-    def advance(summaries: Summaries, first: Tensor, count: int) -> None:
-        hyper = as_inputs(optimizer.hyperparameters(group, param), param.dtype)
-        hypers = [_row_values(hyper, d, param) for d in range(len(rows))]
+    The rows and their state are stepped as contiguous tensors of their own (in-place
+    updates of row views would make the compiler rewrite the whole (D, N) base at each
+    one); `write_back` puts them back into the buffer and the optimizer's state.
+    """
+
+    def __init__(
+        self, land: Landscape, tol: float, maximize: bool, optimizer: Any, param: Tensor
+    ) -> None:
+        self.land, self.optimizer, self.param = land, optimizer, param
+        self.group = optimizer.param_groups[0]
+        self.kernel = compiled(land, ("steps", type(optimizer), tol, maximize), _advance)
+        # the sweep's sign and the optimizer's own
+        self.climbing = maximize != bool(self.group.get("maximize", False))
+        self.rows = [row.clone() for row in param.detach().unbind(0)]
+        self.states = row_states(optimizer.state[param], param)
+        self.track = tracker(land, tol, maximize)
+
+    def advance(self, summaries: Summaries, first: Tensor, count: int) -> None:
+        """``count`` steps from the points in the rows, each ending with the summaries."""
+        hyper = as_inputs(self.optimizer.hyperparameters(self.group, self.param), self.param.dtype)
+        hypers = [_row_values(hyper, d, self.param) for d in range(len(self.rows))]
         with torch.no_grad():
-            kernel(optimizer.update, land.gradient, track, rows, states, hypers, climbing,
-                   summaries, first, count)  # fmt: skip
+            self.kernel(self.optimizer.update, self.land.gradient, self.track, self.rows,
+                        self.states, hypers, self.climbing, summaries, first, count)  # fmt: skip
+        for row_state in self.states[1:]:  # every row counted alike: share row 0's again
+            if "step" in row_state:
+                row_state["step"] = self.states[0]["step"]
 
-    return advance
+    def write_back(self) -> None:
+        """The rows' points and state into the (D, N) buffer and the optimizer's state."""
+        state = self.optimizer.state[self.param]
+        with torch.no_grad():
+            for d, (row, row_state) in enumerate(zip(self.rows, self.states, strict=True)):
+                self.param[d].copy_(row)
+                for key, value in state.items():
+                    if isinstance(value, Tensor):
+                        target = value[d] if value.ndim else value
+                        target.copy_(row_state[key].expand_as(target))
 
 
 def row_states(state: dict[str, Any], param: Tensor) -> list[dict[str, Any]]:
-    """One state per row of ``param``: views of its state tensors, and the scalar state
-    itself for row 0 (a copy for the others, so the step count advances once)."""
+    """One state per row of ``param``: its state tensors' rows as contiguous copies, and
+    its 0-d state: the step count itself, one object for every row (a compiled step
+    counts out of place, `ops.next_step`, so each row advances its own count from the
+    one they share and the compiler computes what depends on it once for all rows);
+    other 0-d state, which rules update in place, as a copy per row but the first."""
 
     def row(d: int) -> dict[str, Any]:
-        return {key: _row(value, d, param, copy=d > 0) for key, value in state.items()}
+        entries = {}
+        for key, value in state.items():
+            if isinstance(value, Tensor) and value.ndim:
+                entries[key] = value.expand(param.shape)[d].clone()
+            elif isinstance(value, Tensor) and d and key != "step":
+                entries[key] = value.clone()
+            else:
+                entries[key] = value
+        return entries
 
     return [row(d) for d in range(param.shape[0])]
-
-
-def _row(value: Any, d: int, param: Tensor, *, copy: bool) -> Any:
-    if isinstance(value, Tensor) and value.ndim == param.ndim:
-        return value.expand(param.shape)[d]
-    if isinstance(value, Tensor) and copy:
-        return value.clone()
-    return value
 
 
 def _row_values(hyper: dict[str, Any], d: int, param: Tensor) -> dict[str, Any]:

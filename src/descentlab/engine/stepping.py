@@ -10,7 +10,7 @@ import torch
 
 from ..landscapes import Landscape
 from .checks import is_vectorisable
-from .compiled_steps import STEPS_PER_CALL, can_compile_steps, stepper
+from .compiled_steps import STEPS_PER_CALL, Stepper, can_compile_steps
 from .grid import per_column
 from .lockstep import Lockstep
 from .observe import basins, observer
@@ -152,29 +152,42 @@ def _run_columns(
                 at = torch.tensor(float(t), dtype=dtype, device=device)
                 observe(engine.evaluation_points(), unused, *running.values(), at)
         report(t)
+    if advance is not None:
+        advance.write_back()
     summaries = {key: value.cpu() for key, value in running.items()}
     return _final(land, engine.evaluation_points().cpu(), summaries, plan.maximize)
 
 
 def _compiled_steps(
     plan: SweepPlan, engine: Lockstep, running: dict[str, torch.Tensor]
-) -> Callable[[torch.Tensor, int], None] | None:
-    """``advance(first_step, count)`` of a compiled sweep, or None when its steps run
-    eagerly (not compiling, or an optimizer or noise `can_compile_steps` refuses)."""
+) -> _Compiled | None:
+    """The compiled steps of a sweep, or None when its steps run eagerly (not compiling,
+    or an optimizer or noise `can_compile_steps` refuses)."""
     if not plan.compile or len(engine.units) != 1:
         return None
     unit = engine.units[0]
     if not unit.shared or not can_compile_steps(unit.optimizer, plan.noise):
         return None
-    summaries = (running["best"], running["steps_to_tol"], running["diverged_at"])
-    kernel: list[Callable[..., None]] = []  # made at the first call: the state exists then
+    return _Compiled(plan, unit, running)
 
-    def advance(first: torch.Tensor, count: int) -> None:
-        if not kernel:
-            kernel.append(stepper(plan.land, plan.tol, plan.maximize, unit.optimizer, unit.param))
-        kernel[0](summaries, first, count)
 
-    return advance
+class _Compiled:
+    """A `Stepper` made at the first call (the optimizer's state exists then)."""
+
+    def __init__(self, plan: SweepPlan, unit: Any, running: dict[str, torch.Tensor]) -> None:
+        self.plan, self.unit = plan, unit
+        self.summaries = (running["best"], running["steps_to_tol"], running["diverged_at"])
+        self.stepper: Stepper | None = None
+
+    def __call__(self, first: torch.Tensor, count: int) -> None:
+        if self.stepper is None:
+            plan, unit = self.plan, self.unit
+            self.stepper = Stepper(plan.land, plan.tol, plan.maximize, unit.optimizer, unit.param)
+        self.stepper.advance(self.summaries, first, count)
+
+    def write_back(self) -> None:
+        if self.stepper is not None:
+            self.stepper.write_back()
 
 
 def _final(

@@ -93,6 +93,12 @@ def weight_decay(
 def next_step(state: dict[str, Any]) -> float | Tensor:
     """Advance the step counter of a parameter's state, ``t <- t + 1``; the new t, read
     as `scalar` reads it."""
+    if torch.compiler.is_compiling():
+        # a new tensor rather than an add in place: the compiled loop then reads t from
+        # an input it never writes, so it computes factors such as 1 - beta^t once per
+        # call instead of once per vector of the loop
+        state["step"] = state["step"] + 1
+        return state["step"]
     state["step"] += 1
     return scalar(state["step"])
 

@@ -220,7 +220,7 @@ def parse(spec: str | OptimizerSpec | Factory) -> OptimizerSpec:
         raise ValueError(f"empty optimizer spec; available: {', '.join(available())}")
     dotted, kwargs = parse_call(spec)
     name, cls, preset = _resolve(dotted)
-    accepted = hyperparameter_names(cls)
+    accepted = hyperparameter_names(cls) + getattr(cls, "switches", ())  # fused=True too
     for key in kwargs:
         if key not in accepted:
             raise TypeError(
