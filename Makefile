@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/gpu.py
 
 readme: $(STAMP)
 	$(BIN)/python scripts/readme_tables.py
