@@ -89,14 +89,25 @@ def test_compiling_is_chosen_by_the_seconds_it_would_win():
     even = plan.COMPILE_SECONDS / (1 / plan.EAGER_RATE - 1 / plan.COMPILED_RATE)
     assert not plan.worth_compiling(0.99 * even, False) and plan.worth_compiling(1.01 * even, False)
     compiled.clear()
-    small = dl.sweep("himmelblau", "adam", starts=dl.grid_starts("himmelblau", 5), steps=10)
-    assert small.frame.shape[0] == 25 and not compiled._CACHE  # not worth a compile
-    dl.sweep("himmelblau", "adam", starts=[[1.0, 1.0]], steps=5, compile=True)
-    assert compiled._CACHE  # now compiled, so the small sweep compiles too
+    starts = dl.grid_starts("himmelblau", 5)
+
+    def chosen() -> bool:
+        return plan.plan("himmelblau", "adam", None, starts, 10, tol=1e-3, noise=0.0, seed=0,
+                         dtype=torch.float32, maximize=False, chunk=1 << 20,
+                         compile=None).compile  # fmt: skip
+
+    assert not chosen()  # 250 trajectory-steps are not worth a compile
+    small = dl.sweep("himmelblau", "adam", starts=starts, steps=10)
+    assert not compiled._CACHE
+    dl.sweep("himmelblau", "adam", starts=starts, steps=10, compile=True)
+    assert chosen()  # now compiled, so the same sweep compiles by default
     before = dict(compiled._CACHE)
-    again = dl.sweep("himmelblau", "adam", starts=dl.grid_starts("himmelblau", 5), steps=10)
+    again = dl.sweep("himmelblau", "adam", starts=starts, steps=10)
     assert compiled._CACHE.keys() == before.keys()  # it reused the kernels
     pd.testing.assert_frame_equal(again.frame, small.frame, rtol=1e-5, atol=1e-6)
+    assert not plan.plan("himmelblau", "adam", None, starts[:7], 10, tol=1e-3, noise=0.0,
+                         seed=0, dtype=torch.float32, maximize=False, chunk=1 << 20,
+                         compile=None).compile  # another shape is another compile  # fmt: skip
 
 
 @pytest.mark.parametrize(

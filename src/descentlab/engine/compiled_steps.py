@@ -22,9 +22,25 @@ from ..optim.fused import as_inputs
 from .compiled import compiled
 from .observe import tracker
 
-#: steps traced into one call: more amortise the reads and writes of the buffers over
-#: more steps, fewer keep the traced graph (and its compile time) small
+#: steps traced into one call at most: more amortise the reads and writes of the
+#: buffers over more steps, fewer keep the traced graph (and its compile time) small
 STEPS_PER_CALL = 4
+
+
+def steps_per_call(steps: int) -> int:
+    """Steps per call of a sweep of ``steps`` steps: after the first (eager) step, calls
+    of this many take the rest exactly, so one kernel does them all."""
+    return max(k for k in range(1, STEPS_PER_CALL + 1) if (steps - 1) % k == 0)
+
+
+def kernel_settings(
+    cls: type, tol: float, maximize: bool, shape: tuple[int, ...], dtype: torch.dtype, count: int
+) -> tuple[Any, ...]:
+    """What a compiled sweep kernel is cached under, with its landscape: one per shape and
+    steps per call, since recompiles of one kernel would soon reach torch.compile's limit,
+    past which it runs the function uncompiled."""
+    return ("steps", cls, tol, maximize, *shape, dtype, count)
+
 
 Summaries = tuple[Tensor, Tensor, Tensor]
 
@@ -65,11 +81,14 @@ class Stepper:
     """
 
     def __init__(
-        self, land: Landscape, tol: float, maximize: bool, optimizer: Any, param: Tensor
-    ) -> None:
+        self, land: Landscape, tol: float, maximize: bool, optimizer: Any, param: Tensor,
+        count: int,
+    ) -> None:  # fmt: skip
         self.land, self.optimizer, self.param = land, optimizer, param
         self.group = optimizer.param_groups[0]
-        self.kernel = compiled(land, ("steps", type(optimizer), tol, maximize), _advance)
+        settings = kernel_settings(type(optimizer), tol, maximize, tuple(param.shape),
+                                   param.dtype, count)  # fmt: skip
+        self.kernel = compiled(land, settings, _advance)
         # the sweep's sign and the optimizer's own
         self.climbing = maximize != bool(self.group.get("maximize", False))
         self.rows = [row.clone() for row in param.detach().unbind(0)]
@@ -83,9 +102,6 @@ class Stepper:
         with torch.no_grad():
             self.kernel(self.optimizer.update, self.land.gradient, self.track, self.rows,
                         self.states, hypers, self.climbing, summaries, first, count)  # fmt: skip
-        for row_state in self.states[1:]:  # every row counted alike: share row 0's again
-            if "step" in row_state:
-                row_state["step"] = self.states[0]["step"]
 
     def write_back(self) -> None:
         """The rows' points and state into the (D, N) buffer and the optimizer's state."""
@@ -100,18 +116,16 @@ class Stepper:
 
 
 def row_states(state: dict[str, Any], param: Tensor) -> list[dict[str, Any]]:
-    """One state per row of ``param``: its state tensors' rows as contiguous copies, and
-    its 0-d state: the step count itself, one object for every row (a compiled step
-    counts out of place, `ops.next_step`, so each row advances its own count from the
-    one they share and the compiler computes what depends on it once for all rows);
-    other 0-d state, which rules update in place, as a copy per row but the first."""
+    """One state per row of ``param``: its state tensors' rows, and its 0-d state (the
+    step count) itself for row 0 and as a copy for the others (so that it counts once),
+    each as a contiguous tensor of its own."""
 
     def row(d: int) -> dict[str, Any]:
         entries = {}
         for key, value in state.items():
             if isinstance(value, Tensor) and value.ndim:
                 entries[key] = value.expand(param.shape)[d].clone()
-            elif isinstance(value, Tensor) and d and key != "step":
+            elif isinstance(value, Tensor) and d:
                 entries[key] = value.clone()
             else:
                 entries[key] = value

@@ -17,6 +17,7 @@ from ..specs import SpecLike
 from . import memory
 from .checks import as_starts, is_vectorisable
 from .compiled import holds
+from .compiled_steps import kernel_settings, steps_per_call
 from .grid import combinations, grid_starts
 
 # what compiling a sweep costs and gives, measured by bench/engine.py on a 2-core CPU:
@@ -111,7 +112,8 @@ def plan(
         "use fewer starts or settings",
     )  # fmt: skip
     if compile is None:
-        key = ("steps", spec.cls, tol, bool(maximize))
+        shape = (land.dim, min(chunk, n))
+        key = kernel_settings(spec.cls, tol, bool(maximize), shape, dtype, steps_per_call(steps))
         compile = vectorised and worth_compiling(n * steps * land.dim / 2, holds(land, key))
     return SweepPlan(
         land=land, spec=spec, combos=combos, points=points, steps=steps, tol=tol,

@@ -10,7 +10,7 @@ import torch
 
 from ..landscapes import Landscape
 from .checks import is_vectorisable
-from .compiled_steps import STEPS_PER_CALL, Stepper, can_compile_steps
+from .compiled_steps import Stepper, can_compile_steps, steps_per_call
 from .grid import per_column
 from .lockstep import Lockstep
 from .observe import basins, observer
@@ -137,8 +137,7 @@ def _run_columns(
             reported = t
 
     advance = _compiled_steps(plan, engine, running)
-    # after the first step, calls of `per_call` steps take the rest exactly
-    per_call = max(k for k in range(1, STEPS_PER_CALL + 1) if (steps - 1) % k == 0)
+    per_call = steps_per_call(steps)
     t = 0
     while t < steps:
         if advance is not None and t:
@@ -182,7 +181,9 @@ class _Compiled:
     def __call__(self, first: torch.Tensor, count: int) -> None:
         if self.stepper is None:
             plan, unit = self.plan, self.unit
-            self.stepper = Stepper(plan.land, plan.tol, plan.maximize, unit.optimizer, unit.param)
+            self.stepper = Stepper(
+                plan.land, plan.tol, plan.maximize, unit.optimizer, unit.param, count
+            )
         self.stepper.advance(self.summaries, first, count)
 
     def write_back(self) -> None:
