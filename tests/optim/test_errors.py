@@ -180,7 +180,7 @@ def test_spec_values_are_never_evaluated(capsys):
         (
             "adam(lrr=0.1)",
             r"^adam has no hyperparameter 'lrr' \(did you mean 'lr'\?\); accepted: lr, betas, "
-            r"eps, weight_decay, amsgrad, maximize, decoupled_weight_decay$",
+            r"eps, weight_decay, amsgrad, maximize, decoupled_weight_decay, foreach, fused$",
         ),
         ("sgd(momentun=0.9)", r"sgd has no hyperparameter 'momentun' \(did you mean 'momentum'"),
         ("torch.Adam(speed=1)", r"torch.Adam has no hyperparameter 'speed'.*; accepted: lr, betas"),
