@@ -208,6 +208,21 @@ def test_a_trial_held_by_a_dead_process_of_this_machine_is_queued_again(tmp_path
     assert not recover(study)
 
 
+def test_a_trial_taken_by_a_process_killed_before_it_said_so_is_queued_again(monkeypatch):
+    import optuna
+
+    from descentlab.tuning import study as study_module
+
+    study = optuna.create_study(storage=optuna.storages.InMemoryStorage())
+    study.enqueue_trial({"lr": 0.1}, user_attrs={"seed": 3, "plan": 4})
+    study.ask()  # RUNNING, and its process killed before it set "worker"
+    assert not study_module.recover(study)  # just taken: its worker may still say so
+    monkeypatch.setattr(study_module, "UNCLAIMED_SECONDS", -1.0)
+    assert study_module.recover(study)
+    assert [t.state.name for t in study.get_trials()] == ["FAIL", "WAITING"]
+    assert study.get_trials()[1].user_attrs == {"seed": 3, "plan": 4}
+
+
 def test_a_study_refuses_what_would_mix_two_benchmarks(tmp_path):
     dl.tune(line_task(), ["sgd"], budget=2, seeds=1, folder=tmp_path)
     changed = Task(name="line", train=(torch.ones(8, 3), torch.ones(8)),

@@ -26,6 +26,9 @@ from .space import SearchSpace
 
 POLL = 0.5  # seconds between looks at a queue others are still working through
 WORKER = f"{socket.gethostname()}:{os.getpid()}"  # who runs a trial, to spot dead ones
+# a trial taken from the queue says who runs it within milliseconds; one that has not
+# after this long was taken by a process killed in between, anywhere
+UNCLAIMED_SECONDS = 30.0
 SEARCH, SEEDS = "search", "seed"  # the phases: their study names and trials.csv's
 
 
@@ -297,7 +300,9 @@ def _wait_finished(study: Any) -> None:
 
 def recover(study: Any) -> bool:
     """Fail as "interrupted", and queue again, every running trial whose worker was a
-    process of this machine that no longer runs (killed, say); True if there were."""
+    process of this machine that no longer runs (killed, say), or that no worker claimed
+    within `UNCLAIMED_SECONDS` (its process was killed as it took it); True if there
+    were."""
     import optuna
 
     host, _ = WORKER.rsplit(":", 1)
@@ -305,10 +310,17 @@ def recover(study: Any) -> bool:
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         worker = trial.user_attrs.get("worker", "")
         where, _, pid = worker.rpartition(":")
-        if where == host and pid.isdigit() and not _alive(int(pid)):
+        dead = where == host and pid.isdigit() and not _alive(int(pid))
+        if dead or (not worker and _unclaimed(trial)):
             _requeue(study, trial.number)
             found = True
     return found
+
+
+def _unclaimed(trial: Any) -> bool:
+    """Whether a running trial has gone unclaimed for `UNCLAIMED_SECONDS`."""
+    started = trial.datetime_start
+    return started is not None and time.time() - started.timestamp() > UNCLAIMED_SECONDS
 
 
 def _requeue(study: Any, number: int) -> None:
