@@ -208,6 +208,15 @@ class Lockstep:
         self._probed = None
         self._check_divergence()
 
+    def resume(self, steps: int, diverged_at: Tensor) -> None:
+        """Take over after ``steps`` steps taken outside `step` (a compiled race), which
+        left the buffer at its new points and found ``diverged_at``."""
+        self.moved(steps)
+        self.diverged_at.copy_(diverged_at)
+        self._any_diverged = bool((diverged_at >= 0).any())
+        if self.frozen is not None:
+            self.frozen.copy_(self.buffer)
+
     def moved(self, steps: int) -> None:
         """Count ``steps`` taken outside `step` (by a compiled sweep); the next probe is
         taken afresh at the points they reached."""

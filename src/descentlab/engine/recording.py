@@ -13,6 +13,7 @@ import torch
 from ..landscapes import Landscape
 from ..optim.spec import OptimizerSpec
 from .checks import is_vectorisable
+from .compiled_race import step_compiled
 from .lockstep import Lockstep
 
 
@@ -54,21 +55,32 @@ def step_all(
     dtype: torch.dtype,
     record_state: bool,
     advance: Callable[[int], None] | None,
+    compiled: bool = False,
+    maximize: bool = False,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Every recorded point (T+1, D, N) and, if asked, the per-step states."""
+    """Every recorded point (T+1, D, N) and, if asked, the per-step states; ``compiled``
+    takes the steps after the first as `compiled_race` kernels."""
     first = engine.evaluation_points()
     record = torch.empty((steps + 1, *first.shape), dtype=dtype, device=first.device)
     record[0] = first
     shape = (steps + 1, first.shape[0], first.shape[1])
     states: dict[str, torch.Tensor] = {}
     every = max(1, steps // 100)  # reported in hundredths, never syncing per step
-    for t in range(1, steps + 1):
+    done = 0
+    if compiled and steps > 1:
+        engine.step()  # the first step as written: it makes the optimizers' state
+        record[1] = engine.evaluation_points()
+        if advance is not None:
+            advance(1)
+        done = step_compiled(engine, steps, record, maximize, advance)
+    for t in range(done + 1, steps + 1):
         if record_state:
             _record_state(engine, states, t - 1, shape, dtype)
         engine.step()
         record[t] = engine.evaluation_points()
         if advance is not None and (t % every == 0 or t == steps):
-            advance(every if t % every == 0 else t % every)
+            advance(t - done)
+            done = t
     return record, states
 
 
