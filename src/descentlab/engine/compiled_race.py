@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from ..optim.fused import as_inputs
-from .compiled import compiled, holds
+from .compiled import compiled
 from .compiled_steps import row_states
 from .lockstep import Lockstep, Unit, divergence_bounds, excursion
 
@@ -65,13 +65,6 @@ def can_compile(engine: Lockstep, noise: float, record_state: bool, scheduled: b
 def _settings(unit: Unit, maximize: bool, count: int) -> tuple[Any, ...]:
     p = unit.param
     return ("race", type(unit.optimizer), maximize, *p.shape, p.dtype, count)
-
-
-def compiled_before(engine: Lockstep, maximize: bool) -> bool:
-    """Whether this process holds the kernels of every block already (a race run again)."""
-    return all(
-        holds(engine.landscape, _settings(unit, maximize, STEPS_PER_CALL)) for unit in engine.units
-    )
 
 
 class _Block:

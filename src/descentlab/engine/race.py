@@ -18,7 +18,7 @@ from ..progress import OnProgress, reporter
 from ..specs import SpecLike
 from . import memory, summary
 from .checks import as_starts
-from .compiled_race import can_compile, compiled_before
+from .compiled_race import can_compile
 from .recording import build_engine, freeze_undefined, state_count, step_all
 from .storage import read_result, save_frame
 
@@ -160,7 +160,7 @@ def run(
     vectorize: bool = True,
     record_state: bool = False,
     device: str | torch.device = "cpu",
-    compile: bool | None = None,
+    compile: bool = False,
     on_progress: OnProgress | None = None,
 ) -> Race:
     """Race every optimizer from every start on a landscape.
@@ -182,8 +182,8 @@ def run(
         "mps"); the race comes back on the CPU.
     compile : step each optimizer's block of columns as a compiled kernel, ten steps a
         call (`compiled_race`): seconds to compile, then many times faster, so it pays
-        for races run again in one process (a server, a notebook). By default a race
-        compiles when this process compiled its kernels before. Races with noise, a
+        for races run again in one process (a server, a notebook); the paths equal the
+        eager ones within float32 rounding. Races with noise, a
         schedule, ``record_state``, or an optimizer that steps otherwise than by its
         per-tensor update (L-BFGS, Prodigy, Schedule-Free, torch's) run eagerly.
     on_progress : called as ``on_progress("race on <landscape>", done, steps)`` every
@@ -207,8 +207,7 @@ def run(
     checks.switch("maximize", maximize)
     checks.switch("vectorize", vectorize)
     checks.switch("record_state", record_state)
-    if compile is not None:
-        checks.switch("compile", compile)
+    checks.switch("compile", compile)
     points = as_starts(land, starts)
     _check_size(specs, len(points), steps, land.dim, dtype, record_state)
     schedule = None
@@ -222,9 +221,7 @@ def run(
         land, specs, points, noise, seed, dtype, maximize, vectorize, schedule, device
     )
     advance = reporter(on_progress, f"race on {land.name}", steps)
-    compiled = can_compile(engine, noise, record_state, schedule is not None) and (
-        compile or (compile is None and compiled_before(engine, bool(maximize)))
-    )
+    compiled = compile and can_compile(engine, noise, record_state, schedule is not None)
     record, states = step_all(engine, steps, dtype, record_state, advance, compiled, maximize)
     record, states = record.cpu(), {key: value.cpu() for key, value in states.items()}
 
