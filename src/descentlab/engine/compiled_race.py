@@ -16,9 +16,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..optim.fused import as_inputs
 from .compiled import compiled
-from .compiled_steps import row_states
+from .compiled_steps import Rows, step_rows
 from .lockstep import Lockstep, Unit, divergence_bounds, excursion
 
 STEPS_PER_CALL = 10  # a race's columns are few: calls, not bytes, are what it pays for
@@ -39,9 +38,7 @@ def _advance(
     count: int,
 ) -> None:
     for i in range(count):
-        grads = gradient(*rows)
-        for row, grad, state, hyper in zip(rows, grads, states, hypers, strict=True):
-            update(row, -grad if climbing else grad, state, hyper)
+        step_rows(update, gradient, rows, states, hypers, climbing)
         fresh = ~(excursion(tuple(rows), bounds) <= 1) & (diverged_at < 0)
         diverged_at.copy_(torch.where(fresh, first + i, diverged_at))
         gone = diverged_at >= 0
@@ -67,41 +64,26 @@ def _settings(unit: Unit, maximize: bool, count: int) -> tuple[Any, ...]:
     return ("race", type(unit.optimizer), maximize, *p.shape, p.dtype, count)
 
 
-class _Block:
+class _Block(Rows):
     """One optimizer's columns, stepped by its kernel."""
 
     def __init__(self, engine: Lockstep, unit: Unit, maximize: bool, steps: int) -> None:
-        self.unit, self.optimizer, self.param = unit, unit.optimizer, unit.param
-        self.group = self.optimizer.param_groups[0]
+        super().__init__(unit.optimizer, unit.param, maximize)
+        self.unit = unit
         self.kernel = compiled(engine.landscape, _settings(unit, maximize, STEPS_PER_CALL),
                                _advance)  # fmt: skip
-        self.climbing = maximize != bool(self.group.get("maximize", False))
-        self.rows = [row.clone() for row in self.param.detach().unbind(0)]
-        self.states = row_states(self.optimizer.state[self.param], self.param)
         self.frozen = [row.clone() for row in self.rows]
         self.diverged_at = engine.diverged_at[unit.columns].to(self.param.dtype)
         self.record = torch.empty((steps, *self.param.shape), dtype=self.param.dtype,
                                   device=self.param.device)  # fmt: skip
 
     def advance(self, engine: Lockstep, t: int, count: int) -> None:
-        hyper = as_inputs(self.optimizer.hyperparameters(self.group, self.param), self.param.dtype)
-        hypers = [
-            {k: _row(v, d, self.param) for k, v in hyper.items()} for d in range(len(self.rows))
-        ]
         first = torch.tensor(float(t + 1), dtype=self.param.dtype, device=self.param.device)
         with torch.no_grad():
             self.kernel(self.optimizer.update, engine.landscape.gradient,
-                        divergence_bounds(engine.landscape), self.rows, self.states, hypers,
-                        self.climbing, self.frozen, self.diverged_at,
+                        divergence_bounds(engine.landscape), self.rows, self.states,
+                        self.hypers(), self.climbing, self.frozen, self.diverged_at,
                         self.record[t : t + count], first, count)  # fmt: skip
-
-
-def _row(value: Any, d: int, param: Tensor) -> Any:
-    if isinstance(value, tuple):
-        return tuple(_row(item, d, param) for item in value)
-    if isinstance(value, Tensor) and value.ndim == param.ndim:
-        return value.expand(param.shape)[d]
-    return value
 
 
 def step_compiled(
@@ -131,18 +113,7 @@ def step_compiled(
         for block in blocks:
             columns = block.unit.columns
             record[2 : t + 1, :, columns] = block.record[1:t]
-            for d, row in enumerate(block.rows):
-                block.param[d].copy_(row)
-            _write_back(block)
+            block.write_back()
             diverged_at[columns] = block.diverged_at.long()
     engine.resume(t - 1, diverged_at)
     return t
-
-
-def _write_back(block: _Block) -> None:
-    state = block.optimizer.state[block.param]
-    for d, row_state in enumerate(block.states):
-        for key, value in state.items():
-            if isinstance(value, Tensor) and (value.ndim or d == 0):
-                target = value[d] if value.ndim else value
-                target.copy_(row_state[key].expand_as(target))

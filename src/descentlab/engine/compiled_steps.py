@@ -45,6 +45,21 @@ def kernel_settings(
 Summaries = tuple[Tensor, Tensor, Tensor]
 
 
+def step_rows(
+    update: Callable[..., None],
+    gradient: Callable[..., tuple[Tensor, ...]],
+    rows: list[Tensor],
+    states: list[dict[str, Any]],
+    hypers: list[dict[str, Any]],
+    climbing: bool,
+) -> None:
+    """One step of the rule on every row: the landscape's gradient at the rows, then the
+    optimizer's own `update` of each (traced inside the compiled kernels)."""
+    grads = gradient(*rows)
+    for row, grad, state, hyper in zip(rows, grads, states, hypers, strict=True):
+        update(row, -grad if climbing else grad, state, hyper)
+
+
 def _advance(
     update: Callable[..., None],
     gradient: Callable[..., tuple[Tensor, ...]],
@@ -58,9 +73,7 @@ def _advance(
     count: int,
 ) -> None:
     for i in range(count):
-        grads = gradient(*rows)
-        for row, grad, state, hyper in zip(rows, grads, states, hypers, strict=True):
-            update(row, -grad if climbing else grad, state, hyper)
+        step_rows(update, gradient, rows, states, hypers, climbing)
         track(tuple(rows), *summaries, first + i)
 
 
@@ -71,40 +84,26 @@ def can_compile_steps(optimizer: torch.optim.Optimizer, noise: float) -> bool:
     return bool(getattr(optimizer, "switches", ())) and not noise
 
 
-class Stepper:
-    """Compiled steps of a sweep's single optimizer over ``param`` (D, N), whose state its
-    first (eager) step made; the kernel is cached with the landscape and the settings.
+class Rows:
+    """One optimizer's (D, N) parameter as D contiguous rows with their own state, for a
+    compiled kernel to step (in-place updates of row views would make the compiler
+    rewrite the whole base at each one); `write_back` puts them back."""
 
-    The rows and their state are stepped as contiguous tensors of their own (in-place
-    updates of row views would make the compiler rewrite the whole (D, N) base at each
-    one); `write_back` puts them back into the buffer and the optimizer's state.
-    """
-
-    def __init__(
-        self, land: Landscape, tol: float, maximize: bool, optimizer: Any, param: Tensor,
-        count: int,
-    ) -> None:  # fmt: skip
-        self.land, self.optimizer, self.param = land, optimizer, param
+    def __init__(self, optimizer: Any, param: Tensor, maximize: bool) -> None:
+        self.optimizer, self.param = optimizer, param
         self.group = optimizer.param_groups[0]
-        settings = kernel_settings(type(optimizer), tol, maximize, tuple(param.shape),
-                                   param.dtype, count)  # fmt: skip
-        self.kernel = compiled(land, settings, _advance)
-        # the sweep's sign and the optimizer's own
+        # the run's sign and the optimizer's own
         self.climbing = maximize != bool(self.group.get("maximize", False))
         self.rows = [row.clone() for row in param.detach().unbind(0)]
         self.states = row_states(optimizer.state[param], param)
-        self.track = tracker(land, tol, maximize)
 
-    def advance(self, summaries: Summaries, first: Tensor, count: int) -> None:
-        """``count`` steps from the points in the rows, each ending with the summaries."""
+    def hypers(self) -> list[dict[str, Any]]:
+        """The hyperparameters as kernel inputs, each row's own."""
         hyper = as_inputs(self.optimizer.hyperparameters(self.group, self.param), self.param.dtype)
-        hypers = [_row_values(hyper, d, self.param) for d in range(len(self.rows))]
-        with torch.no_grad():
-            self.kernel(self.optimizer.update, self.land.gradient, self.track, self.rows,
-                        self.states, hypers, self.climbing, summaries, first, count)  # fmt: skip
+        return [_row_values(hyper, d, self.param) for d in range(len(self.rows))]
 
     def write_back(self) -> None:
-        """The rows' points and state into the (D, N) buffer and the optimizer's state."""
+        """The rows' points and state into the parameter and the optimizer's state."""
         state = self.optimizer.state[self.param]
         with torch.no_grad():
             for d, (row, row_state) in enumerate(zip(self.rows, self.states, strict=True)):
@@ -113,6 +112,29 @@ class Stepper:
                     if isinstance(value, Tensor):
                         target = value[d] if value.ndim else value
                         target.copy_(row_state[key].expand_as(target))
+
+
+class Stepper(Rows):
+    """Compiled steps of a sweep's single optimizer over ``param`` (D, N), whose state its
+    first (eager) step made; the kernel is cached with the landscape and the settings."""
+
+    def __init__(
+        self, land: Landscape, tol: float, maximize: bool, optimizer: Any, param: Tensor,
+        count: int,
+    ) -> None:  # fmt: skip
+        super().__init__(optimizer, param, maximize)
+        self.land = land
+        settings = kernel_settings(type(optimizer), tol, maximize, tuple(param.shape),
+                                   param.dtype, count)  # fmt: skip
+        self.kernel = compiled(land, settings, _advance)
+        self.track = tracker(land, tol, maximize)
+
+    def advance(self, summaries: Summaries, first: Tensor, count: int) -> None:
+        """``count`` steps from the points in the rows, each ending with the summaries."""
+        with torch.no_grad():
+            self.kernel(self.optimizer.update, self.land.gradient, self.track, self.rows,
+                        self.states, self.hypers(), self.climbing, summaries, first,
+                        count)  # fmt: skip
 
 
 def row_states(state: dict[str, Any], param: Tensor) -> list[dict[str, Any]]:
