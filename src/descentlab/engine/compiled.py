@@ -14,6 +14,7 @@ import torch
 
 from ..landscapes import Landscape
 from ..optim.fused import own_code
+from ..optim.hoist import OPTIONS
 
 KEEP = 8  # compiled probes kept at most; the oldest goes first
 
@@ -28,7 +29,7 @@ def compiled(
     if key not in _CACHE:
         while len(_CACHE) >= KEEP:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (land, torch.compile(own_code(function), dynamic=False))
+        _CACHE[key] = (land, torch.compile(own_code(function), dynamic=False, options=OPTIONS))
     return _CACHE[key][1]
 
 

@@ -4,7 +4,9 @@ With ``fused=True`` (or torch's ``foreach=True``, which asks for the same thing 
 a group's step is its optimizer's own `update`, traced by torch.compile over all of
 the group's tensors at once. Inductor fuses each tensor's whole update into one loop
 that reads the parameter, its gradient and its state once and writes them once, where
-the per-tensor path makes a pass per operation. There is no second copy of any rule:
+the per-tensor path makes a pass per operation; the rule's scalar factors (bias
+corrections) are computed once per step ahead of those loops (`hoist`). There is no
+second copy of any rule:
 the compiled step is the rule, and it equals the default path within rounding (the
 default path computes scalar factors such as bias corrections in Python's float64
 from the step count, as torch.optim's does; the compiled one computes them on the
@@ -31,6 +33,7 @@ from torch import Tensor
 from torch.utils.weak import WeakIdKeyDictionary
 
 from ..errors import GradientError
+from .hoist import OPTIONS
 
 KEEP = 64  # compiled kernels kept at most; the oldest goes first
 
@@ -61,7 +64,7 @@ def kernel(cls: type, params: list[Tensor], states: list[dict[str, Any]]) -> Cal
             _KERNELS.pop(next(iter(_KERNELS)))
         function = own_code(_each_tensor, f"{cls.__name__}_fused_step")
         # the guards dynamo keeps check every input's size already
-        options = {"size_asserts": False}
+        options = {"size_asserts": False, **OPTIONS}
         _KERNELS[key] = torch.compile(function, fullgraph=True, dynamic=False, options=options)
     return _KERNELS[key]
 
