@@ -9,8 +9,8 @@ torch's fused kernels compute those factors once, outside the loop.
 
 `HoistScalars` is an inductor graph pass that does the same to any rule, so no rule is
 rewritten: every pure 0-d computation that depends only on 0-d inputs moves to the top
-of the graph, and the factors the vector loops read pass through one opaque operator
-(`hoist`, a stack). Inductor cannot inline through it, so the loops load each factor
+of the graph (each distinct computation once), and the factors the vector loops read
+pass through one opaque operator (`hoist`, a stack). Inductor cannot inline through it, so the loops load each factor
 as a number computed once.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -57,15 +58,22 @@ class HoistScalars(CustomGraphPass):
     def __call__(self, graph: Graph) -> None:
         scalar: set[Node] = set()
         moved: list[Node] = []
-        for node in graph.nodes:
+        seen: dict[tuple[Any, ...], Node] = {}
+        for node in list(graph.nodes):
             if not _is_scalar(node) or not all(i in scalar for i in node.all_input_nodes):
                 continue
             if node.op == "placeholder":
                 scalar.add(node)
             elif node.op == "call_function" and _is_pure(node):
+                key = (node.target, _hashable(node.args), _hashable(node.kwargs))
+                if key in seen:  # each tensor's copy of 1 - beta1 is the same factor
+                    node.replace_all_uses_with(seen[key])
+                    graph.erase_node(node)
+                    continue
+                seen[key] = node
                 scalar.add(node)
                 moved.append(node)
-        factors = [n for n in moved if _feeds_vectors(n)]
+        factors = [n for n in moved if _feeds_vectors(n) and _value(n).dtype.is_floating_point]
         if not factors:
             return
         cursor = [n for n in graph.nodes if n.op == "placeholder"][-1]
@@ -99,6 +107,14 @@ def _barrier(graph: Graph, cursor: Node, factors: list[Node]) -> Node:
             if user is not stacked and not _is_scalar(user) and _value(user) is not None:
                 user.replace_input_with(factor, cursor)
     return cursor
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple((key, _hashable(item)) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(item) for item in value)
+    return value
 
 
 def _feeds_vectors(node: Node) -> bool:
