@@ -33,7 +33,7 @@ from torch import Tensor
 from torch.utils.weak import WeakIdKeyDictionary
 
 from ..errors import GradientError
-from .hoist import OPTIONS
+from . import hoist
 
 KEEP = 64  # compiled kernels kept at most; the oldest goes first
 
@@ -64,7 +64,7 @@ def kernel(cls: type, params: list[Tensor], states: list[dict[str, Any]]) -> Cal
             _KERNELS.pop(next(iter(_KERNELS)))
         function = own_code(_each_tensor, f"{cls.__name__}_fused_step")
         # the guards dynamo keeps check every input's size already
-        options = {"size_asserts": False, **OPTIONS}
+        options = {"size_asserts": False, **hoist.OPTIONS}
         _KERNELS[key] = torch.compile(function, fullgraph=True, dynamic=False, options=options)
     return _KERNELS[key]
 

@@ -10,8 +10,8 @@ torch's fused kernels compute those factors once, outside the loop.
 `HoistScalars` is an inductor graph pass that does the same to any rule, so no rule is
 rewritten: every pure 0-d computation that depends only on 0-d inputs moves to the top
 of the graph (each distinct computation once), and the factors the vector loops read
-pass through one opaque operator (`hoist`, a stack). Inductor cannot inline through it, so the loops load each factor
-as a number computed once.
+pass through one opaque operator (`hoist`, a stack). Inductor cannot inline through
+it, so the loops load each factor as a number computed once.
 """
 
 from __future__ import annotations
@@ -25,14 +25,21 @@ from torch import Tensor
 from torch._inductor.custom_graph_pass import CustomGraphPass
 from torch.fx import Graph, Node
 
+# defined on the dispatcher directly: torch.library.custom_op's Python layers cost
+# more per call than a small model's whole step saves
+_LIBRARY = torch.library.Library("descentlab", "DEF")
+_LIBRARY.define("hoist(Tensor[] factors) -> Tensor")
 
-@torch.library.custom_op("descentlab::hoist", mutates_args=())
+
 def hoist(factors: list[Tensor]) -> Tensor:
     """The 0-d ``factors`` as one vector: a barrier inductor does not inline through."""
     return torch.stack(factors)
 
 
-@hoist.register_fake
+_LIBRARY.impl("hoist", hoist, "CompositeExplicitAutograd")
+
+
+@torch.library.register_fake("descentlab::hoist", lib=_LIBRARY)
 def _hoist_shape(factors: list[Tensor]) -> Tensor:
     return factors[0].new_empty(len(factors))
 
