@@ -61,3 +61,18 @@ def test_a_graph_without_vector_users_of_scalars_is_left_as_it_was():
     before = [n.target for n in graph_module.graph.nodes]
     HoistScalars()(graph_module.graph)
     assert [n.target for n in graph_module.graph.nodes] == before
+
+
+def test_random_draws_are_neither_merged_nor_moved():
+    def noisy(x):
+        return x * torch.rand(()) + x * torch.rand(())
+
+    graph_module = make_fx(noisy)(torch.ones(4))
+    HoistScalars()(graph_module.graph)
+    graph_module.recompile()
+    draws = [n for n in graph_module.graph.nodes if "rand" in str(n.target)]
+    assert len(draws) == 2
+    torch.manual_seed(3)
+    first = graph_module(torch.ones(4))
+    torch.manual_seed(3)
+    assert torch.equal(first, noisy(torch.ones(4)))

@@ -56,7 +56,11 @@ def _is_scalar(node: Node) -> bool:
 
 def _is_pure(node: Node) -> bool:
     target = node.target
-    return isinstance(target, torch._ops.OpOverload) and not target._schema.is_mutable
+    return (
+        isinstance(target, torch._ops.OpOverload)
+        and not target._schema.is_mutable
+        and torch.Tag.nondeterministic_seeded not in target.tags  # two draws are two
+    )
 
 
 class HoistScalars(CustomGraphPass):
