@@ -76,3 +76,16 @@ def test_random_draws_are_neither_merged_nor_moved():
     first = graph_module(torch.ones(4))
     torch.manual_seed(3)
     assert torch.equal(first, noisy(torch.ones(4)))
+
+
+def test_each_tensors_copy_of_the_same_factor_is_computed_once():
+    def two_tensors(a, b, beta):
+        return a * (1 - beta) + b * (1 - beta)
+
+    graph_module = make_fx(two_tensors)(torch.randn(4), torch.randn(4), torch.tensor(0.9))
+    HoistScalars()(graph_module.graph)
+    graph_module.recompile()
+    targets = [str(n.target) for n in graph_module.graph.nodes]
+    assert targets.count("aten.rsub.Scalar") == 1
+    a, b = torch.randn(4), torch.randn(4)
+    torch.testing.assert_close(graph_module(a, b, torch.tensor(0.9)), (a + b) * 0.1)

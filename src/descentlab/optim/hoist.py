@@ -54,6 +54,11 @@ def _is_scalar(node: Node) -> bool:
     return value is not None and value.ndim == 0
 
 
+def _is_vector(node: Node) -> bool:
+    value = _value(node)
+    return value is not None and value.ndim > 0
+
+
 def _is_pure(node: Node) -> bool:
     target = node.target
     return (
@@ -76,7 +81,7 @@ class HoistScalars(CustomGraphPass):
             if node.op == "placeholder":
                 scalar.add(node)
             elif node.op == "call_function" and _is_pure(node):
-                key = (node.target, _hashable(node.args), _hashable(node.kwargs))
+                key = (node.target, node.args, node.kwargs)  # fx keeps these hashable
                 if key in seen:  # each tensor's copy of 1 - beta1 is the same factor
                     node.replace_all_uses_with(seen[key])
                     graph.erase_node(node)
@@ -115,21 +120,13 @@ def _barrier(graph: Graph, cursor: Node, factors: list[Node]) -> Node:
             cursor = graph.call_function(torch.ops.aten.select.int, (stacked, 0, index))
         cursor.meta["val"] = stacked.meta["val"][index]
         for user in list(factor.users):
-            if user is not stacked and not _is_scalar(user) and _value(user) is not None:
+            if user is not stacked and _is_vector(user):
                 user.replace_input_with(factor, cursor)
     return cursor
 
 
-def _hashable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple((key, _hashable(item)) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return tuple(_hashable(item) for item in value)
-    return value
-
-
 def _feeds_vectors(node: Node) -> bool:
-    return any(_value(user) is not None and not _is_scalar(user) for user in node.users)
+    return any(_is_vector(user) for user in node.users)
 
 
 OPTIONS = {"post_grad_custom_post_pass": HoistScalars()}
