@@ -54,12 +54,19 @@ def scaled(x: Tensor, scale: Coefficient, y: Tensor) -> Tensor:
     return x.add(y, alpha=scale)
 
 
-def one_minus(beta: Coefficient, like: Tensor) -> Coefficient:
-    """``1 - beta`` as the weight of ``like.lerp_(x, weight)``, which needs a weight of
-    more than one entry in ``like``'s dtype (torch casts a tensor beta the same way)."""
-    if isinstance(beta, Tensor) and beta.dtype != like.dtype:
-        beta = beta.to(like.dtype)
-    return 1 - beta
+def like(value: Coefficient, tensor: Tensor) -> Coefficient:
+    """A tensor coefficient in ``tensor``'s dtype and on its device (a number as it is):
+    for ops that take no other dtype (``lerp_``), and where torch.optim rounds the
+    coefficient to the parameter's dtype by writing it into a tensor (Rprop's etas)."""
+    if isinstance(value, Tensor):
+        return value.to(dtype=tensor.dtype, device=tensor.device)
+    return value
+
+
+def one_minus(beta: Coefficient, tensor: Tensor) -> Coefficient:
+    """``1 - beta`` as the weight of ``tensor.lerp_(x, weight)``, which needs a weight of
+    more than one entry in ``tensor``'s dtype (torch casts a tensor beta the same way)."""
+    return 1 - like(beta, tensor)
 
 
 def bias_correction(beta: Coefficient, t: float) -> Coefficient:

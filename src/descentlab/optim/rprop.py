@@ -10,6 +10,7 @@ from torch import Tensor
 from ..errors import HyperparameterError
 from .base import Optimizer, step_counter, zeros_like
 from .hyper import flag, number, pair
+from .ops import like
 from .validation import describe
 
 
@@ -53,6 +54,8 @@ class Rprop(Optimizer):
         self, param: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         (eta_minus, eta_plus), (size_min, size_max) = group["etas"], group["step_sizes"]
+        # in the parameter's dtype, as torch.optim writes them into the sign tensor
+        eta_minus, eta_plus = like(eta_minus, param), like(eta_plus, param)
         prev, step_size = state["prev"], state["step_size"]
         state["step"] += 1
 

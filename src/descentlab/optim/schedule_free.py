@@ -17,7 +17,15 @@ from torch import Tensor
 
 from .base import Optimizer, zeros_like
 from .hyper import integer, number, pair
-from .ops import Coefficient, add_product_, add_scaled_, bias_correction, is_nonzero, scaled
+from .ops import (
+    Coefficient,
+    add_product_,
+    add_scaled_,
+    bias_correction,
+    is_nonzero,
+    like,
+    scaled,
+)
 
 #: What the package keeps in every param group beside the hyperparameters: the step
 #: count k, the mode, the running sum of weights, the largest lr so far, and the lr
@@ -42,10 +50,6 @@ def _share(weight: Coefficient, total: Coefficient) -> Coefficient:
     if isinstance(total, Tensor):
         return torch.where(total == 0, 0.0, weight / total)
     return weight / total if total != 0 else 0
-
-
-def _like(value: Coefficient, param: Tensor) -> Coefficient:
-    return value.to(dtype=param.dtype, device=param.device) if isinstance(value, Tensor) else value
 
 
 class _ScheduleFree(Optimizer):
@@ -89,7 +93,7 @@ class _ScheduleFree(Optimizer):
                 for p in group["params"]:
                     state = self.state.get(p)
                     if state and "z" in state:  # x = y + (1 - 1/beta)(z - y)
-                        p.lerp_(state["z"], 1 - 1 / _like(beta, p))
+                        p.lerp_(state["z"], 1 - 1 / like(beta, p))
                 group["train_mode"] = False
 
     @torch.no_grad()
@@ -101,7 +105,7 @@ class _ScheduleFree(Optimizer):
                 for p in group["params"]:
                     state = self.state.get(p)
                     if state and "z" in state:  # y = x + (1 - beta)(z - x)
-                        p.lerp_(state["z"], 1 - _like(beta, p))
+                        p.lerp_(state["z"], 1 - like(beta, p))
                 group["train_mode"] = True
 
     @torch.no_grad()
@@ -112,7 +116,7 @@ class _ScheduleFree(Optimizer):
                 state = self.state.get(param)
                 if not group["train_mode"] or not state or "z" not in state:
                     return param.detach().clone()
-                return param.detach().lerp(state["z"], 1 - 1 / _like(self._beta(group), param))
+                return param.detach().lerp(state["z"], 1 - 1 / like(self._beta(group), param))
         raise ValueError(f"{self.name}.averaged(): the tensor is not a parameter of this optimizer")
 
     @torch.no_grad()
