@@ -22,9 +22,9 @@ LAYERS = {
     "viz": 3,
     "(root)": 4, "tasks": 4, "tuning": 4,  # the public face: descentlab/__init__.py, .tasks
     "experiments": 5,
-    "cli": 6, "app": 6, "__main__": 6,
+    "cli": 6, "app": 6, "jupyter": 6, "__main__": 6,
 }  # fmt: skip
-# imports within one layer, each with its reason
+# imports within one layer (or, for the notebook face, up), each with its reason
 SIDEWAYS = {
     ("specs", "optim"): "SpecLike, the one type of an optimizer spec, names optim's types",
     ("train", "engine"): "training results are stored with engine.storage",
@@ -32,6 +32,7 @@ SIDEWAYS = {
     ("(root)", "tuning"): "dl.tune and dl.Tuning are public names",
     ("cli", "app"): "descentlab serve starts the web app",
     ("__main__", "cli"): "python -m descentlab runs the command line",
+    ("(root)", "jupyter"): "import descentlab in a notebook registers the notebook face",
 }
 ANYWHERE = {"__version__"}  # read from the package metadata, imports nothing
 

@@ -14,6 +14,7 @@ optimizers only, not for pandas, matplotlib or the web app.
 from __future__ import annotations
 
 import importlib
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,12 @@ if TYPE_CHECKING:
     from .engine import Race, Sweep, Sweeps, grid_starts, run, sweep
     from .train import Training, TrainingRun, compare, fit
     from .tuning import Tuning, tune
+
+
+if "IPython" in sys.modules:  # in a notebook: results render as HTML, work shows bars
+    from .jupyter import register
+
+    register()
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 
 import imageio_ffmpeg
@@ -59,7 +61,13 @@ def test_html_holds_every_frame_and_loads_nothing(saddle, tmp_path):
     assert len(re.findall(r'"iVBORw0KGgo', text)) == 12  # base64 PNGs
     assert "http://" not in text and "https://" not in text and "<script src" not in text
     assert '<input id="slider" type="range"' in text
-    assert viz.animate(saddle, duration=0.5, fps=4)._repr_html_().startswith("<!DOCTYPE html>")
+
+
+def test_a_notebook_shows_the_looping_gif_inline(saddle):
+    page = viz.animate(saddle, "contour", duration=1.0, fps=12)._repr_html_()
+    (encoded,) = re.findall(r'^<img alt="[^"]+" src="data:image/gif;base64,([^"]+)">$', page)
+    image = Image.open(io.BytesIO(base64.b64decode(encoded)))
+    assert image.n_frames == 12 and image.info["loop"] == 0
 
 
 def test_diverged_runs_are_drawn_up_to_divergence(tmp_path):

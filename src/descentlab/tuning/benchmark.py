@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import checks
+from .. import checks, progress
 from ..errors import StudyError
 from ..progress import OnProgress
 from ..train import Task
@@ -132,7 +132,7 @@ def tune(
     _quiet_optuna()
     study.join(optuna_storage, place, study_name, protocol, jobs, alone=storage is None)
     total = len(jobs) * (budget + seeds)
-    report = _reporter(optuna_storage, jobs, total, on_progress)
+    report = _reporter(optuna_storage, jobs, total, progress.resolve(on_progress))
     helpers = [_start(storage, folder, study_name, plans, protocol) for _ in range(workers - 1)]
     try:
         study.work(optuna_storage, jobs, protocol, report)

@@ -7,9 +7,12 @@ to files by `encoding` (GIF, MP4, an HTML player); no ImageMagick, no pyplot sta
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -146,13 +149,7 @@ class Animation:
         if not path.parent.is_dir():
             raise ValueError(f"cannot save to {str(path)!r}: the folder does not exist")
         writers = {
-            ".gif": lambda target: write_gif(
-                self.frames(),
-                target,
-                self.fps,
-                self.hold,
-                keep=[*colours(self.race.labels), "black", "white"],
-            ),
+            ".gif": self._write_gif,
             ".mp4": lambda target: write_mp4(
                 self.frames(), target, self.fps, self.size, self.mp4_hold
             ),
@@ -164,8 +161,18 @@ class Animation:
         """A self-contained page: every frame embedded, with play, pause and a slider."""
         return player_html(self.frames(), self.fps, self.race.landscape.name, self.hold)
 
+    def _write_gif(self, target: Path | BinaryIO) -> None:
+        keep = [*colours(self.race.labels), "black", "white"]
+        write_gif(self.frames(), target, self.fps, self.hold, keep=keep)
+
     def _repr_html_(self) -> str:
-        return self.to_html()
+        """In a notebook: the looping GIF, inline (a tenth of the player's size, which
+        holds every frame as a PNG)."""
+        buffer = io.BytesIO()
+        self._write_gif(buffer)
+        encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+        title = html.escape(f"{self.race.landscape.name}: animation")
+        return f'<img alt="{title}" src="data:image/gif;base64,{encoded}">'
 
 
 def animate(race: Race, view: View = VIEW, **options: object) -> Animation:

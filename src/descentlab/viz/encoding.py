@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from matplotlib.colors import to_rgb
@@ -17,7 +18,7 @@ Frames = Iterable[np.ndarray]
 
 
 def write_gif(
-    frames: Frames, path: Path, fps: int, hold: float = 0.0, keep: Sequence[str] = ()
+    frames: Frames, path: Path | BinaryIO, fps: int, hold: float = 0.0, keep: Sequence[str] = ()
 ) -> None:
     """A looping GIF on one palette of 255 colours that every frame is mapped to: the
     colours ``keep`` names exactly (the balls'), the rest cut from the first frame by
@@ -38,7 +39,7 @@ def write_gif(
         images.append(image.quantize(palette=palette, dither=Image.Dither.NONE))
     durations = [round(1000 / fps)] * len(images)
     durations[-1] += round(1000 * hold)
-    images[0].save(path, save_all=True, append_images=images[1:], loop=0,
+    images[0].save(path, format="GIF", save_all=True, append_images=images[1:], loop=0,
                    duration=durations, disposal=1)  # fmt: skip
 
 
