@@ -189,6 +189,8 @@ def run(
     on_progress : called as ``on_progress("race on <landscape>", done, steps)`` every
         hundredth of the steps (see `descentlab.progress`).
 
+    Notes
+    -----
     A race that would need more memory than is available (see
     `descentlab.engine.memory_limit`; ``DESCENTLAB_MEMORY_LIMIT`` overrides it) is
     refused before anything is allocated, with `JobTooLarge`.

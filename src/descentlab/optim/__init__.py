@@ -5,6 +5,8 @@ Every class subclasses `torch.optim.Optimizer`, so param groups, state_dicts,
 hooks and lr schedulers work unchanged; every numeric hyperparameter may be a
 number or a tensor broadcastable to the parameter.
 
+Examples
+--------
 >>> from descentlab import optim
 >>> optim.available()[:4]
 ['sgd', 'momentum', 'nesterov', 'adagrad']

@@ -117,6 +117,8 @@ def fit(
         weights are drawn on the CPU, so they are the same on every device, and the
         trained model and the curve come back on the CPU.
 
+    Notes
+    -----
     A run whose loss stops being finite ends there, with ``diverged_at`` set; it does
     not raise.
     """

@@ -1,0 +1,76 @@
+"""The gallery page: the showcase `make demo` builds (the same exhibits, by the same
+code), each picture with its caption and the formulas of its landscape and optimizers,
+then the scripts of examples/. With DESCENTLAB_QUICK=1 (CI) only the exhibits that
+take seconds are built."""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+from descentlab import landscapes, optim
+from descentlab.cli import demo
+from descentlab.optim.spec import parse
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+FOLDER = "gallery"  # where the pictures go in the site
+_built = tempfile.TemporaryDirectory(prefix="descentlab-gallery-")
+
+
+def exhibits() -> list[demo.Exhibit]:
+    if os.environ.get("DESCENTLAB_QUICK") != "1":
+        return list(demo.SHOWCASE)
+    return [e for e in demo.SHOWCASE if e.experiment["kind"] == "ema"
+            or e.experiment["kind"] == "race" and e.experiment.get("steps", 0) <= 20]  # fmt: skip
+
+
+def formulas(experiment: dict) -> list[str]:
+    """The landscape's formula and each optimizer's update rule, as display math."""
+    shown = []
+    if "landscape" in experiment:
+        shown.append(landscapes.get(experiment["landscape"]).formula)
+    for name in dict.fromkeys(parse(spec).name for spec in experiment.get("optimizers", [])):
+        shown.append(rf"\text{{{name}:}}\quad {optim.info(name).formula}")
+    return [f"$$\n{tex}\n$$\n" for tex in shown]
+
+
+def media(name: str) -> str:
+    source = f"{FOLDER}/{html.escape(name)}"
+    if name.endswith((".png", ".gif")):
+        return f'<img src="{source}" alt="{html.escape(name)}" loading="lazy">'
+    if name.endswith(".mp4"):
+        return f'<video src="{source}" controls loop muted playsinline></video>'
+    return f'<p><a href="{source}">open {html.escape(name)} (interactive)</a></p>'
+
+
+def page(shown: list[demo.Exhibit]) -> str:
+    lines = ["# Gallery", "",
+             "What `make demo` builds, with the formulas behind each picture. Every "
+             "picture comes with a `.json` sidecar of the settings that made it.", ""]  # fmt: skip
+    for exhibit in shown:
+        outputs = exhibit.experiment["out"]
+        lines += [f"## {exhibit.title}", "", exhibit.caption, ""]
+        lines += [media(name) for name in outputs if not name.endswith(".mp4")] + [""]
+        lines += [*formulas(exhibit.experiment), ""]
+    lines += ["## The example scripts", "",
+              "Each script in `examples/` makes its pictures with the Python API:", ""]  # fmt: skip
+    for script in sorted(EXAMPLES.glob("*.py")):
+        lines += [f"### {script.name}", "", "```python", script.read_text().rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def on_files(files, config):
+    out = Path(_built.name)
+    shown = exhibits()
+    written = demo.build(out, progress=False, showcase=shown)
+    for path in written:
+        if path.suffix in (".png", ".gif", ".mp4", ".html") and path.parent == out:
+            if path.name in ("index.html", demo.REAL_SIZE):
+                continue
+            files.append(File.generated(config, f"{FOLDER}/{path.name}", abs_src_path=str(path)))
+    files.append(File.generated(config, "gallery.md", content=page(shown)))
+    return files
