@@ -24,8 +24,8 @@ _built = tempfile.TemporaryDirectory(prefix="descentlab-gallery-")
 def exhibits() -> list[demo.Exhibit]:
     if os.environ.get("DESCENTLAB_QUICK") != "1":
         return list(demo.SHOWCASE)
-    return [e for e in demo.SHOWCASE if e.experiment["kind"] == "ema"
-            or e.experiment["kind"] == "race" and e.experiment.get("steps", 0) <= 20]  # fmt: skip
+    kind, steps = (lambda e: e.experiment["kind"]), (lambda e: e.experiment.get("steps", 0))
+    return [e for e in demo.SHOWCASE if kind(e) == "ema" or (kind(e) == "race" and steps(e) <= 20)]
 
 
 def formulas(experiment: dict) -> list[str]:

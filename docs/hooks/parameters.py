@@ -10,7 +10,10 @@ from typing import Any
 
 import griffe
 
-SECTION = re.compile(r"^(Parameters|Other Parameters)\n-+\n(.*?)(?=\n\S[^\n]*\n-+\n|\Z)", re.S | re.M)
+# a parameters section, up to the next section's underlined heading
+SECTION = re.compile(
+    r"^(Parameters|Other Parameters)\n-+\n(.*?)(?=\n\S[^\n]*\n-+\n|\Z)", re.S | re.M
+)
 ENTRY = re.compile(r"^(\w[\w, ]*?) : (.+)$", re.M)
 
 
