@@ -57,7 +57,8 @@ def _basin_panels(
     xs, ys = _start_grid(sweep)
     cols = min(len(groups), 4)
     rows = -(-len(groups) // cols)
-    fig = Figure(figsize=(3.6 * cols + 1.4, 3.4 * rows + 0.6), layout="constrained")
+    # wide enough for the title above one panel and the legend beside it
+    fig = Figure(figsize=(max(3.6 * cols + 1.4, 7.0), 3.4 * rows + 0.6), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
     count = len(land.minima)
     palette = [DIVERGED, NONE] + [BASIN_COLOURS[i % len(BASIN_COLOURS)] for i in range(count)]
@@ -89,7 +90,7 @@ def _basin_panels(
         Patch(facecolor=colour, edgecolor="black", linewidth=0.4, label=label)
         for colour, label in entries
     ]
-    fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=8)
+    fig.legend(handles=handles, loc="outside right center", frameon=False, fontsize=8)
     fig.suptitle(f"{title}{land.name}:  {math(land.formula)}", fontsize=10)
     return fig
 
