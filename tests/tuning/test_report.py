@@ -421,3 +421,13 @@ def test_a_failing_figure_leaves_no_page_and_no_partial_file(tmp_path, frames, m
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match=re.escape("lacks the column(s) metric")):
         sensitivity(pd.DataFrame({"task": [], "optimizer": [], "phase": [], "state": []}))
+
+
+def test_fewer_examples_to_the_target_is_better_on_an_accuracy_task_too():
+    frame = pd.DataFrame({
+        "task": ["digits", "digits"], "optimizer": ["fast", "slow"],
+        "metric_name": ["val_accuracy"] * 2, "maximize": [True, True],
+        "examples_to_target_median": [1000.0, 2000.0],
+    })  # fmt: skip
+    table = ratios(frame, "examples_to_target_median")
+    np.testing.assert_allclose(table.loc["digits"].to_numpy(), [1.0, 2.0])

@@ -57,7 +57,8 @@ def ratios(results: pd.DataFrame, column: str = "final_median") -> pd.DataFrame:
         rows = results[results["task"] == task]
         name, maximize = metric_of(rows)
         scores = rows[column].to_numpy(float)
-        cost = _cost(scores, name, maximize)
+        # examples to a target are a cost whatever the metric's direction
+        cost = scores if column.startswith("examples") else _cost(scores, name, maximize)
         cost = np.where(np.isfinite(cost), cost, np.inf)
         best = cost.min() if cost.size else np.inf
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -77,7 +78,8 @@ def profile(
     where lower is better: c = s for a minimized metric; c = 1 - s (the error) for a
     maximized metric whose name contains "accuracy" and whose scores on that task all
     lie in [0, 1]; c = 1 / s for any other maximized metric (so the ratio below is
-    best / s). The optimizer's ratio on the task is r = c / c_best, where c_best is
+    best / s). A column of examples seen (``examples_to_target_median``) is a cost as
+    it stands, fewer being better on every task. The optimizer's ratio on the task is r = c / c_best, where c_best is
     the smallest cost of any optimizer on that task (r = 1 for the best, and for every
     optimizer tied with a best cost of 0; r = inf where the score is missing, or the
     optimizer did not run the task). rho(tau) is the fraction of all tasks with
