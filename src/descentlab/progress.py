@@ -32,6 +32,11 @@ def resolve(on_progress: OnProgress | None) -> OnProgress | None:
     return on_progress
 
 
+def silent(description: str, done: int, total: int) -> None:
+    """An ``on_progress`` that tells no one: for work inside a job that reports itself
+    (a tuning study's trials)."""
+
+
 def reporter(
     on_progress: OnProgress | None, description: str, total: int
 ) -> Callable[[int], None] | None:

@@ -114,3 +114,19 @@ def test_outside_a_notebook_nothing_registers_and_no_bar_is_drawn():
 
     assert jupyter.register() is False
     assert progress.resolve(None) is None
+
+
+def test_a_study_draws_one_bar_for_its_trials_and_shows_its_curves_and_results(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import descentlab as dl\nimport descentlab.jupyter.bars as bars\nbars.DELAY = 0\n"
+        f"study = dl.tune('airfoil', ['sgd', 'adam'], budget=2, seeds=1, folder={str(tmp_path)!r})\nstudy"
+    )])  # fmt: skip
+    NotebookClient(notebook, timeout=600, kernel_name="python3").execute()
+    (bar,) = [o for o in notebook.cells[0].outputs if o.output_type == "display_data"]
+    page = bar.data["text/html"]
+    assert page.count("<tr>") == 1 and "tune: airfoil" in page and "width:100.0%" in page
+    shown = _result(notebook.cells[0].outputs)["text/html"]
+    assert shown.count("data:image/png;base64,") == 1
+    rows = _table(shown)
+    assert rows[0][:3] == ["task", "optimizer", "setting"]
+    assert sorted(row[1] for row in rows[1:]) == ["adam", "sgd"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from .. import progress
 from ..train import Task, fit
 
 
@@ -39,7 +40,8 @@ def evaluate(task: Task, spec: str, seed: int, device: str = "cpu") -> Outcome:
     torch.set_num_threads(1)
     started = time.perf_counter()
     try:
-        run = fit(task, spec, seed=seed, device=device)
+        # the study reports its trials (`tune`), not each trial's batches
+        run = fit(task, spec, seed=seed, device=device, on_progress=progress.silent)
     finally:
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - started
