@@ -119,7 +119,8 @@ def test_outside_a_notebook_nothing_registers_and_no_bar_is_drawn():
 def test_a_study_draws_one_bar_for_its_trials_and_shows_its_curves_and_results(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import descentlab as dl\nimport descentlab.jupyter.bars as bars\nbars.DELAY = 0\n"
-        f"study = dl.tune('airfoil', ['sgd', 'adam'], budget=2, seeds=1, folder={str(tmp_path)!r})\nstudy"
+        "study = dl.tune('airfoil', ['sgd', 'adam'], budget=2, seeds=1, "
+        f"folder={str(tmp_path)!r})\nstudy"
     )])  # fmt: skip
     NotebookClient(notebook, timeout=600, kernel_name="python3").execute()
     (bar,) = [o for o in notebook.cells[0].outputs if o.output_type == "display_data"]
