@@ -80,10 +80,10 @@ def profile(
     lie in [0, 1]; c = 1 / s for any other maximized metric (so the ratio below is
     best / s). A column of examples seen (``examples_to_target_median``) is a cost as
     it stands, fewer being better on every task. The optimizer's ratio on the task is
-    r = c / c_best, where c_best is the smallest cost of any optimizer on that task (r = 1 for the best, and for every
-    optimizer tied with a best cost of 0; r = inf where the score is missing, or the
-    optimizer did not run the task). rho(tau) is the fraction of all tasks with
-    r <= tau.
+    r = c / c_best, where c_best is the smallest cost of any optimizer on that task
+    (r = 1 for the best, and for every optimizer tied with a best cost of 0; r = inf
+    where the score is missing, or the optimizer did not run the task). rho(tau) is
+    the fraction of all tasks with r <= tau.
 
     Returns, per optimizer, ``(taus, rho)``: the corners of the right-continuous step
     function from tau = 1 to ``tau_max`` (default: 1.1 x the largest finite ratio,
