@@ -27,12 +27,12 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples scripts docs/hooks
-	$(BIN)/ruff format --check src tests bench examples scripts docs/hooks
+	$(BIN)/ruff check src tests bench examples scripts docs/hooks docs/notebooks
+	$(BIN)/ruff format --check src tests bench examples scripts docs/hooks docs/notebooks
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench examples scripts docs/hooks
-	$(BIN)/ruff format src tests bench examples scripts docs/hooks
+	$(BIN)/ruff check --fix src tests bench examples scripts docs/hooks docs/notebooks
+	$(BIN)/ruff format src tests bench examples scripts docs/hooks docs/notebooks
 
 bench: $(STAMP)
 	$(BIN)/python bench/imports.py
