@@ -205,3 +205,25 @@ def test_fused_adam_stays_with_torchs_default_adam_on_a_relu_network():
             opt.step()
     for p, q in zip(model.parameters(), reference.parameters(), strict=True):
         torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "tol"),
+    [(torch.float32, 1e-6), (torch.float16, 2e-3), (torch.bfloat16, 1e-2)],
+    ids=str,
+)
+def test_a_0_d_parameter_steps_as_torch_steps_it_in_every_float_dtype(dtype, tol):
+    # a scalar such as a learnable temperature: no dimension wins type promotion, so
+    # the float64 factors must still land in the parameter's own dtype (bfloat16 rounds
+    # 0.999 to 1, which would make 1 - beta2 zero and the step NaN)
+    ours = torch.tensor(1.0, dtype=dtype, requires_grad=True)
+    theirs = ours.detach().clone().requires_grad_()
+    fused = optim.Adam([ours], lr=0.01, betas=(0.9, 0.999), weight_decay=0.01, fused=True)
+    reference = torch.optim.Adam([theirs], lr=0.01, weight_decay=0.01, foreach=False)
+    for step in range(8):
+        for p, o in ((ours, fused), (theirs, reference)):
+            o.zero_grad()
+            ((p - 0.3 * step) ** 2).backward()
+            o.step()
+    assert ours.dtype == dtype and torch.isfinite(ours)
+    torch.testing.assert_close(ours, theirs, rtol=tol, atol=tol)

@@ -99,7 +99,7 @@ class Rows:
 
     def hypers(self) -> list[dict[str, Any]]:
         """The hyperparameters as kernel inputs, each row's own."""
-        hyper = as_inputs(self.optimizer.hyperparameters(self.group, self.param))
+        hyper = as_inputs(self.optimizer.hyperparameters(self.group, self.param), self.param.device)
         return [_row_values(hyper, d, self.param) for d in range(len(self.rows))]
 
     def write_back(self) -> None:

@@ -33,7 +33,7 @@ from torch import Tensor
 from torch.utils.weak import WeakIdKeyDictionary
 
 from ..errors import GradientError
-from . import hoist, ops
+from . import hoist
 
 KEEP = 64  # compiled kernels kept at most; the oldest goes first
 
@@ -49,18 +49,7 @@ def _each_tensor(
     maximize: bool,
 ) -> None:
     for param, grad, state in zip(params, grads, states, strict=True):
-        # a 0-d parameter has no dimension to win type promotion over the float64
-        # hyperparameters, so it takes them in its own dtype
-        own = hyper if param.ndim else _in_dtype(hyper, param)
-        update(param, -grad if maximize else grad, state, own)
-
-
-def _in_dtype(value: Any, param: Tensor) -> Any:
-    if isinstance(value, dict):
-        return {key: _in_dtype(item, param) for key, item in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_in_dtype(item, param) for item in value)
-    return ops.like(value, param)
+        update(param, -grad if maximize else grad, state, hyper)
 
 
 def kernel(cls: type, params: list[Tensor], states: list[dict[str, Any]]) -> Callable[..., None]:
@@ -109,7 +98,7 @@ class _Plan:
     def run(self, optimizer: Any, hyper: dict[str, Any], maximize: bool) -> None:
         values = _identity(hyper)
         if values != self.values:
-            self.values, self.inputs = values, as_inputs(hyper)
+            self.values, self.inputs = values, as_inputs(hyper, self.params[0].device)
         grads = [p.grad for p in self.params]
         self.step(optimizer.update, self.params, grads, self.states, self.inputs, maximize)
 
@@ -175,18 +164,21 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def as_inputs(hyper: dict[str, Any]) -> dict[str, Any]:
-    """Hyperparameters as a compiled step takes them: each nonzero number as a 0-d
-    float64 tensor, so a new lr or beta is a new input rather than a recompile, and the
-    scalar factors made from them (``1 - beta2^t``) are double arithmetic, as on the
-    default path and in torch's fused kernels. Zero stays a number: whether a term
-    (weight decay, momentum) exists at all is part of the kernel's shape."""
+def as_inputs(hyper: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    """Hyperparameters as a compiled step on ``device`` takes them: each nonzero number
+    as a 0-d float64 tensor, so a new lr or beta is a new input rather than a recompile,
+    and the scalar factors made from them (``1 - beta2^t``) are double arithmetic, as on
+    the default path and in torch's fused kernels (float32 on MPS, which has no
+    float64). Zero stays a number: whether a term (weight decay, momentum) exists at
+    all is part of the kernel's shape. Every update writes in place, so a factor meets
+    a parameter (a 0-d one too) in the parameter's own dtype."""
+    dtype = torch.float32 if torch.device(device).type == "mps" else torch.float64
 
     def as_input(value: Any) -> Any:
         if isinstance(value, tuple):
             return tuple(as_input(item) for item in value)
         if isinstance(value, float | int) and not isinstance(value, bool) and value != 0:
-            return torch.tensor(float(value), dtype=torch.float64)
+            return torch.tensor(float(value), dtype=dtype)
         return value
 
     return {key: as_input(value) for key, value in hyper.items()}

@@ -48,9 +48,10 @@ def add_quotient_(target: Tensor, scale: Coefficient, x: Tensor, y: Tensor) -> T
 
 
 def scaled(x: Tensor, scale: Coefficient, y: Tensor) -> Tensor:
-    """``x + scale * y`` as a new tensor."""
+    """``x + scale * y`` as a new tensor, in ``x``'s dtype (a float64 0-d coefficient
+    would otherwise promote a 0-d ``x``)."""
     if isinstance(scale, Tensor):
-        return x.addcmul(y, scale)
+        return x.addcmul(y, like(scale, x))
     return x.add(y, alpha=scale)
 
 
@@ -65,8 +66,9 @@ def like(value: Coefficient, tensor: Tensor) -> Coefficient:
 
 def one_minus(beta: Coefficient, tensor: Tensor) -> Coefficient:
     """``1 - beta`` as the weight of ``tensor.lerp_(x, weight)``, which needs a weight of
-    more than one entry in ``tensor``'s dtype (torch casts a tensor beta the same way)."""
-    return 1 - like(beta, tensor)
+    more than one entry in ``tensor``'s dtype: subtracted first, then rounded (1 - 0.999
+    in bfloat16 is 0.001, where 1 - bfloat16(0.999) is 0)."""
+    return like(1 - beta, tensor)
 
 
 def bias_correction(beta: Coefficient, t: float) -> Coefficient:
