@@ -71,9 +71,9 @@ if TYPE_CHECKING:
 
 
 if "IPython" in sys.modules:  # in a notebook: results render as HTML, work shows bars
-    from .jupyter import register
+    from . import jupyter as _jupyter
 
-    register()
+    _jupyter.register()
 
 
 def __getattr__(name: str) -> Any:

@@ -30,6 +30,12 @@ CELLS = {
     "basins": 'dl.sweep("himmelblau", "adam(lr=0.1)", starts=dl.grid_starts("himmelblau", 6))',
     "training": 'dl.compare("digits", ["sgd(lr=0.1)", "adam(lr=1e-3)"], epochs=1)',
     "figure": "dl.viz.trace(race)",
+    "diverged": 'dl.fit("airfoil", "sgd(lr=1e3)", epochs=2)',
+    "space": (
+        "ball = dl.landscapes.Landscape('ball', lambda x, y, z: x**2 + y**2 + z**2, "
+        "'x^2 + y^2 + z^2', ((-2, 2),) * 3, (1.0, 1.0, 1.0))\n"
+        'dl.run(ball, "adam(lr=0.1)", steps=20)'
+    ),
 }
 
 
@@ -101,6 +107,18 @@ def test_work_in_a_cell_draws_a_bar_that_ends_full(shown):
     training = [o for o in shown["training"] if o.output_type == "display_data"]
     assert len(training) == 1
     assert "digits sgd(lr=0.1)" in training[0].data["text/html"]
+
+
+def test_a_run_that_stopped_short_says_so_when_its_cell_ends(shown):
+    (bar,) = [o for o in shown["diverged"] if o.output_type == "display_data"]
+    assert "stopped after" in bar.data["text/html"] and "left" not in bar.data["text/html"]
+    assert "diverged" in _result(shown["diverged"])["text/html"]
+
+
+def test_a_race_in_three_dimensions_shows_its_table_without_a_figure(shown):
+    page = _result(shown["space"])["text/html"]
+    assert "<iframe" not in page and "data:image" not in page
+    assert len(_table(page)) == 2  # the header and adam's row
 
 
 def test_a_figure_made_without_pyplot_shows_as_an_image(shown):

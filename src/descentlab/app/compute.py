@@ -20,6 +20,7 @@ from ..engine.sweep import grid_starts
 from ..errors import HyperparameterProblem
 from ..experiments import check_starts
 from ..landscapes import Landscape
+from ..progress import silent
 from ..viz.style import colours
 from ..viz.sweeps import BASIN_COLOURS, DIVERGED, NONE
 from .formulas import formula_svg, wrap_sum
@@ -156,8 +157,9 @@ def run_race(request: RaceRequest) -> Race:
     check_starts(land, request.starts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # starts outside the domain are allowed
+        # the page shows its own progress; a server started in a notebook draws no bars
         return run(land, specs, starts=request.starts, steps=request.steps,
-                   noise=request.noise, seed=request.seed)  # fmt: skip
+                   noise=request.noise, seed=request.seed, on_progress=silent)  # fmt: skip
 
 
 def formula(optimizer: str | None, landscape: str | None) -> bytes:
@@ -182,7 +184,13 @@ def sweep_map(request: SweepRequest) -> dict[str, Any]:
     starts = grid_starts(land, per_axis)
     try:
         result = sweep(
-            land, spec, grid={"lr": lrs}, starts=starts, steps=request.steps, tol=request.tol
+            land,
+            spec,
+            grid={"lr": lrs},
+            starts=starts,
+            steps=request.steps,
+            tol=request.tol,
+            on_progress=silent,
         )
     except HyperparameterProblem as error:
         raise for_optimizer(text, 0, error) from None

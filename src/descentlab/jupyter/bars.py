@@ -7,6 +7,7 @@ Jupyter front end and the last state stays in the saved notebook and its HTML ex
 from __future__ import annotations
 
 import html
+import threading
 import time
 from typing import Any
 
@@ -19,7 +20,9 @@ class NotebookBar:
     """The bars of the running cell, as an ``on_progress(description, done, total)``.
 
     Each job (the text before ": " of its description) has a bar; the latest `SHOWN`
-    jobs are drawn, and the count of the others finished above them.
+    jobs are drawn, and the count of the others above them. When the cell ends, the
+    bars are drawn once more as they stand: a job that stopped short (a diverged run,
+    an error, an interrupt) says so.
     """
 
     _cell: tuple[int, NotebookBar] | None = None
@@ -33,28 +36,41 @@ class NotebookBar:
         return cls._cell[1]
 
     def _setup(self) -> None:
-        self._jobs: dict[str, tuple[str, int, int, float]] = {}  # job -> text, done, total
+        # job -> (description, done, total, when it began, when it last reported)
+        self._jobs: dict[str, tuple[str, int, int, float, float]] = {}
         self._began = time.perf_counter()
         self._drawn = 0.0
         self._handle: Any = None
+        self._lock = threading.Lock()
 
     def __call__(self, description: str, done: int, total: int) -> None:
         job = description.split(": ", 1)[0]
-        previous = self._jobs.pop(job, None)  # re-added last: the latest job shows last
-        # a job counting from below where it was is a new run of it
-        began = previous[3] if previous and done >= previous[1] else time.perf_counter()
-        self._jobs[job] = (description, done, total, began)
-        now = time.perf_counter()
-        finished = done >= total
-        if now - self._began < DELAY or (now - self._drawn < EVERY and not finished):
-            return
-        self._drawn = now
-        self._show(self.to_html())
+        with self._lock:
+            previous = self._jobs.pop(job, None)  # re-added last: the latest job shows last
+            # a job counting from below where it was is a new run of it
+            now = time.perf_counter()
+            began = previous[3] if previous and done >= previous[1] else now
+            self._jobs[job] = (description, done, total, began, now)
+            if now - self._began < DELAY or (now - self._drawn < EVERY and done < total):
+                return
+            self._drawn = now
+            self._show(self.to_html())
 
-    def to_html(self) -> str:
-        """The bars as they stand."""
+    @classmethod
+    def end_of_cell(cls, *args: Any) -> None:
+        """IPython's ``post_run_cell``: the cell's bars, if shown, drawn as they ended."""
+        if cls._cell is None:
+            return
+        bars = cls._cell[1]
+        cls._cell = None
+        with bars._lock:
+            if bars._handle is not None:
+                bars._show(bars.to_html(ended=True))
+
+    def to_html(self, ended: bool = False) -> str:
+        """The bars as they stand (``ended``: the cell is over)."""
         jobs = list(self._jobs.values())
-        rows = [_row(*job) for job in jobs[-SHOWN:]]
+        rows = [_row(*job, ended=ended) for job in jobs[-SHOWN:]]
         earlier = len(jobs) - SHOWN
         if earlier > 0:
             rows.insert(0, f'<tr><td colspan="3" style="color:#666">{earlier} earlier</td></tr>')
@@ -72,11 +88,16 @@ class NotebookBar:
             self._handle.update(HTML(text))
 
 
-def _row(description: str, done: int, total: int, began: float) -> str:
+def _row(
+    description: str, done: int, total: int, began: float, last: float, ended: bool = False
+) -> str:
     share = min(done / total, 1.0) if total > 0 else 1.0
-    seconds = time.perf_counter() - began
-    left = seconds * (1 - share) / share if 0 < share < 1 else 0.0
-    when = f"{_clock(seconds)} elapsed" + (f", {_clock(left)} left" if left else "")
+    seconds = last - began
+    if share < 1 and ended:
+        when = f"stopped after {_clock(seconds)}"
+    else:
+        left = seconds * (1 - share) / share if 0 < share < 1 else 0.0
+        when = f"{_clock(seconds)} elapsed" + (f", {_clock(left)} left" if left else "")
     bar = (
         '<div style="width:16em;height:.8em;background:#e6e6e6;border-radius:.4em">'
         f'<div style="width:{share:.1%};height:100%;background:#2b7bb9;'

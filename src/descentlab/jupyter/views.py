@@ -34,19 +34,23 @@ STYLE = (
 
 def race_html(race: Race) -> str:
     """A race: its interactive contour map (2-D; play, pause, a step slider) or its
-    trace (1-D), then one row per optimizer and start."""
+    trace (1-D), then one row per optimizer and start (a race in more dimensions: the
+    table alone)."""
     from ..viz import interactive, trace
 
     if race.landscape.dim == 2:
         figure = interactive(race)
         height = int(figure.layout.height or 650) + 20
         page = html.escape(figure.to_html(), quote=True)
+        # sandboxed: the page's script runs in an origin of its own
         shown = (
-            f'<iframe srcdoc="{page}" style="width:100%;max-width:960px;height:{height}px;'
-            'border:0" title="race"></iframe>'
+            f'<iframe srcdoc="{page}" sandbox="allow-scripts" style="width:100%;'
+            f'max-width:960px;height:{height}px;border:0" title="race"></iframe>'
         )
+    elif race.landscape.dim == 1:
+        shown = _figure(trace, race)
     else:
-        shown = _png(trace(race))
+        shown = ""
     table = race.summary()
     return _view(repr(race), shown, table[[c for c in RACE_COLUMNS if c in table]])
 
@@ -65,8 +69,9 @@ def sweeps_html(sweeps: Sweeps) -> str:
     """Several sweeps: their sensitivity curves together, or their basin maps."""
     from ..viz import basins, sensitivity
 
-    grids = [set(s.grid) for s in sweeps]
-    common = sorted(set.intersection(*grids)) if grids else []
+    # the first hyperparameter that every sweep swept over more than one value
+    swept = [[name for name, values in s.grid.items() if len(values) > 1] for s in sweeps]
+    common = [name for name in swept[0] if all(name in names for names in swept)] if swept else []
     shown = _figure(sensitivity, sweeps, common[0]) if common else _figure(basins, sweeps)
     return _view(repr(sweeps), shown, sweeps.summary())
 
@@ -117,14 +122,30 @@ def _view(text: str, shown: str, table: pd.DataFrame) -> str:
     )
 
 
+NEVER = ("steps_to_tol", "diverged_at")  # whole-number columns where -1 means never
+
+
+def _number(value: float) -> str:
+    """4 significant figures; whole numbers of 10,000 and more in full."""
+    if value != value:  # NaN
+        return "–"
+    if abs(value) == float("inf"):
+        return "∞" if value > 0 else "-∞"
+    if value == int(value) and abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
 def _table(frame: pd.DataFrame) -> str:
-    """The first `ROWS` rows, numbers to 4 significant figures."""
+    """The first `ROWS` rows, numbers to 4 significant figures, "–" for none."""
     import pandas as pd
 
     shown = frame.head(ROWS).copy()
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.4g}")
+            shown[column] = shown[column].map(_number)
+        elif column in NEVER:
+            shown[column] = shown[column].map(lambda v: "–" if v < 0 else f"{v:,}")
     more = len(frame) - len(shown)
     rest = f'<div class="more">{more} more rows in .summary()</div>' if more > 0 else ""
     return shown.to_html(index=False, border=0, escape=True) + rest
