@@ -9,8 +9,10 @@ import html
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from mkdocs.structure.files import File
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
 
 from descentlab import landscapes, optim
 from descentlab.cli import demo
@@ -22,13 +24,14 @@ _built = tempfile.TemporaryDirectory(prefix="descentlab-gallery-")
 
 
 def exhibits() -> list[demo.Exhibit]:
+    """The showcase, or (quick) the exhibits that take seconds."""
     if os.environ.get("DESCENTLAB_QUICK") != "1":
         return list(demo.SHOWCASE)
     kind, steps = (lambda e: e.experiment["kind"]), (lambda e: e.experiment.get("steps", 0))
     return [e for e in demo.SHOWCASE if kind(e) == "ema" or (kind(e) == "race" and steps(e) <= 20)]
 
 
-def formulas(experiment: dict) -> list[str]:
+def formulas(experiment: dict[str, Any]) -> list[str]:
     """The landscape's formula and each optimizer's update rule, as display math."""
     shown = []
     if "landscape" in experiment:
@@ -38,13 +41,17 @@ def formulas(experiment: dict) -> list[str]:
     return [f"$$\n{tex}\n$$\n" for tex in shown]
 
 
-def media(name: str) -> str:
-    source = f"{FOLDER}/{html.escape(name)}"
-    if name.endswith((".png", ".gif")):
-        return f'<img src="{source}" alt="{html.escape(name)}" loading="lazy">'
-    if name.endswith(".mp4"):
-        return f'<video src="{source}" controls loop muted playsinline></video>'
-    return f'<p><a href="{source}">open {html.escape(name)} (interactive)</a></p>'
+def media(names: list[str]) -> list[str]:
+    """The exhibit's pictures shown, its other files (MP4, interactive pages) linked."""
+    shown, linked = [], []
+    for name in names:
+        source = f"{FOLDER}/{html.escape(name)}"
+        if name.endswith((".png", ".gif")):
+            shown.append(f'<img src="{source}" alt="{html.escape(name)}" loading="lazy">')
+        else:
+            kind = "MP4" if name.endswith(".mp4") else "interactive page"
+            linked.append(f'<a href="{source}">{html.escape(name)}</a> ({kind})')
+    return shown + ([f"<p>Also: {', '.join(linked)}</p>"] if linked else [])
 
 
 def page(shown: list[demo.Exhibit]) -> str:
@@ -54,7 +61,7 @@ def page(shown: list[demo.Exhibit]) -> str:
     for exhibit in shown:
         outputs = exhibit.experiment["out"]
         lines += [f"## {exhibit.title}", "", exhibit.caption, ""]
-        lines += [media(name) for name in outputs if not name.endswith(".mp4")] + [""]
+        lines += [*media(outputs), ""]
         lines += [*formulas(exhibit.experiment), ""]
     lines += ["## The example scripts", "",
               "Each script in `examples/` makes its pictures with the Python API:", ""]  # fmt: skip
@@ -63,7 +70,7 @@ def page(shown: list[demo.Exhibit]) -> str:
     return "\n".join(lines)
 
 
-def on_files(files, config):
+def on_files(files: Files, config: MkDocsConfig) -> Files:
     out = Path(_built.name)
     shown = exhibits()
     written = demo.build(out, progress=False, showcase=shown)

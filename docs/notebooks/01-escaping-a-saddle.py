@@ -87,7 +87,7 @@ START = (1e-5, 0.5)
 VIEW = {"xlim": (-1.5, 1.5), "ylim": (-1.0, 1.0)}  # the lecture's window on the saddle
 
 race = dl.run("cs231n-saddle", OPTIMIZERS, starts=[START], steps=STEPS)
-print(race)  # `race` alone as a cell's last line shows it with an interactive 3-D view
+print(race)  # `race` alone as a cell's last line shows its interactive contour map
 
 # %% [markdown]
 # `race.positions` holds every point of every path: (optimizer, start, step, coordinate).
@@ -203,6 +203,11 @@ x_at = dict(zip(names, race.positions[:, 0, N, 0], strict=True))
 assert x_at["sgd(lr=0.05)"] < 2e-3  # x0 * 1.05^100 = 1.3e-3: still on the saddle
 for name in ("adam(lr=0.05, betas=(0.9, 0.99))", "rmsprop(lr=0.05, alpha=0.9)"):
     assert abs(x_at[name]) > 1, name
+# off the ridge in this order, and by the end momentum is furthest out
+first = [int(row.argmax()) if row.any() else N + 1 for row in beyond]
+order = [names[i] for i in np.argsort(first, kind="stable")]
+assert [name.split("(")[0] for name in order] == ["rmsprop", "adam", "adagrad", "momentum", "sgd"]
+assert max(x_at, key=lambda name: abs(x_at[name])).startswith("momentum")
 print(f"after {N} steps SGD is at x = {x_at['sgd(lr=0.05)']:.2e}; "
       f"RMSprop at {x_at['rmsprop(lr=0.05, alpha=0.9)']:.2f}, "
       f"Adam at {x_at['adam(lr=0.05, betas=(0.9, 0.99))']:.2f}")  # fmt: skip
@@ -325,6 +330,8 @@ display(result[["optimizer", "final_x", "final_y", "final_loss", "steps_to_tol",
 arrived = result.set_index("optimizer")["steps_to_tol"]
 assert arrived["adam(lr=0.1)"] >= 0 and arrived["rmsprop(lr=0.01, alpha=0.9)"] >= 0
 assert (result["distance"] < 0.1).all()  # all five are in the minimum's valley
+creeping = arrived.drop(["adam(lr=0.1)", "rmsprop(lr=0.01, alpha=0.9)"])
+assert (creeping < 0).all()  # the other three have not reached the minimum's value
 ends = result.set_index("optimizer")[["final_x", "final_y"]]
 sgd_label, heavy_label = tuned.labels[:2]  # the labels name the specs as run
 apart = np.hypot(*(ends.loc[sgd_label] - ends.loc[heavy_label]))

@@ -26,6 +26,12 @@
 # exponentially weighted sum. Finally we train a small LeNet on handwritten digits with
 # a step-wise learning-rate schedule and look at what it gets right and wrong.
 #
+# "The tutorial" below is the classic PyTorch lesson on the optimizer object that these
+# exercises come from: gradient descent on $y = 4x^2$ for a range of learning rates,
+# momentum's exponential weights, and a LeNet trained with SGD, momentum 0.9 and
+# `StepLR`. We redo each of its experiments with descentlab's optimizers and check the
+# numbers by hand, since the tutorial prints none.
+#
 # The optimizers come from `descentlab.optim`. They are written from scratch, but each
 # is a `torch.optim.Optimizer` with torch's names and defaults, so everything below works
 # the same with `torch.optim`.
@@ -176,7 +182,8 @@ opt.state_dict()
 # `torch.save` writes it to a file. We save the model's weights beside it.
 
 # %%
-folder = Path(tempfile.mkdtemp())  # a scratch folder; any folder of yours will do
+scratch = tempfile.TemporaryDirectory()  # removed when the kernel stops
+folder = Path(scratch.name)  # any folder of yours will do
 torch.save(model.state_dict(), folder / "model_state_dict.pt")
 torch.save(opt.state_dict(), folder / "optimizer_state_dict.pt")
 for name in ("model_state_dict.pt", "optimizer_state_dict.pt"):

@@ -49,7 +49,7 @@ from torch.optim import lr_scheduler
 from torch.utils.data import DataLoader, TensorDataset
 
 import descentlab as dl
-from descentlab import optim
+from descentlab import optim, progress
 
 torch.set_num_threads(1)  # a linear model on 1500 rows: threads only add overhead
 
@@ -466,18 +466,13 @@ def no_states(params):
     return None
 
 
-def silent(*progress):
-    """No progress bar: these runs take a fraction of a second each, and are timed."""
-
-
 def both_ways(update, init_states, hyper, spec, textbook, batch_size=10, epochs=2):
     """From scratch and with descentlab's optimizer ``spec``, on each seed; checked."""
     results = []
     for seed in SEEDS:
         scratch = train_ch11(update, init_states, hyper, batch_size, epochs, seed)
-        run = dl.fit(
-            airfoil, spec, epochs=epochs, batch_size=batch_size, seed=seed, on_progress=silent
-        )
+        run = dl.fit(airfoil, spec, epochs=epochs, batch_size=batch_size, seed=seed,
+                     on_progress=progress.silent)  # fmt: skip
         assert run.curve["examples"].tolist() == scratch["examples"].tolist()
         gap = np.abs(run.curve["train_loss"].to_numpy() - scratch["loss"].to_numpy()).max()
         assert gap < 1e-6, (seed, gap)
@@ -525,13 +520,13 @@ for size, (lr, epochs, (loss, seconds)) in BATCHES.items():
 # %% [markdown]
 # Per epoch, SGD ($b = 1$) is by far the slowest: 1500 small steps, each paying
 # Python's and torch's fixed overhead, where a minibatch of 10 or 100 pays it 150 or
-# 15 times. The textbook finds the same order on its machine (0.685, 0.090, 0.025
-# seconds an epoch); ours must too.
+# 15 times. The textbook finds that order on its machine (0.685, 0.090, 0.025 seconds
+# an epoch); compare it with ours (timings depend on the machine, so nothing here
+# checks them).
 
 # %%
 per_epoch = {size: minibatch[size][0]["seconds"].iloc[-1] / BATCHES[size][1] for size in BATCHES}
 print({size: round(seconds, 4) for size, seconds in per_epoch.items()})
-assert per_epoch[1] > per_epoch[10] > per_epoch[100]
 
 # %% [markdown]
 # The textbook's last picture of the section: the loss against time (log scale). Gradient
