@@ -16,6 +16,7 @@ from mkdocs.structure.files import File, Files
 
 from descentlab import landscapes, optim
 from descentlab.cli import demo
+from descentlab.cli.gallery import media
 from descentlab.optim.spec import parse
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -41,27 +42,21 @@ def formulas(experiment: dict[str, Any]) -> list[str]:
     return [f"$$\n{tex}\n$$\n" for tex in shown]
 
 
-def media(names: list[str]) -> list[str]:
-    """The exhibit's pictures shown, its other files (MP4, interactive pages) linked."""
-    shown, linked = [], []
-    for name in names:
-        source = f"{FOLDER}/{html.escape(name)}"
-        if name.endswith((".png", ".gif")):
-            shown.append(f'<img src="{source}" alt="{html.escape(name)}" loading="lazy">')
-        else:
-            kind = "MP4" if name.endswith(".mp4") else "interactive page"
-            linked.append(f'<a href="{source}">{html.escape(name)}</a> ({kind})')
-    return shown + ([f"<p>Also: {', '.join(linked)}</p>"] if linked else [])
+def exhibit_html(exhibit: demo.Exhibit) -> list[str]:
+    """The exhibit's first output, as the demo's own gallery shows it, and all its files."""
+    outputs = exhibit.experiment["out"]
+    preview = exhibit.preview and f"{FOLDER}/{exhibit.preview}"
+    links = ", ".join(f'<a href="{FOLDER}/{html.escape(n)}">{html.escape(n)}</a>' for n in outputs)
+    return [media(f"{FOLDER}/{outputs[0]}", preview), f"<p>Files: {links}</p>"]
 
 
 def page(shown: list[demo.Exhibit]) -> str:
     lines = ["# Gallery", "",
-             "What `make demo` builds, with the formulas behind each picture. Every "
-             "picture comes with a `.json` sidecar of the settings that made it.", ""]  # fmt: skip
+             "What `make demo` builds, with the formulas behind each picture (`make demo` "
+             "writes each file with a `.json` sidecar of its settings).", ""]  # fmt: skip
     for exhibit in shown:
-        outputs = exhibit.experiment["out"]
         lines += [f"## {exhibit.title}", "", exhibit.caption, ""]
-        lines += [*media(outputs), ""]
+        lines += [*exhibit_html(exhibit), ""]
         lines += [*formulas(exhibit.experiment), ""]
     lines += ["## The example scripts", "",
               "Each script in `examples/` makes its pictures with the Python API:", ""]  # fmt: skip

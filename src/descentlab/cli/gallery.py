@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from .demo import Exhibit
 
 
-def _media(name: str, preview: str | None = None) -> str:
+def media(name: str, preview: str | None = None) -> str:
+    """An output as a page shows it: a picture, a video, a page in a frame, or the
+    ``preview`` picture linking to it."""
     source = html.escape(name)
     suffix = Path(name).suffix
     if preview is not None:
@@ -123,7 +125,7 @@ def gallery(exhibits: list[Exhibit], seconds: float) -> str:
         )
         opening = "<figure class=wide>" if exhibit.wide else "<figure>"
         cards.append(
-            f"{opening}{_media(outputs[0], exhibit.preview)}"
+            f"{opening}{media(outputs[0], exhibit.preview)}"
             f"<figcaption><h2>{html.escape(exhibit.title)}</h2>"
             f"<p>{html.escape(exhibit.caption)}</p><p class=files>{links}</p></figcaption>"
             "</figure>"
